@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
+
+from app.auth import Principal, admin, editor, viewer
+from app.db import get_session, get_write_session
+from app.enums import ActorKind
+from app.errors import problem_responses
+from app.http import IfMatch, check_if_match, not_modified, set_etag
+from app.pagination import Page, PageParams, page_params
+from app.actors import service
+from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
+from app.validation import CountryCode
+
+router = APIRouter(prefix="/v1/actors", tags=["actors"])
+
+READ = problem_responses(400, 401, 403, 404, 422, 500)
+WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 500)
+
+
+@router.post("", status_code=201, responses=WRITE)
+def create_actor(
+    data: ActorCreate,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> ActorPublic:
+    """Record a new actor (a state, armed group, organisation or person)."""
+    actor = service.create_actor(session, data, principal)
+    response.headers["Location"] = f"/v1/actors/{actor.id}"
+    set_etag(response, actor)
+    return ActorPublic.model_validate(actor)
+
+
+@router.get("", responses=READ)
+def list_actors(
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+    page: Annotated[PageParams, Depends(page_params)],
+    kind: ActorKind | None = None,
+    country: CountryCode | None = None,
+    name_prefix: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    parent_id: str | None = None,
+    updated_since: datetime | None = None,
+) -> Page[ActorPublic]:
+    """Actors in name order, filtered by kind, country, name prefix, parent or update time."""
+    filters = service.ActorFilters(kind, country, name_prefix, parent_id, updated_since)
+    items, next_cursor, total = service.list_actors(session, filters, page)
+    return Page[ActorPublic](
+        items=[ActorPublic.model_validate(s) for s in items], next_cursor=next_cursor, total=total
+    )
+
+
+@router.get("/{actor_id}", responses={304: {"description": "Not modified"}, **READ})
+def get_actor(
+    actor_id: str,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+) -> ActorPublic:
+    """One actor. Sends an ETag; honours If-None-Match."""
+    actor = service.get_actor(session, actor_id)
+    if (cached := not_modified(request, actor)) is not None:
+        return cached  # type: ignore[return-value]
+    set_etag(response, actor)
+    return ActorPublic.model_validate(actor)
+
+
+@router.patch("/{actor_id}", responses=WRITE)
+def update_actor(
+    actor_id: str,
+    data: ActorUpdate,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> ActorPublic:
+    """Change some fields of an actor (only those sent). Honours If-Match."""
+    actor = service.get_actor(session, actor_id)
+    check_if_match(if_match, actor)
+    actor = service.update_actor(session, actor, data, principal)
+    set_etag(response, actor)
+    return ActorPublic.model_validate(actor)
+
+
+@router.delete("/{actor_id}", status_code=204, responses=WRITE)
+def delete_actor(
+    actor_id: str,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> None:
+    """Delete an actor that nothing references (409 otherwise). Admin only."""
+    actor = service.get_actor(session, actor_id)
+    check_if_match(if_match, actor)
+    service.delete_actor(session, actor, principal)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.enums import ActorKind
+from app.validation import Aliases, CountryCode, ExternalId, Identifier, Text300
+
+_EXAMPLE = {
+    "name": "Kataib Hezbollah",
+    "kind": "armed_group",
+    "aliases": ["Kata'ib Hizballah", "KH"],
+    "country": "IQ",
+}
+
+
+class ActorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+    name: Text300
+    kind: ActorKind
+    aliases: Aliases = Field(default_factory=list)
+    parent_id: Identifier | None = Field(
+        default=None, description="e.g. a militia within a coalition of militias"
+    )
+    country: CountryCode | None = None
+    external_id: ExternalId | None = None
+
+
+class ActorUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text300 | None = None
+    kind: ActorKind | None = None
+    aliases: Aliases | None = None
+    parent_id: Identifier | None = None
+    country: CountryCode | None = None
+    external_id: ExternalId | None = None
+
+
+class ActorPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    kind: ActorKind
+    aliases: list[str]
+    parent_id: str | None
+    country: str | None
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int

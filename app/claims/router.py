@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
+
+from app.auth import Principal, editor, viewer
+from app.claims import service
+from app.claims.schemas import ClaimCreate, ClaimPublic, ClaimUpdate
+from app.db import get_session, get_write_session
+from app.enums import ClaimStatus, Stance
+from app.errors import problem_responses
+from app.http import IfMatch, check_if_match, not_modified, set_etag
+from app.incidents.service import get_incident
+from app.pagination import Page, PageParams, page_params
+from app.validation import LanguageTag
+
+router = APIRouter(tags=["claims"])
+
+READ = problem_responses(400, 401, 403, 404, 422, 500)
+WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 500)
+
+AsOf = Annotated[
+    datetime | None,
+    Query(description="Only what had been said and recorded by this instant"),
+]
+
+
+class ClaimQuery:
+    """Filters shared by the claim lists."""
+
+    def __init__(
+        self,
+        source_id: Annotated[
+            str | None, Query(description="Said by this source or carried via it")
+        ] = None,
+        topic: str | None = None,
+        status: ClaimStatus | None = None,
+        stance: Stance | None = None,
+        language: LanguageTag | None = None,
+        tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        said_after: datetime | None = None,
+        said_before: datetime | None = None,
+        updated_since: datetime | None = None,
+        as_of: AsOf = None,
+    ) -> None:
+        self.filters = service.ClaimFilters(
+            source_id=source_id,
+            topic=topic,
+            status=status,
+            stance=stance,
+            language=language,
+            tag=tag,
+            said_after=said_after,
+            said_before=said_before,
+            updated_since=updated_since,
+            as_of=as_of,
+        )
+
+
+def _page(session: Session, filters: service.ClaimFilters, page: PageParams) -> Page[ClaimPublic]:
+    items, next_cursor, total = service.list_claims(session, filters, page)
+    return Page[ClaimPublic](
+        items=service.publish(session, items), next_cursor=next_cursor, total=total
+    )
+
+
+@router.post("/v1/claims", status_code=201, responses=WRITE)
+def create_claim(
+    data: ClaimCreate,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> ClaimPublic:
+    """Record who said what, and when, about an incident (links embedded)."""
+    claim = service.create_claim(session, data, principal)
+    response.headers["Location"] = f"/v1/claims/{claim.id}"
+    set_etag(response, claim)
+    return service.publish(session, [claim])[0]
+
+
+@router.get("/v1/claims", responses=READ)
+def list_claims(
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+    page: Annotated[PageParams, Depends(page_params)],
+    query: Annotated[ClaimQuery, Depends()],
+    incident_id: str | None = None,
+) -> Page[ClaimPublic]:
+    """Claims in `said_at` order, filtered by incident, source, topic, status, time, tag…"""
+    filters = service.ClaimFilters(**{**query.filters.__dict__, "incident_id": incident_id})
+    return _page(session, filters, page)
+
+
+@router.get("/v1/incidents/{incident_id}/claims", responses=READ)
+def list_incident_claims(
+    incident_id: str,
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+    page: Annotated[PageParams, Depends(page_params)],
+    query: Annotated[ClaimQuery, Depends()],
+) -> Page[ClaimPublic]:
+    """The incident's timeline: its claims in the order they were said."""
+    get_incident(session, incident_id)
+    filters = service.ClaimFilters(**{**query.filters.__dict__, "incident_id": incident_id})
+    return _page(session, filters, page)
+
+
+@router.get("/v1/claims/{claim_id}", responses={304: {"description": "Not modified"}, **READ})
+def get_claim(
+    claim_id: str,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+) -> ClaimPublic:
+    """One claim with its links. Sends an ETag; honours If-None-Match."""
+    claim = service.get_claim(session, claim_id)
+    if (cached := not_modified(request, claim)) is not None:
+        return cached  # type: ignore[return-value]
+    set_etag(response, claim)
+    return service.publish(session, [claim])[0]
+
+
+@router.patch("/v1/claims/{claim_id}", responses=WRITE)
+def update_claim(
+    claim_id: str,
+    data: ClaimUpdate,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> ClaimPublic:
+    """Correct some fields of a claim (only those sent; `links` replaces all links)."""
+    claim = service.get_claim(session, claim_id)
+    check_if_match(if_match, claim)
+    claim = service.update_claim(session, claim, data, principal)
+    set_etag(response, claim)
+    return service.publish(session, [claim])[0]

@@ -1,0 +1,321 @@
+"""Claims: one statement by one source about one incident and one topic."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlmodel import Session
+
+from app.actors.models import Actor
+from app.auth import Principal
+from app.claims.models import Claim, ClaimLink
+from app.claims.schemas import (
+    ActorOut,
+    CategoryOut,
+    ClaimCreate,
+    ClaimPublic,
+    ClaimUpdate,
+    ClaimValueIn,
+    LinkIn,
+    LinkPublic,
+    QuantityOut,
+    StatementOut,
+)
+from app.text import normalise_category
+from app.crud import (
+    apply_changes,
+    commit_or_conflict,
+    ensure_ref,
+    flush_or_conflict,
+    get_or_404,
+    reject_nulls,
+)
+from app.db import json_array_contains
+from app.enums import Bound
+from app.errors import Conflict, invalid
+from app.incidents.models import Incident
+from app.incidents.service import refresh_counts
+from app.pagination import PageParams, paginate
+from app.sources.models import Source
+from app.topics.models import Topic
+from app.types import utcnow
+
+REQUIRED = {
+    "source_id",
+    "said_at",
+    "said_at_precision",
+    "quote",
+    "language",
+    "topic",
+    "qualifiers",
+    "value",
+    "stance",
+    "confidence",
+    "links",
+    "tags",
+}
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    incident_id: str | None = None
+    source_id: str | None = None
+    topic: str | None = None
+    status: str | None = None
+    stance: str | None = None
+    language: str | None = None
+    tag: str | None = None
+    said_after: datetime | None = None
+    said_before: datetime | None = None
+    updated_since: datetime | None = None
+    as_of: datetime | None = None
+
+
+def qualifiers_key(qualifiers: dict[str, Any]) -> str:
+    return json.dumps(qualifiers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def value_columns(value: ClaimValueIn) -> dict[str, Any]:
+    """The typed columns that store a claim value (so SQL can filter and compare it)."""
+    cols: dict[str, Any] = {
+        "value_kind": value.kind,
+        "q_bound": None,
+        "q_low": None,
+        "q_best": None,
+        "q_high": None,
+        "category": None,
+        "actor_id": None,
+        "statement": None,
+    }
+    if value.kind == "quantity":
+        cols.update(q_bound=value.bound.value, q_low=value.low, q_best=value.best, q_high=value.high)
+    elif value.kind == "category":
+        cols["category"] = normalise_category(value.category)
+    elif value.kind == "actor":
+        cols["actor_id"] = value.actor_id
+    else:
+        cols["statement"] = value.text
+    return cols
+
+
+def _num(x: float | None) -> int | float | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+def value_out(claim: Claim) -> QuantityOut | CategoryOut | ActorOut | StatementOut:
+    if claim.value_kind == "quantity":
+        return QuantityOut(
+            bound=Bound(claim.q_bound),
+            low=_num(claim.q_low),
+            best=_num(claim.q_best),
+            high=_num(claim.q_high),
+        )
+    if claim.value_kind == "category":
+        return CategoryOut(category=claim.category or "")
+    if claim.value_kind == "actor":
+        return ActorOut(actor_id=claim.actor_id or "")
+    return StatementOut(text=claim.statement)
+
+
+def to_public(claim: Claim, links: Sequence[ClaimLink]) -> ClaimPublic:
+    return ClaimPublic(
+        id=claim.id,
+        incident_id=claim.incident_id,
+        source_id=claim.source_id,
+        via_source_id=claim.via_source_id,
+        speaker=claim.speaker,
+        said_at=claim.said_at,
+        said_at_precision=claim.said_at_precision,  # type: ignore[arg-type]
+        quote=claim.quote,
+        language=claim.language,
+        translation=claim.translation,
+        topic=claim.topic,
+        qualifiers=claim.qualifiers,
+        value=value_out(claim),
+        stance=claim.stance,  # type: ignore[arg-type]
+        confidence=claim.confidence,
+        status=claim.status,  # type: ignore[arg-type]
+        supersedes_id=claim.supersedes_id,
+        cites_claim_id=claim.cites_claim_id,
+        links=[LinkPublic.model_validate(link) for link in links],
+        external_id=claim.external_id,
+        tags=claim.tags,
+        notes=claim.notes,
+        recorded_at=claim.recorded_at,
+        updated_at=claim.updated_at,
+        version=claim.version,
+    )
+
+
+def links_of(session: Session, claim_ids: Sequence[str]) -> dict[str, list[ClaimLink]]:
+    """Every link of these claims in one query (no N+1)."""
+    out: dict[str, list[ClaimLink]] = defaultdict(list)
+    if not claim_ids:
+        return out
+    rows = session.scalars(
+        select(ClaimLink)
+        .where(ClaimLink.claim_id.in_(claim_ids))  # type: ignore[attr-defined]
+        .order_by(ClaimLink.claim_id, ClaimLink.position)  # type: ignore[arg-type]
+    )
+    for link in rows:
+        out[link.claim_id].append(link)
+    return out
+
+
+def publish(session: Session, claims: Sequence[Claim]) -> list[ClaimPublic]:
+    links = links_of(session, [c.id for c in claims])
+    return [to_public(c, links.get(c.id, [])) for c in claims]
+
+
+def _check_refs(session: Session, values: dict[str, Any], claim_id: str | None) -> None:
+    """Every reference exists and the value fits the topic; 422 naming the field if not."""
+    ensure_ref(session, Source, values["source_id"], "/source_id")
+    ensure_ref(session, Source, values.get("via_source_id"), "/via_source_id")
+    if values.get("via_source_id") and values["via_source_id"] == values["source_id"]:
+        raise invalid("/via_source_id", "must differ from source_id (leave it null instead)")
+    topic = session.get(Topic, values["topic"])
+    if topic is None:
+        raise invalid("/topic", f"no topic {values['topic']!r} (see GET /v1/topics)")
+    value: ClaimValueIn = values["value"]
+    if value.kind != topic.kind:
+        raise invalid("/value/kind", f"topic {topic.key!r} takes a {topic.kind} value")
+    if value.kind == "actor":
+        ensure_ref(session, Actor, value.actor_id, "/value/actor_id")
+    cited = values.get("cites_claim_id")
+    if cited is not None:
+        if cited == claim_id:
+            raise invalid("/cites_claim_id", "a claim cannot cite itself")
+        if session.get(Claim, cited) is None:
+            raise invalid("/cites_claim_id", f"no claim with id {cited!r}")
+
+
+def _store_links(session: Session, claim_id: str, links: Sequence[LinkIn]) -> None:
+    for position, link in enumerate(links):
+        session.add(ClaimLink(claim_id=claim_id, position=position, **link.model_dump()))
+
+
+def _duplicate(_: str) -> Conflict:
+    return Conflict("a claim with this external_id already exists")
+
+
+def build_claim(session: Session, data: ClaimCreate) -> Claim:
+    """Validate and stage a new claim (and its links) without committing."""
+    if session.get(Incident, data.incident_id) is None:
+        raise invalid("/incident_id", f"no incident with id {data.incident_id!r}")
+    values = data.model_dump(exclude={"value", "links"}) | {"value": data.value}
+    _check_refs(session, values, None)
+    fields = data.model_dump(exclude={"value", "links"})
+    claim = Claim(
+        **fields, **value_columns(data.value), qualifiers_key=qualifiers_key(data.qualifiers)
+    )
+    session.add(claim)
+    flush_or_conflict(session, _duplicate)
+    _store_links(session, claim.id, data.links)
+    return claim
+
+
+def after_claim_write(session: Session, incident_ids: set[str]) -> None:
+    """Derived incident state (counters, contested) in the same transaction as the claim."""
+    for incident_id in sorted(incident_ids):
+        refresh_counts(session, incident_id)
+
+
+def create_claim(session: Session, data: ClaimCreate, principal: Principal) -> Claim:
+    claim = build_claim(session, data)
+    after_claim_write(session, {claim.incident_id})
+    commit_or_conflict(session, _duplicate)
+    return claim
+
+
+def get_claim(session: Session, claim_id: str) -> Claim:
+    return get_or_404(session, Claim, claim_id, "claim")
+
+
+def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: Principal) -> Claim:
+    changes = data.model_dump(exclude_unset=True, exclude={"value", "links"})
+    if "value" in data.model_fields_set:
+        changes["value"] = data.value
+    reject_nulls(changes, REQUIRED)
+    if "links" in data.model_fields_set and data.links is None:
+        raise invalid("/links", "may not be null (send [] to remove all links)")
+    current_value = value_out(claim)
+    merged: dict[str, Any] = {
+        "incident_id": claim.incident_id,
+        "source_id": claim.source_id,
+        "via_source_id": claim.via_source_id,
+        "topic": claim.topic,
+        "cites_claim_id": claim.cites_claim_id,
+        "value": current_value,
+    } | changes
+    if {"source_id", "via_source_id", "topic", "value", "cites_claim_id"} & changes.keys():
+        _check_refs(session, merged, claim.id)
+    column_changes = {k: v for k, v in changes.items() if k != "value"}
+    if "value" in changes:
+        column_changes.update(value_columns(changes["value"]))
+    if "qualifiers" in changes:
+        column_changes["qualifiers_key"] = qualifiers_key(changes["qualifiers"])
+    diff = apply_changes(claim, column_changes)
+    if data.links is not None:
+        current = links_of(session, [claim.id]).get(claim.id, [])
+        old = [LinkIn.model_validate(x, from_attributes=True).model_dump() for x in current]
+        new = [link.model_dump() for link in data.links]
+        if old != new:
+            session.execute(delete(ClaimLink).where(ClaimLink.claim_id == claim.id))  # type: ignore[arg-type]
+            _store_links(session, claim.id, data.links)
+            if not diff:  # only the links changed: still a new version
+                claim.version += 1
+                claim.updated_at = utcnow()
+    after_claim_write(session, {claim.incident_id})
+    commit_or_conflict(session, _duplicate)
+    return claim
+
+
+def claim_query(session: Session, filters: ClaimFilters) -> Any:
+    stmt = select(Claim)
+    f = filters
+    if f.incident_id:
+        stmt = stmt.where(Claim.incident_id == f.incident_id)  # type: ignore[arg-type]
+    if f.source_id:
+        stmt = stmt.where(or_(Claim.source_id == f.source_id, Claim.via_source_id == f.source_id))  # type: ignore[arg-type]
+    if f.topic:
+        stmt = stmt.where(Claim.topic == f.topic)  # type: ignore[arg-type]
+    if f.status:
+        stmt = stmt.where(Claim.status == f.status)  # type: ignore[arg-type]
+    if f.stance:
+        stmt = stmt.where(Claim.stance == f.stance)  # type: ignore[arg-type]
+    if f.language:
+        stmt = stmt.where(Claim.language == f.language)  # type: ignore[arg-type]
+    if f.tag:
+        stmt = stmt.where(json_array_contains(session, Claim.tags, f.tag.casefold()))
+    if f.said_after:
+        stmt = stmt.where(Claim.said_at >= f.said_after)  # type: ignore[arg-type]
+    if f.said_before:
+        stmt = stmt.where(Claim.said_at <= f.said_before)  # type: ignore[arg-type]
+    if f.updated_since:
+        stmt = stmt.where(Claim.updated_at >= f.updated_since)  # type: ignore[arg-type]
+    if f.as_of:
+        stmt = stmt.where(Claim.said_at <= f.as_of, Claim.recorded_at <= f.as_of)  # type: ignore[arg-type]
+    return stmt
+
+
+def list_claims(
+    session: Session, filters: ClaimFilters, page: PageParams
+) -> tuple[list[Claim], str | None, int | None]:
+    """Claims in ``said_at`` order (the timeline), then by id."""
+    return paginate(
+        session,
+        claim_query(session, filters),
+        [Claim.said_at, Claim.id],  # type: ignore[list-item]
+        page,
+        lambda c: (c.said_at, c.id),
+        (datetime, str),
+    )
+

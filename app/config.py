@@ -1,0 +1,35 @@
+"""Service configuration: every setting is a ``CLAIMDESK_*`` environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings read from the environment (and an optional ``.env`` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLAIMDESK_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./claimdesk.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    admin_key: SecretStr | None = Field(
+        default=None, description="Bootstraps an admin API key with this secret at start-up"
+    )
+    anonymous_read: bool = Field(default=False, description="Let unauthenticated clients read")
+    require_if_match: bool = Field(
+        default=False, description="Reject PATCH and state changes without If-Match (428)"
+    )
+    idempotency_ttl_hours: int = Field(default=24, ge=1, description="Idempotency-Key lifetime")
+    log_level: str = Field(default="INFO", description="Python log level")
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,170 @@
+"""Database engine, sessions and schema checks (SQLite and PostgreSQL behave the same)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app.config import get_settings
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` as the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy manage transactions explicitly (BEGIN on first statement).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return on_connect
+
+
+WRITE_OPTION = "claimdesk_write"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A writing session takes the write lock up front (BEGIN IMMEDIATE), so two writers
+    # queue on the busy timeout instead of failing with "database is locked" half-way
+    # through a read-then-write; readers use a deferred BEGIN and never block in WAL mode.
+    if conn.get_execution_options().get(WRITE_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def build_engine(url: str | None = None) -> Engine:
+    settings = get_settings()
+    url = normalise_url(url or settings.database_url)
+    if is_sqlite(url):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms))
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
+    )
+
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> Engine:
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = build_engine()
+        return _engine
+
+
+def reset_engine() -> None:
+    """Forget the cached engine (tests and the CLI switch databases)."""
+    global _engine
+    with _engine_lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None
+
+
+def get_session() -> Iterator[Session]:
+    """FastAPI dependency: one session per request; the service commits."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+def get_write_session() -> Iterator[Session]:
+    """FastAPI dependency for writes: the transaction takes the write lock up front."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        session.connection(execution_options={WRITE_OPTION: True})
+        yield session
+
+
+@contextmanager
+def session_scope(write: bool = True) -> Iterator[Session]:
+    """A session for the CLI and background work, committed on success."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        if write:
+            session.connection(execution_options={WRITE_OPTION: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def migrations_dir() -> Path:
+    import migrations
+
+    return Path(migrations.__file__).resolve().parent
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url or get_settings().database_url))
+    return cfg
+
+
+def schema_status(engine: Engine) -> tuple[str | None, str | None]:
+    """(current revision, head revision) of the database behind ``engine``."""
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    head = script.get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, head
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def check_schema(engine: Engine) -> None:
+    current, head = schema_status(engine)
+    if current != head:
+        raise SchemaOutOfDate(
+            f"Database schema is at {current or 'nothing (empty database)'} but the code needs "
+            f"{head}: run `claimdesk db upgrade` (CLAIMDESK_DATABASE_URL={engine.url!r})."
+        )
+
+
+def json_array_contains(session: Session, column: Any, value: str) -> Any:
+    """A WHERE clause: the JSON array in ``column`` contains the string ``value``.
+
+    PostgreSQL uses JSONB's ``?`` operator (GIN-indexable); SQLite scans ``json_each``.
+    """
+    from sqlalchemy import exists, func, literal_column, select
+
+    if session.get_bind().dialect.name == "postgresql":
+        return column.op("?")(value)
+    each = func.json_each(column).table_valued("value")
+    return exists(select(literal_column("1")).select_from(each).where(each.c.value == value))

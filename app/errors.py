@@ -1,0 +1,220 @@
+"""Typed domain errors and the one handler that turns every error into problem+json.
+
+Every error a client sees is an RFC 9457 ``application/problem+json`` document with ``type``,
+``title``, ``status``, ``detail`` and, for invalid input, ``errors``: one entry per invalid
+field with a JSON ``pointer`` into the request body (or the ``parameter`` name for query, path
+and header parameters). Unexpected exceptions become a 500 problem carrying only the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+log = logging.getLogger("claimdesk.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://claimdesk.dev/problems/"
+
+
+class FieldError(BaseModel):
+    pointer: str | None = Field(
+        default=None, description="JSON pointer to the invalid member of the request body"
+    )
+    parameter: str | None = Field(
+        default=None, description="Name of the invalid query, path or header parameter"
+    )
+    line: int | None = Field(default=None, description="Line of an NDJSON import (1-based)")
+    detail: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=[PROBLEM_BASE + "validation"])
+    title: str = Field(examples=["Invalid request"])
+    status: int = Field(examples=[422])
+    detail: str | None = Field(default=None, examples=["confidence: must be between 0 and 1"])
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ClaimdeskError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    status: int = 500
+    slug: str = "internal"
+    title: str = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        self.headers = headers or {}
+
+
+class BadRequest(ClaimdeskError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(ClaimdeskError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ClaimdeskError):
+    status, slug, title = 403, "forbidden", "Not allowed for this API key's role"
+
+
+class NotFound(ClaimdeskError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ClaimdeskError):
+    status, slug, title = 409, "conflict", "Conflict with the current state"
+
+
+class PreconditionFailed(ClaimdeskError):
+    status, slug, title = 412, "precondition-failed", "The resource has changed (stale If-Match)"
+
+
+class ValidationFailed(ClaimdeskError):
+    status, slug, title = 422, "validation", "Invalid request"
+
+
+class PreconditionRequired(ClaimdeskError):
+    status, slug, title = 428, "precondition-required", "If-Match is required"
+
+
+def field_error(pointer: str, detail: str) -> FieldError:
+    return FieldError(pointer=pointer, detail=detail)
+
+
+def invalid(pointer: str, detail: str) -> ValidationFailed:
+    """A 422 naming one field of the request body."""
+    return ValidationFailed(f"{pointer.lstrip('/') or 'body'}: {detail}", errors=[field_error(pointer, detail)])
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None,
+    request: Request,
+    *,
+    slug: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    if errors:
+        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def _pointer(loc: Sequence[int | str]) -> tuple[str | None, str | None]:
+    """Map a pydantic error location to (body pointer, parameter name)."""
+    if not loc:
+        return "", None
+    where, rest = loc[0], list(loc[1:])
+    # Discriminated unions add the tag name to the location: drop it from the pointer.
+    rest = [p for p in rest if not (isinstance(p, str) and p in _UNION_TAGS)]
+    if where == "body":
+        return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in rest), None
+    return None, ".".join(str(p) for p in rest) or str(where)
+
+
+_UNION_TAGS = {"quantity", "category", "actor", "statement"}
+
+
+def _validation_errors(exc: RequestValidationError) -> tuple[int, str, str, list[FieldError]]:
+    errors: list[FieldError] = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            ctx = err.get("ctx") or {}
+            return 400, "malformed-json", "Malformed JSON", [
+                FieldError(pointer="", detail=f"request body is not valid JSON: {ctx.get('error', 'parse error')}")
+            ]
+        pointer, parameter = _pointer(err.get("loc", ()))
+        msg = str(err.get("msg", "invalid"))
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        errors.append(FieldError(pointer=pointer, parameter=parameter, detail=msg))
+    return 422, "validation", "Invalid request", errors
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ClaimdeskError)
+    async def _domain(request: Request, exc: ClaimdeskError) -> Response:
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            request,
+            slug=exc.slug,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        status, slug, title, errors = _validation_errors(exc)
+        names = ", ".join(
+            (e.pointer.lstrip("/") or "body") if e.pointer is not None else (e.parameter or "?")
+            for e in errors
+        )
+        detail = errors[0].detail if len(errors) == 1 and status == 400 else f"invalid: {names}"
+        return problem_response(status, title, detail, request, slug=slug, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        title = HTTPStatus(exc.status_code).phrase
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        return problem_response(
+            exc.status_code, title, detail, request, headers=dict(exc.headers or {})
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", None)})
+        return problem_response(
+            500,
+            "Internal server error",
+            "An unexpected error occurred; quote the request id when reporting it.",
+            request,
+            slug="internal",
+        )
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": HTTPStatus(code).phrase, "content": {PROBLEM_MEDIA_TYPE: {}}}
+    for code in (400, 401, 403, 404, 409, 412, 422, 428, 500)
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the given problem status codes."""
+    return {c: PROBLEM_RESPONSES[c] for c in codes}

@@ -1,0 +1,188 @@
+"""Bulk NDJSON import: sources, actors, incidents and claims that reference each other by
+``external_id``. All-or-nothing (one transaction), idempotent on re-run (a record whose
+``external_id`` already exists is left as it is and counted as ``unchanged``), and every
+problem is reported with its line number.
+
+Record shapes are the API's create bodies with ``type`` and ``external_id`` added, and every
+reference given as ``<field>_external_id`` instead of an id: ``parent_external_id``,
+``incident_external_id``, ``source_external_id``, ``via_source_external_id``,
+``cites_claim_external_id`` and, inside a claim value, ``actor_external_id``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
+
+from app.actors.models import Actor
+from app.actors.schemas import ActorCreate
+from app.actors.service import build_actor
+from app.claims.models import Claim
+from app.claims.schemas import ClaimCreate
+from app.claims.service import after_claim_write, build_claim
+from app.errors import ClaimdeskError, FieldError, ValidationFailed
+from app.incidents.models import Incident
+from app.incidents.schemas import IncidentCreate
+from app.incidents.service import build_incident
+from app.sources.models import Source
+from app.sources.schemas import SourceCreate
+from app.sources.service import build_source
+
+MAX_ERRORS = 100
+
+
+class ImportReport(BaseModel):
+    created: dict[str, int]
+    unchanged: dict[str, int]
+    lines: int
+
+
+class _Kind:
+    def __init__(
+        self,
+        model: type[SQLModel],
+        schema: type[BaseModel],
+        build: Callable[[Session, Any], Any],
+        refs: dict[str, type[SQLModel]],
+    ) -> None:
+        self.model, self.schema, self.build, self.refs = model, schema, build, refs
+
+
+KINDS: dict[str, _Kind] = {
+    "source": _Kind(Source, SourceCreate, build_source, {"parent": Source}),
+    "actor": _Kind(Actor, ActorCreate, build_actor, {"parent": Actor}),
+    "incident": _Kind(Incident, IncidentCreate, build_incident, {}),
+    "claim": _Kind(
+        Claim,
+        ClaimCreate,
+        build_claim,
+        {"incident": Incident, "source": Source, "via_source": Source, "cites_claim": Claim},
+    ),
+}
+
+
+class _Resolver:
+    """external_id → id, for rows of this import and rows already in the database."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: dict[tuple[str, str], str] = {}
+
+    def lookup(self, model: type[SQLModel], external_id: str) -> str | None:
+        table = model.__tablename__  # type: ignore[attr-defined]
+        key = (table, external_id)
+        if key not in self.known:
+            found = self.session.scalar(
+                select(model.id).where(model.external_id == external_id)  # type: ignore[attr-defined]
+            )
+            if found is None:
+                return None
+            self.known[key] = found
+        return self.known[key]
+
+    def remember(self, model: type[SQLModel], external_id: str, ident: str) -> None:
+        self.known[(model.__tablename__, external_id)] = ident  # type: ignore[attr-defined]
+
+
+def _translate(record: dict[str, Any], kind: _Kind, resolver: _Resolver) -> dict[str, Any]:
+    body = {k: v for k, v in record.items() if k != "type"}
+    for ref, model in kind.refs.items():
+        ext = body.pop(f"{ref}_external_id", None)
+        if ext is not None:
+            ident = resolver.lookup(model, str(ext))
+            if ident is None:
+                raise _LineError(f"/{ref}_external_id", f"no {model.__tablename__} with external_id {ext!r}")  # type: ignore[attr-defined]
+            body[f"{ref}_id"] = ident
+    value = body.get("value")
+    if isinstance(value, dict) and "actor_external_id" in value:
+        value = dict(value)
+        ext = value.pop("actor_external_id")
+        ident = resolver.lookup(Actor, str(ext))
+        if ident is None:
+            raise _LineError("/value/actor_external_id", f"no actor with external_id {ext!r}")
+        value["actor_id"] = ident
+        body["value"] = value
+    return body
+
+
+class _LineError(Exception):
+    def __init__(self, pointer: str, detail: str) -> None:
+        super().__init__(detail)
+        self.pointer, self.detail = pointer, detail
+
+
+def import_records(session: Session, lines: Iterable[str | bytes]) -> ImportReport:
+    """Stage every record; commit only if every line is valid, else raise a 422 by line."""
+    resolver = _Resolver(session)
+    errors: list[FieldError] = []
+    created: Counter[str] = Counter()
+    unchanged: Counter[str] = Counter()
+    touched_incidents: set[str] = set()
+    count = 0
+    for number, raw in enumerate(lines, start=1):
+        if len(errors) >= MAX_ERRORS:
+            break
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        if not text.strip():
+            continue
+        count = number
+
+        def fail(pointer: str, detail: str, line: int = number) -> None:
+            errors.append(FieldError(line=line, pointer=pointer, detail=detail))
+
+        try:
+            record = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            fail("", f"not valid JSON: {exc}")
+            continue
+        if not isinstance(record, dict):
+            fail("", "each line must be a JSON object")
+            continue
+        kind_name = record.get("type")
+        kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
+        if kind is None:
+            fail("/type", f"must be one of {', '.join(KINDS)}")
+            continue
+        external_id = record.get("external_id")
+        if not isinstance(external_id, str) or not external_id.strip():
+            fail("/external_id", "every imported record needs an external_id")
+            continue
+        if resolver.lookup(kind.model, external_id) is not None:
+            unchanged[kind_name] += 1
+            continue
+        try:
+            data = kind.schema.model_validate(_translate(record, kind, resolver))
+            row = kind.build(session, data)
+        except _LineError as exc:
+            fail(exc.pointer, exc.detail)
+            continue
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = [p for p in err["loc"] if p not in ("quantity", "category", "actor", "statement")]
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                fail("/" + "/".join(str(p) for p in loc), msg)
+            continue
+        except ClaimdeskError as exc:
+            for e in exc.errors or [FieldError(pointer="", detail=exc.detail or exc.title)]:
+                fail(e.pointer or "", e.detail)
+            if exc.status == 409:
+                break  # the transaction was rolled back: nothing more can be staged
+            continue
+        resolver.remember(kind.model, external_id, row.id)
+        created[kind_name] += 1
+        if kind_name == "claim":
+            touched_incidents.add(row.incident_id)
+    if errors:
+        session.rollback()
+        raise ValidationFailed(
+            f"{len(errors)} invalid line(s); nothing was imported", errors=errors
+        )
+    after_claim_write(session, touched_incidents)
+    session.commit()
+    return ImportReport(created=dict(created), unchanged=dict(unchanged), lines=count)

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
+
+from app.auth import Principal, admin, editor, viewer
+from app.db import get_session, get_write_session
+from app.errors import problem_responses
+from app.http import IfMatch, check_if_match, not_modified, set_etag
+from app.pagination import Page, PageParams, page_params
+from app.incidents import service
+from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
+from app.validation import CountryCode
+
+router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
+
+READ = problem_responses(400, 401, 403, 404, 422, 500)
+WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 500)
+
+
+@router.post("", status_code=201, responses=WRITE)
+def create_incident(
+    data: IncidentCreate,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> IncidentPublic:
+    """Record a new incident: what happened, when (UTC bounds and precision) and where."""
+    incident = service.create_incident(session, data, principal)
+    response.headers["Location"] = f"/v1/incidents/{incident.id}"
+    set_etag(response, incident)
+    return IncidentPublic.model_validate(incident)
+
+
+@router.get("", responses=READ)
+def list_incidents(
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+    page: Annotated[PageParams, Depends(page_params)],
+    country: CountryCode | None = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    occurred_after: Annotated[
+        datetime | None, Query(description="Incidents that may have happened at or after this")
+    ] = None,
+    occurred_before: Annotated[
+        datetime | None, Query(description="Incidents that may have happened at or before this")
+    ] = None,
+    contested: bool | None = None,
+    updated_since: datetime | None = None,
+) -> Page[IncidentPublic]:
+    """Incidents in the order they were recorded, filtered by country, tag, time or state."""
+    filters = service.IncidentFilters(
+        country, tag, occurred_after, occurred_before, contested, updated_since
+    )
+    items, next_cursor, total = service.list_incidents(session, filters, page)
+    return Page[IncidentPublic](
+        items=[IncidentPublic.model_validate(i) for i in items],
+        next_cursor=next_cursor,
+        total=total,
+    )
+
+
+@router.get("/{incident_id}", responses={304: {"description": "Not modified"}, **READ})
+def get_incident(
+    incident_id: str,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+) -> IncidentPublic:
+    """One incident with its counters. Sends an ETag; honours If-None-Match."""
+    incident = service.get_incident(session, incident_id)
+    if (cached := not_modified(request, incident)) is not None:
+        return cached  # type: ignore[return-value]
+    set_etag(response, incident)
+    return IncidentPublic.model_validate(incident)
+
+
+@router.patch("/{incident_id}", responses=WRITE)
+def update_incident(
+    incident_id: str,
+    data: IncidentUpdate,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> IncidentPublic:
+    """Change some fields of an incident (only those sent). Honours If-Match."""
+    incident = service.get_incident(session, incident_id)
+    check_if_match(if_match, incident)
+    incident = service.update_incident(session, incident, data, principal)
+    set_etag(response, incident)
+    return IncidentPublic.model_validate(incident)
+
+
+@router.delete("/{incident_id}", status_code=204, responses=WRITE)
+def delete_incident(
+    incident_id: str,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> None:
+    """Delete an incident without claims (409 otherwise). Admin only."""
+    incident = service.get_incident(session, incident_id)
+    check_if_match(if_match, incident)
+    service.delete_incident(session, incident, principal)

@@ -1,0 +1,117 @@
+"""Incidents: the events claims are about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from app.auth import Principal
+from app.claims.models import Claim
+from app.crud import apply_changes, commit_or_conflict, flush_or_conflict, get_or_404, referenced, reject_nulls
+from app.db import json_array_contains
+from app.errors import Conflict, invalid
+from app.incidents.models import Incident
+from app.incidents.schemas import IncidentCreate, IncidentUpdate
+from app.pagination import PageParams, paginate
+
+REQUIRED = {"title", "time_precision", "tags"}
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    country: str | None = None
+    tag: str | None = None
+    occurred_after: datetime | None = None
+    occurred_before: datetime | None = None
+    contested: bool | None = None
+    updated_since: datetime | None = None
+
+
+def _duplicate(_: str) -> Conflict:
+    return Conflict("an incident with this external_id already exists")
+
+
+def check_incident(values: dict[str, Any]) -> None:
+    """Rules across fields, each a 422 naming the field."""
+    early, late = values.get("occurred_earliest"), values.get("occurred_latest")
+    if early is not None and late is not None and early > late:
+        raise invalid("/occurred_latest", "must not be before occurred_earliest")
+    if (values.get("latitude") is None) != (values.get("longitude") is None):
+        missing = "longitude" if values.get("longitude") is None else "latitude"
+        raise invalid("/" + missing, "latitude and longitude must be given together")
+
+
+def build_incident(session: Session, data: IncidentCreate) -> Incident:
+    """Validate and stage a new incident without committing (the import path shares it)."""
+    check_incident(data.model_dump())
+    incident = Incident(**data.model_dump())
+    session.add(incident)
+    flush_or_conflict(session, _duplicate)
+    return incident
+
+
+def create_incident(session: Session, data: IncidentCreate, principal: Principal) -> Incident:
+    incident = build_incident(session, data)
+    commit_or_conflict(session, _duplicate)
+    return incident
+
+
+def get_incident(session: Session, incident_id: str) -> Incident:
+    return get_or_404(session, Incident, incident_id, "incident")
+
+
+def list_incidents(
+    session: Session, filters: IncidentFilters, page: PageParams
+) -> tuple[list[Incident], str | None, int | None]:
+    stmt = select(Incident)
+    if filters.country:
+        stmt = stmt.where(Incident.country == filters.country)  # type: ignore[arg-type]
+    if filters.tag:
+        stmt = stmt.where(json_array_contains(session, Incident.tags, filters.tag.casefold()))
+    if filters.occurred_after:
+        # overlaps [after, ...): the incident may have happened at or after the instant
+        stmt = stmt.where(Incident.occurred_latest >= filters.occurred_after)  # type: ignore[arg-type, operator]
+    if filters.occurred_before:
+        stmt = stmt.where(Incident.occurred_earliest <= filters.occurred_before)  # type: ignore[arg-type, operator]
+    if filters.contested is not None:
+        stmt = stmt.where(Incident.contested == filters.contested)  # type: ignore[arg-type]
+    if filters.updated_since:
+        stmt = stmt.where(Incident.updated_at >= filters.updated_since)  # type: ignore[arg-type]
+    return paginate(session, stmt, [Incident.id], page, lambda i: (i.id,), (str,))  # type: ignore[list-item]
+
+
+def update_incident(
+    session: Session, incident: Incident, data: IncidentUpdate, principal: Principal
+) -> Incident:
+    changes = data.model_dump(exclude_unset=True)
+    reject_nulls(changes, REQUIRED)
+    merged = {f: getattr(incident, f) for f in IncidentUpdate.model_fields} | changes
+    check_incident(merged)
+    apply_changes(incident, changes)
+    commit_or_conflict(session, _duplicate)
+    return incident
+
+
+def delete_incident(session: Session, incident: Incident, principal: Principal) -> None:
+    if referenced(session, [(Claim.incident_id, incident.id)]):
+        raise Conflict("the incident has claims; it cannot be deleted")
+    session.delete(incident)
+    session.commit()
+
+
+def refresh_counts(session: Session, incident_id: str) -> None:
+    """Keep the read-only counters in step with the claims (same transaction)."""
+    row = session.execute(
+        select(func.count(Claim.id), func.count(func.distinct(Claim.source_id))).where(  # type: ignore[arg-type]
+            Claim.incident_id == incident_id  # type: ignore[arg-type]
+        )
+    ).one()
+    session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id)  # type: ignore[arg-type]
+        .values(claim_count=row[0], source_count=row[1])
+    )

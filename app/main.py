@@ -1,0 +1,91 @@
+"""The FastAPI application: ``uvicorn app.main:app`` or ``claimdesk serve``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app import __version__
+from app.actors.router import router as actors_router
+from app.claims.router import router as claims_router
+from app.config import get_settings
+from app.db import check_schema, get_engine, session_scope
+from app.errors import install_error_handlers
+from app.incidents.router import router as incidents_router
+from app.keys.service import bootstrap_admin
+from app.logging import configure_logging
+from app.middleware import RequestContextMiddleware
+from app.ops.router import router as ops_router
+from app.sources.router import router as sources_router
+from app.topics.router import router as topics_router
+
+log = logging.getLogger("claimdesk")
+
+DESCRIPTION = """
+Claimdesk records **who said what, and when** about news incidents, keeps competing claims and
+competing attributions of responsibility side by side with their source links, and computes an
+explainable confidence for each competing version.
+
+Authenticate with `Authorization: Bearer <key>` (create one with
+`claimdesk keys create --name NAME --role viewer|editor|admin`). Errors are RFC 9457
+`application/problem+json`. Lists use cursor pagination (`limit`, `cursor` → `items`,
+`next_cursor`).
+"""
+
+
+def startup_checks() -> None:
+    """Refuse to start on a stale schema; bootstrap the operator's admin key."""
+    settings = get_settings()
+    check_schema(get_engine())
+    if settings.admin_key is not None:
+        with session_scope() as session:
+            if bootstrap_admin(session, settings.admin_key.get_secret_value()):
+                log.info("bootstrapped the admin key from CLAIMDESK_ADMIN_KEY")
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    configure_logging(get_settings().log_level)
+    startup_checks()
+    yield
+
+
+def operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Claimdesk",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        openapi_tags=[
+            {"name": "incidents", "description": "Events that claims are about"},
+            {"name": "claims", "description": "Who said what, and when"},
+            {"name": "sources", "description": "Who makes statements"},
+            {"name": "actors", "description": "Who can be held responsible"},
+            {"name": "topics", "description": "What claims are about"},
+            {"name": "ops", "description": "Health, readiness and metrics"},
+        ],
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    for router in (
+        incidents_router,
+        claims_router,
+        sources_router,
+        actors_router,
+        topics_router,
+        ops_router,
+    ):
+        app.include_router(router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,10 @@
+"""Every table, imported in one place so Alembic sees the whole metadata."""
+
+from app.actors.models import Actor
+from app.claims.models import Claim, ClaimLink
+from app.incidents.models import Incident
+from app.keys.models import ApiKey
+from app.sources.models import Source
+from app.topics.models import Topic
+
+__all__ = ["Actor", "ApiKey", "Claim", "ClaimLink", "Incident", "Source", "Topic"]

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
+
+from app.auth import Principal, admin, editor, viewer
+from app.db import get_session, get_write_session
+from app.enums import SourceKind
+from app.errors import problem_responses
+from app.http import IfMatch, check_if_match, not_modified, set_etag
+from app.pagination import Page, PageParams, page_params
+from app.sources import service
+from app.sources.schemas import SourceCreate, SourcePublic, SourceUpdate
+from app.validation import CountryCode
+
+router = APIRouter(prefix="/v1/sources", tags=["sources"])
+
+READ = problem_responses(400, 401, 403, 404, 422, 500)
+WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 500)
+
+
+@router.post("", status_code=201, responses=WRITE)
+def create_source(
+    data: SourceCreate,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> SourcePublic:
+    """Record a new source (an outlet, official, agency, organisation or person)."""
+    source = service.create_source(session, data, principal)
+    response.headers["Location"] = f"/v1/sources/{source.id}"
+    set_etag(response, source)
+    return SourcePublic.model_validate(source)
+
+
+@router.get("", responses=READ)
+def list_sources(
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+    page: Annotated[PageParams, Depends(page_params)],
+    kind: SourceKind | None = None,
+    country: CountryCode | None = None,
+    name_prefix: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    parent_id: str | None = None,
+    updated_since: datetime | None = None,
+) -> Page[SourcePublic]:
+    """Sources in name order, filtered by kind, country, name prefix, parent or update time."""
+    filters = service.SourceFilters(kind, country, name_prefix, parent_id, updated_since)
+    items, next_cursor, total = service.list_sources(session, filters, page)
+    return Page[SourcePublic](
+        items=[SourcePublic.model_validate(s) for s in items], next_cursor=next_cursor, total=total
+    )
+
+
+@router.get("/{source_id}", responses={304: {"description": "Not modified"}, **READ})
+def get_source(
+    source_id: str,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+) -> SourcePublic:
+    """One source, with its learned reliability. Sends an ETag; honours If-None-Match."""
+    source = service.get_source(session, source_id)
+    if (cached := not_modified(request, source)) is not None:
+        return cached  # type: ignore[return-value]
+    set_etag(response, source)
+    return SourcePublic.model_validate(source)
+
+
+@router.patch("/{source_id}", responses=WRITE)
+def update_source(
+    source_id: str,
+    data: SourceUpdate,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> SourcePublic:
+    """Change some fields of a source (only those sent). Honours If-Match."""
+    source = service.get_source(session, source_id)
+    check_if_match(if_match, source)
+    source = service.update_source(session, source, data, principal)
+    set_etag(response, source)
+    return SourcePublic.model_validate(source)
+
+
+@router.delete("/{source_id}", status_code=204, responses=WRITE)
+def delete_source(
+    source_id: str,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> None:
+    """Delete a source that nothing references (409 otherwise). Admin only."""
+    source = service.get_source(session, source_id)
+    check_if_match(if_match, source)
+    service.delete_source(session, source, principal)

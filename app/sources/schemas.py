@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.enums import SourceKind
+from app.validation import Aliases, CountryCode, ExternalId, HttpUrlStr, Identifier, Text300
+
+_EXAMPLE = {
+    "name": "Press TV",
+    "kind": "outlet",
+    "homepage_url": "https://www.presstv.ir/",
+    "country": "IR",
+    "affiliation": "Iranian state media",
+    "aliases": ["PressTV"],
+    "reliability_prior": 0.5,
+}
+
+
+class SourceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+    name: Text300
+    kind: SourceKind
+    homepage_url: HttpUrlStr | None = None
+    country: CountryCode | None = None
+    affiliation: str | None = Field(default=None, max_length=1000)
+    parent_id: Identifier | None = Field(
+        default=None, description="The organisation a spokesperson belongs to"
+    )
+    aliases: Aliases = Field(default_factory=list)
+    reliability_prior: float = Field(default=0.5, ge=0, le=1)
+    external_id: ExternalId | None = None
+
+
+class SourceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text300 | None = None
+    kind: SourceKind | None = None
+    homepage_url: HttpUrlStr | None = None
+    country: CountryCode | None = None
+    affiliation: str | None = Field(default=None, max_length=1000)
+    parent_id: Identifier | None = None
+    aliases: Aliases | None = None
+    reliability_prior: float | None = Field(default=None, ge=0, le=1)
+    external_id: ExternalId | None = None
+
+
+class SourcePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    kind: SourceKind
+    homepage_url: str | None
+    country: str | None
+    affiliation: str | None
+    parent_id: str | None
+    aliases: list[str]
+    reliability_prior: float
+    reliability: float | None = Field(
+        description="Learned by truth discovery (`claimdesk reliability recompute`); "
+        "null until first computed"
+    )
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.base import created_field, enum_check
+from app.enums import TopicKind
+
+
+class Topic(SQLModel, table=True):
+    """What a claim is about, with the kind of value it carries."""
+
+    __tablename__ = "topic"
+    __table_args__ = (enum_check("kind", TopicKind, "kind"),)
+
+    key: str = Field(sa_column=Column(String(100), primary_key=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    unit: str | None = Field(default=None, sa_column=Column(String(50)))
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    builtin: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    created_at: datetime = created_field()
+
+
+BUILTIN_TOPICS: list[dict[str, str | None]] = [
+    {"key": "casualties.killed", "kind": "quantity", "unit": "people",
+     "description": "People killed"},
+    {"key": "casualties.wounded", "kind": "quantity", "unit": "people",
+     "description": "People wounded"},
+    {"key": "munitions.count", "kind": "quantity", "unit": "munitions",
+     "description": "Number of rockets, missiles, shells or other munitions"},
+    {"key": "munitions.type", "kind": "category", "unit": None,
+     "description": "Type of munition (e.g. katyusha rocket)"},
+    {"key": "responsibility", "kind": "actor", "unit": None,
+     "description": "Who is responsible for the incident"},
+    {"key": "damage", "kind": "category", "unit": None,
+     "description": "Damage caused"},
+    {"key": "occurred", "kind": "statement", "unit": None,
+     "description": "Whether the incident happened at all"},
+]
