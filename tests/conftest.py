@@ -1,0 +1,220 @@
+"""Test fixtures. The database is chosen with CLAIMDESK_TEST_DATABASE_URL (default: a fresh
+SQLite file); the schema is always built by ``alembic upgrade head``, never ``create_all``.
+Each test starts from empty tables (built-in topics kept)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+TEST_URL = os.environ.get("CLAIMDESK_TEST_DATABASE_URL") or (
+    "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="claimdesk-test-")) / "test.db")
+)
+os.environ["CLAIMDESK_DATABASE_URL"] = TEST_URL
+os.environ.pop("CLAIMDESK_ADMIN_KEY", None)
+os.environ.pop("CLAIMDESK_ANONYMOUS_READ", None)
+os.environ.pop("CLAIMDESK_REQUIRE_IF_MATCH", None)
+
+from app.config import get_settings  # noqa: E402
+from app.db import alembic_config, get_engine, normalise_url, reset_engine  # noqa: E402
+
+
+
+def is_postgres() -> bool:
+    return make_url(normalise_url(TEST_URL)).get_backend_name() == "postgresql"
+
+
+def fresh_database() -> None:
+    """Drop everything and rebuild the schema with the migrations."""
+    url = normalise_url(TEST_URL)
+    if is_postgres():
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        path = make_url(url).database
+        if path and path != ":memory:":
+            for suffix in ("", "-wal", "-shm"):
+                Path(path + suffix).unlink(missing_ok=True)
+    command.upgrade(alembic_config(url), "head")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database() -> Iterator[None]:
+    get_settings.cache_clear()
+    reset_engine()
+    fresh_database()
+    yield
+    reset_engine()
+
+
+def table_names() -> list[str]:
+    engine = get_engine()
+    from sqlalchemy import inspect
+
+    names = set(inspect(engine).get_table_names()) - {"alembic_version", "topic"}
+    return sorted(names)
+
+
+@pytest.fixture(autouse=True)
+def _clean(_database: None) -> Iterator[None]:
+    yield
+    engine = get_engine()
+    names = table_names()
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            conn.execute(text("DELETE FROM topic WHERE builtin = false"))
+        return
+    raw = engine.raw_connection()  # autocommit: PRAGMA foreign_keys only works outside BEGIN
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA foreign_keys=OFF")
+        for name in names:
+            cur.execute(f"DELETE FROM {name}")
+        cur.execute("DELETE FROM topic WHERE builtin = 0")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+    finally:
+        raw.close()
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Set CLAIMDESK_* variables for one test; the settings cache is cleared around it."""
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def app_client() -> Iterator[TestClient]:
+    from app.main import app
+
+    with TestClient(app) as client:
+        yield client
+
+
+def make_key(role: str, name: str | None = None) -> str:
+    from app.db import session_scope
+    from app.enums import Role
+    from app.keys.service import create_key
+
+    with session_scope() as session:
+        _, secret = create_key(session, name or f"test {role}", Role(role))
+    return secret
+
+
+class Api:
+    """A TestClient bound to one API key."""
+
+    def __init__(self, client: TestClient, key: str | None) -> None:
+        self.client = client
+        self.key = key
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        h = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        return h | (extra or {})
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, url: str, **kw: Any) -> Any:
+        return self.client.delete(url, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def request(self, method: str, url: str, **kw: Any) -> Any:
+        return self.client.request(method, url, headers=self.headers(kw.pop("headers", None)), **kw)
+
+
+@pytest.fixture
+def editor(app_client: TestClient) -> Api:
+    return Api(app_client, make_key("editor"))
+
+
+@pytest.fixture
+def admin(app_client: TestClient) -> Api:
+    return Api(app_client, make_key("admin"))
+
+
+@pytest.fixture
+def viewer(app_client: TestClient) -> Api:
+    return Api(app_client, make_key("viewer"))
+
+
+@pytest.fixture
+def anonymous(app_client: TestClient) -> Api:
+    return Api(app_client, None)
+
+
+# ---- small factories -------------------------------------------------------------------
+
+
+def new_source(api: Api, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Press TV", "kind": "outlet", "country": "IR"} | fields
+    r = api.post("/v1/sources", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def new_actor(api: Api, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Iran", "kind": "state", "country": "IR"} | fields
+    r = api.post("/v1/actors", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def new_incident(api: Api, **fields: Any) -> dict[str, Any]:
+    body = {
+        "title": "Rocket attack on Camp Taji",
+        "occurred_earliest": "2020-03-11T16:35:00Z",
+        "occurred_latest": "2020-03-11T16:35:59Z",
+        "time_precision": "minute",
+        "timezone": "Asia/Baghdad",
+        "country": "IQ",
+    } | fields
+    r = api.post("/v1/incidents", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def new_claim(api: Api, incident_id: str, source_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "incident_id": incident_id,
+        "source_id": source_id,
+        "said_at": "2020-03-11T18:00:00Z",
+        "said_at_precision": "hour",
+        "quote": "Nearly a dozen Katyusha rockets have hit a military base",
+        "topic": "munitions.count",
+        "value": {"kind": "quantity", "bound": "approximately", "low": 9, "best": 11, "high": 12},
+        "confidence": 0.8,
+    } | fields
+    r = api.post("/v1/claims", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per table: proves a failed request left the database unchanged."""
+    engine = get_engine()
+    with engine.connect() as conn:
+        return {
+            name: conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
+            for name in [*table_names(), "topic"]
+        }

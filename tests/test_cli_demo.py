@@ -1,0 +1,123 @@
+"""The claimdesk command and the Camp Taji demo data set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.conftest import Api, row_counts
+
+runner = CliRunner()
+
+
+def test_keys_create_prints_key_alone_on_last_line(app_client: object) -> None:
+    result = runner.invoke(cli, ["keys", "create", "--name", "desk", "--role", "editor"])
+    assert result.exit_code == 0, result.output
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("cdk_") and " " not in key and len(key) > 40
+    from fastapi.testclient import TestClient
+
+    assert isinstance(app_client, TestClient)
+    r = app_client.post("/v1/sources", json={"name": "x", "kind": "outlet"},
+                        headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 201
+
+
+def test_keys_create_rejects_unknown_role() -> None:
+    result = runner.invoke(cli, ["keys", "create", "--name", "desk", "--role", "owner"])
+    assert result.exit_code != 0
+    assert row_counts()["api_key"] == 0
+
+
+def test_db_upgrade_on_a_new_sqlite_file(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    settings_env.setenv("CLAIMDESK_DATABASE_URL", url)
+    result = runner.invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        topics = conn.execute(text("SELECT COUNT(*) FROM topic WHERE builtin = 1")).scalar_one()
+    engine.dispose()
+    assert topics == 7
+
+
+def test_commands_refuse_a_stale_schema(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> None:
+    from app.db import reset_engine
+
+    settings_env.setenv("CLAIMDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    reset_engine()
+    try:
+        result = runner.invoke(cli, ["keys", "create", "--name", "x", "--role", "viewer"])
+        assert result.exit_code == 1
+        assert "claimdesk db upgrade" in result.output
+        result = runner.invoke(cli, ["serve", "--port", "1"])
+        assert result.exit_code == 1
+        assert "claimdesk db upgrade" in result.output
+    finally:
+        settings_env.delenv("CLAIMDESK_DATABASE_URL")
+        from app.config import get_settings
+
+        get_settings.cache_clear()
+        reset_engine()
+
+
+def test_import_reports_line_numbers_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.ndjson"
+    path.write_text(
+        '{"type": "source", "external_id": "s1", "name": "Press TV", "kind": "outlet"}\n'
+        '{"type": "source", "external_id": "s2", "name": "X", "kind": "blog"}\n'
+        "not json\n"
+        '{"type": "claim", "external_id": "c1", "incident_external_id": "missing"}\n'
+    )
+    before = row_counts()
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1
+    assert "line 2: /kind" in result.output
+    assert "line 3" in result.output
+    assert "line 4: /incident_external_id" in result.output
+    assert row_counts() == before
+
+
+def test_demo_load_is_idempotent_and_reads_right(viewer: Api) -> None:
+    first = runner.invoke(cli, ["demo", "load"])
+    assert first.exit_code == 0, first.output
+    counts = row_counts()
+    assert counts["claim"] >= 30
+    second = runner.invoke(cli, ["demo", "load"])
+    assert second.exit_code == 0
+    assert row_counts() == counts
+
+    incidents = viewer.get("/v1/incidents", params={"limit": 100}).json()["items"]
+    taji = next(i for i in incidents if i["external_id"] == "inc-camp-taji-2020-03-11")
+    assert taji["occurred_earliest"].startswith("2020-03-11T16:35")
+    assert taji["timezone"] == "Asia/Baghdad"
+    assert taji["local_time_text"] == "7:35 p.m. Iraq time"
+    assert taji["country"] == "IQ"
+    assert taji["claim_count"] >= 15
+
+    timeline = viewer.get(f"/v1/incidents/{taji['id']}/claims", params={"limit": 500}).json()["items"]
+    said = [c["said_at"] for c in timeline]
+    assert said == sorted(said)
+    sources = {s["id"]: s for s in viewer.get("/v1/sources", params={"limit": 500}).json()["items"]}
+    by_name = {s["name"]: s for s in sources.values()}
+    assert by_name["Press TV"]["affiliation"] == "Iranian state media"
+    presstv = by_name["Press TV"]["id"]
+    press_killed = [c for c in timeline if c["source_id"] == presstv and c["topic"] == "casualties.killed"]
+    assert press_killed and press_killed[0]["value"]["bound"] == "none_reported"
+    counts_ = [c for c in timeline if c["topic"] == "munitions.count" and c["source_id"] == presstv]
+    assert counts_[0]["value"] == {"kind": "quantity", "bound": "approximately", "low": 9, "best": 11, "high": 12}
+    killed = [c for c in timeline if c["topic"] == "casualties.killed" and c["via_source_id"]]
+    assert {json.dumps(c["qualifiers"], sort_keys=True): c["value"]["best"] for c in killed} == {
+        "{}": 3, '{"nationality": "US"}': 2, '{"nationality": "GB"}': 1,
+    }
+    assert all(sources[c["via_source_id"]]["name"] == "Stars and Stripes" for c in killed)
+    assert all(c["speaker"] == "a security official" for c in killed)
+    for claim in timeline:
+        assert claim["links"][0]["url"].startswith("https://www.mideastcenter.org/post/")
+        assert claim["quote"]

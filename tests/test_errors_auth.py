@@ -1,0 +1,146 @@
+"""Problem+json everywhere, no stack traces, and API-key authentication."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Api, make_key, new_incident, row_counts
+
+
+def test_malformed_json_is_400_problem(editor: Api) -> None:
+    before = row_counts()
+    r = editor.client.post(
+        "/v1/sources", content=b'{"name": "x", ', headers=editor.headers({"Content-Type": "application/json"})
+    )
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["title"] == "Malformed JSON"
+    assert row_counts() == before
+
+
+def test_wrong_types_are_422(editor: Api) -> None:
+    r = editor.post("/v1/sources", json={"name": 5, "kind": ["outlet"], "aliases": [1]})
+    assert r.status_code == 422
+    pointers = {e["pointer"] for e in r.json()["errors"]}
+    assert {"/name", "/kind", "/aliases/0"} <= pointers
+
+
+def test_body_that_is_not_an_object(editor: Api) -> None:
+    r = editor.post("/v1/sources", json=[1, 2])
+    assert r.status_code == 422
+    assert r.json()["status"] == 422
+
+
+def test_unknown_id_is_404_problem(editor: Api) -> None:
+    for url in ("/v1/sources/nope", "/v1/actors/nope", "/v1/incidents/nope", "/v1/claims/nope",
+                "/v1/topics/nope"):
+        r = editor.get(url)
+        assert r.status_code == 404, url
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "nope" in r.json()["detail"]
+
+
+def test_unknown_route_is_problem(editor: Api) -> None:
+    r = editor.get("/v1/nothing-here")
+    assert r.status_code == 404
+    assert r.json()["title"] == "Not Found"
+
+
+def test_unexpected_error_is_500_without_internals(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.main import app
+    from app.sources import service
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("secret database password in traceback")
+
+    monkeypatch.setattr(service, "list_sources", boom)
+    key = make_key("viewer")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/v1/sources", headers={"Authorization": f"Bearer {key}", "X-Request-ID": "req-42"})
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["request_id"] == "req-42"
+    assert "secret" not in r.text
+    assert "Traceback" not in r.text
+
+
+def test_missing_and_bad_keys_are_401(app_client: TestClient) -> None:
+    r = app_client.get("/v1/sources")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert r.headers["content-type"] == "application/problem+json"
+    r = app_client.get("/v1/sources", headers={"Authorization": "Bearer cdk_wrong"})
+    assert r.status_code == 401
+    r = app_client.get("/v1/sources", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert r.status_code == 401
+
+
+def test_roles(viewer: Api, editor: Api, admin: Api) -> None:
+    assert viewer.get("/v1/sources").status_code == 200
+    r = viewer.post("/v1/sources", json={"name": "x", "kind": "outlet"})
+    assert r.status_code == 403
+    assert r.headers["content-type"] == "application/problem+json"
+    assert editor.post("/v1/sources", json={"name": "x", "kind": "outlet"}).status_code == 201
+    inc = new_incident(editor)
+    assert editor.delete(f"/v1/incidents/{inc['id']}").status_code == 403
+    assert editor.post("/v1/topics", json={"key": "displaced", "kind": "quantity"}).status_code == 403
+    assert admin.post("/v1/topics", json={"key": "displaced", "kind": "quantity"}).status_code == 201
+    assert admin.delete(f"/v1/incidents/{inc['id']}").status_code == 204
+
+
+def test_anonymous_read_only_when_enabled(settings_env: pytest.MonkeyPatch, app_client: TestClient) -> None:
+    assert app_client.get("/v1/topics").status_code == 401
+    settings_env.setenv("CLAIMDESK_ANONYMOUS_READ", "true")
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    r = app_client.get("/v1/topics")
+    assert r.status_code == 200
+    assert {t["key"] for t in r.json()["items"]} >= {"casualties.killed", "responsibility", "occurred"}
+    r = app_client.post("/v1/sources", json={"name": "x", "kind": "outlet"})
+    assert r.status_code == 401
+
+
+def test_admin_key_bootstrap(settings_env: pytest.MonkeyPatch) -> None:
+    from app.main import app
+
+    settings_env.setenv("CLAIMDESK_ADMIN_KEY", "cdk_operator-chosen-secret-0123456789")
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    with TestClient(app) as client:
+        headers = {"Authorization": "Bearer cdk_operator-chosen-secret-0123456789"}
+        r = client.post("/v1/topics", json={"key": "displaced", "kind": "quantity"}, headers=headers)
+        assert r.status_code == 201
+    with TestClient(app):  # a second start does not duplicate the key
+        pass
+    from sqlalchemy import text
+
+    from app.db import get_engine
+
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM api_key")).scalar_one() == 1
+
+
+def test_keys_are_stored_only_as_hashes() -> None:
+    key = make_key("viewer")
+    from sqlalchemy import text
+
+    from app.db import get_engine
+
+    with get_engine().connect() as conn:
+        rows = conn.execute(text("SELECT key_hash, prefix FROM api_key")).all()
+    assert len(rows) == 1
+    assert rows[0][0] != key and len(rows[0][0]) == 64
+    assert key not in rows[0][0]
+    assert len(rows[0][1]) < len(key) // 2
+
+
+def test_request_id_echoed(viewer: Api) -> None:
+    r = viewer.get("/v1/topics", headers={"X-Request-ID": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    r = viewer.get("/v1/topics", headers={"X-Request-ID": "bad id with spaces"})
+    assert r.headers["x-request-id"] != "bad id with spaces"
+    assert len(r.headers["x-request-id"]) == 32

@@ -1,0 +1,84 @@
+"""Cursor pagination: limits, cursors, totals, stability under concurrent inserts."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.conftest import Api, new_claim, new_incident, new_source
+
+
+def test_pages_cover_everything_once_even_with_inserts(editor: Api) -> None:
+    inc = new_incident(editor)
+    src = new_source(editor)
+    for hour in range(10, 22):
+        new_claim(editor, inc["id"], src["id"], said_at=f"2020-03-11T{hour:02d}:00:00Z")
+    seen: list[str] = []
+    r = editor.get(f"/v1/incidents/{inc['id']}/claims", params={"limit": 5, "include_total": "true"})
+    assert r.json()["total"] == 12
+    page = r.json()
+    seen += [c["said_at"] for c in page["items"]]
+    # a claim inserted *before* the cursor position must not shift the next pages
+    new_claim(editor, inc["id"], src["id"], said_at="2020-03-11T09:00:00Z")
+    while page["next_cursor"]:
+        r = editor.get(
+            f"/v1/incidents/{inc['id']}/claims", params={"limit": 5, "cursor": page["next_cursor"]}
+        )
+        assert r.status_code == 200
+        page = r.json()
+        assert page["total"] is None
+        seen += [c["said_at"] for c in page["items"]]
+    assert seen == [f"2020-03-11T{h:02d}:00:00Z" for h in range(10, 22)]
+
+
+def test_ties_on_said_at_are_broken_by_id(editor: Api) -> None:
+    inc = new_incident(editor)
+    src = new_source(editor)
+    ids = [new_claim(editor, inc["id"], src["id"])["id"] for _ in range(7)]
+    got: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = editor.get(f"/v1/incidents/{inc['id']}/claims", params=params).json()
+        got += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert got == sorted(ids)
+
+
+@pytest.mark.parametrize("limit", ["0", "501", "-1", "ten"])
+def test_limit_out_of_range(editor: Api, limit: str) -> None:
+    r = editor.get("/v1/sources", params={"limit": limit})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["parameter"] == "limit"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage!!",
+        base64.urlsafe_b64encode(b"[1,2,3]").decode(),
+        base64.urlsafe_b64encode(b'{"a": 1}').decode(),
+        base64.urlsafe_b64encode(b'["not-a-date", "x"]').decode(),
+        "%%%",
+    ],
+)
+def test_malformed_cursor_is_400(editor: Api, cursor: str) -> None:
+    inc = new_incident(editor)
+    r = editor.get(f"/v1/incidents/{inc['id']}/claims", params={"cursor": cursor})
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["parameter"] == "cursor"
+
+
+def test_limit_500_is_allowed_and_default_is_50(editor: Api) -> None:
+    for i in range(55):
+        new_source(editor, name=f"Source {i:03d}")
+    r = editor.get("/v1/sources")
+    assert len(r.json()["items"]) == 50
+    assert r.json()["next_cursor"]
+    r = editor.get("/v1/sources", params={"limit": 500})
+    assert len(r.json()["items"]) == 55
+    assert r.json()["next_cursor"] is None
