@@ -17,7 +17,7 @@ from datetime import timedelta
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
 from app.db import get_engine
@@ -67,8 +67,14 @@ def authenticate(key: str) -> Principal:
     digest = hash_key(key)
     with Session(get_engine()) as session:
         row = session.execute(
-            select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.key_hash, ApiKey.revoked_at,
-                   ApiKey.last_used_at).where(ApiKey.key_hash == digest)  # type: ignore[arg-type]
+            select(
+                col(ApiKey.id),
+                col(ApiKey.name),
+                col(ApiKey.role),
+                col(ApiKey.key_hash),
+                col(ApiKey.revoked_at),
+                col(ApiKey.last_used_at),
+            ).where(col(ApiKey.key_hash) == digest)
         ).first()
         if row is None or not hmac.compare_digest(row.key_hash, digest):
             raise _unauthorized("unknown API key")
@@ -76,7 +82,7 @@ def authenticate(key: str) -> Principal:
             raise _unauthorized("this API key has been revoked")
         now = utcnow()
         if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-            session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))  # type: ignore[arg-type]
+            session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
             session.commit()
         return Principal(key_id=row.id, name=row.name, role=Role(row.role))
 
@@ -98,7 +104,9 @@ def require(role: Role) -> Callable[..., Principal]:
         else:
             principal = authenticate(credentials.credentials)
         if principal.role.rank < role.rank:
-            raise Forbidden(f"this route needs the {role.value} role; the key has {principal.role.value}")
+            raise Forbidden(
+                f"this route needs the {role.value} role; the key has {principal.role.value}"
+            )
         request.state.principal = principal
         return principal
 

@@ -38,7 +38,9 @@ def version_field() -> int:
     return Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))  # type: ignore[no-any-return]
 
 
-def enum_check(column: str, values: Iterable[StrEnum] | Iterable[str], name: str) -> CheckConstraint:
+def enum_check(
+    column: str, values: Iterable[StrEnum] | Iterable[str], name: str
+) -> CheckConstraint:
     allowed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=name)
 

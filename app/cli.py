@@ -13,7 +13,9 @@ import typer
 from app.config import get_settings
 from app.enums import Role
 
-cli = typer.Typer(help="Claimdesk: who said what, and when, about news incidents.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Claimdesk: who said what, and when, about news incidents.", no_args_is_help=True
+)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_cli = typer.Typer(help="The Camp Taji demo data set.", no_args_is_help=True)
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)

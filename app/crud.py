@@ -27,7 +27,7 @@ def ensure_ref(session: Session, model: type[SQLModel], ident: str | None, point
     if ident is None:
         return
     if session.get(model, ident) is None:
-        raise invalid(pointer, f"no {model.__tablename__} with id {ident!r}")  # type: ignore[attr-defined]
+        raise invalid(pointer, f"no {model.__tablename__} with id {ident!r}")
 
 
 def ensure_no_cycle(
@@ -58,18 +58,22 @@ def apply_changes(obj: SQLModel, changes: dict[str, Any]) -> dict[str, tuple[Any
             diff[field] = (before, value)
             setattr(obj, field, value)
     if diff and hasattr(obj, "version"):
-        obj.version += 1  # type: ignore[attr-defined]
+        obj.version += 1
         if hasattr(obj, "updated_at"):
-            obj.updated_at = utcnow()  # type: ignore[attr-defined]
+            obj.updated_at = utcnow()
     return diff
 
 
-def commit_or_conflict(session: Session, on_unique: Callable[[str], Exception] | None = None) -> None:
+def commit_or_conflict(
+    session: Session, on_unique: Callable[[str], Exception] | None = None
+) -> None:
     """Commit; turn a unique-constraint race into a 409 instead of a 500."""
     _guarded(session, session.commit, on_unique)
 
 
-def flush_or_conflict(session: Session, on_unique: Callable[[str], Exception] | None = None) -> None:
+def flush_or_conflict(
+    session: Session, on_unique: Callable[[str], Exception] | None = None
+) -> None:
     """Flush staged rows; a duplicate becomes a 409 (and the transaction is rolled back)."""
     _guarded(session, session.flush, on_unique)
 

@@ -64,7 +64,10 @@ def build_engine(url: str | None = None) -> Engine:
     if is_sqlite(url):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": settings.sqlite_busy_timeout_ms / 1000,
+            },
         )
         event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-
 __all__ = [
     "ActorKind",
     "Bound",

@@ -107,7 +107,9 @@ def field_error(pointer: str, detail: str) -> FieldError:
 
 def invalid(pointer: str, detail: str) -> ValidationFailed:
     """A 422 naming one field of the request body."""
-    return ValidationFailed(f"{pointer.lstrip('/') or 'body'}: {detail}", errors=[field_error(pointer, detail)])
+    return ValidationFailed(
+        f"{pointer.lstrip('/') or 'body'}: {detail}", errors=[field_error(pointer, detail)]
+    )
 
 
 def problem_response(
@@ -155,9 +157,17 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, str, str, list
     for err in exc.errors():
         if err.get("type") == "json_invalid":
             ctx = err.get("ctx") or {}
-            return 400, "malformed-json", "Malformed JSON", [
-                FieldError(pointer="", detail=f"request body is not valid JSON: {ctx.get('error', 'parse error')}")
-            ]
+            return (
+                400,
+                "malformed-json",
+                "Malformed JSON",
+                [
+                    FieldError(
+                        pointer="",
+                        detail=f"request body is not valid JSON: {ctx.get('error', 'parse error')}",
+                    )
+                ],
+            )
         pointer, parameter = _pointer(err.get("loc", ()))
         msg = str(err.get("msg", "invalid"))
         if msg.startswith("Value error, "):
@@ -199,7 +209,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", None)})
+        log.exception(
+            "unhandled error", extra={"request_id": getattr(request.state, "request_id", None)}
+        )
         return problem_response(
             500,
             "Internal server error",
@@ -210,7 +222,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": HTTPStatus(code).phrase, "content": {PROBLEM_MEDIA_TYPE: {}}}
+    code: {
+        "model": Problem,
+        "description": HTTPStatus(code).phrase,
+        "content": {PROBLEM_MEDIA_TYPE: {}},
+    }
     for code in (400, 401, 403, 404, 409, 412, 422, 428, 500)
 }
 

@@ -54,9 +54,15 @@ class Metrics:
             ]
             for route, counts in sorted(self.buckets.items()):
                 for bound, n in zip(self.BUCKETS, counts, strict=False):
-                    lines.append(f'claimdesk_request_seconds_bucket{{route="{route}",le="{bound}"}} {n}')
-                lines.append(f'claimdesk_request_seconds_bucket{{route="{route}",le="+Inf"}} {counts[-1]}')
-                lines.append(f'claimdesk_request_seconds_sum{{route="{route}"}} {self.sums[route]:.6f}')
+                    lines.append(
+                        f'claimdesk_request_seconds_bucket{{route="{route}",le="{bound}"}} {n}'
+                    )
+                lines.append(
+                    f'claimdesk_request_seconds_bucket{{route="{route}",le="+Inf"}} {counts[-1]}'
+                )
+                lines.append(
+                    f'claimdesk_request_seconds_sum{{route="{route}"}} {self.sums[route]:.6f}'
+                )
                 lines.append(f'claimdesk_request_seconds_count{{route="{route}"}} {counts[-1]}')
         return "\n".join(lines) + "\n"
 

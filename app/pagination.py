@@ -65,9 +65,7 @@ def _bad_cursor() -> BadRequest:
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    raw = orjson.dumps(
-        [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    )
+    raw = orjson.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

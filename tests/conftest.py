@@ -28,7 +28,6 @@ from app.config import get_settings  # noqa: E402
 from app.db import alembic_config, get_engine, normalise_url, reset_engine  # noqa: E402
 
 
-
 def is_postgres() -> bool:
     return make_url(normalise_url(TEST_URL)).get_backend_name() == "postgresql"
 
@@ -134,7 +133,9 @@ class Api:
         return self.client.post(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
 
     def patch(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+        return self.client.patch(
+            url, json=json, headers=self.headers(kw.pop("headers", None)), **kw
+        )
 
     def delete(self, url: str, **kw: Any) -> Any:
         return self.client.delete(url, headers=self.headers(kw.pop("headers", None)), **kw)

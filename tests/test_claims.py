@@ -33,13 +33,21 @@ def test_claim_round_trip(editor: Api, world: dict[str, Any]) -> None:
         qualifiers={"nationality": "US"},
         value={"kind": "quantity", "bound": "exact", "best": 2},
         language="EN-gb",
-        links=[{"url": "https://www.stripes.com/x", "kind": "original", "title": "Stripes"},
-               {"url": "https://web.archive.org/web/2020/x", "kind": "archive"}],
+        links=[
+            {"url": "https://www.stripes.com/x", "kind": "original", "title": "Stripes"},
+            {"url": "https://web.archive.org/web/2020/x", "kind": "archive"},
+        ],
         tags=["Taji"],
         external_id="clm-1",
     )
     assert body["said_at"] == "2020-03-11T21:00:00Z"
-    assert body["value"] == {"kind": "quantity", "bound": "exact", "low": None, "best": 2, "high": None}
+    assert body["value"] == {
+        "kind": "quantity",
+        "bound": "exact",
+        "low": None,
+        "best": 2,
+        "high": None,
+    }
     assert body["qualifiers"] == {"nationality": "US"}
     assert body["language"] == "en-GB"
     assert body["via_source_id"] == world["stripes"]["id"]
@@ -66,7 +74,18 @@ def _claim_body(world: dict[str, Any], **fields: Any) -> dict[str, Any]:
     ("fields", "pointer"),
     [
         ({"value": {"kind": "quantity", "bound": "range", "low": 12, "high": 9}}, "/value"),
-        ({"value": {"kind": "quantity", "bound": "approximately", "low": 12, "best": 10, "high": 15}}, "/value"),
+        (
+            {
+                "value": {
+                    "kind": "quantity",
+                    "bound": "approximately",
+                    "low": 12,
+                    "best": 10,
+                    "high": 15,
+                }
+            },
+            "/value",
+        ),
         ({"value": {"kind": "quantity", "bound": "more_than"}}, "/value"),
         ({"value": {"kind": "quantity", "bound": "exact", "best": -1}}, "/value/best"),
         ({"value": {"kind": "quantity", "bound": "none_reported", "best": 0}}, "/value"),
@@ -95,7 +114,9 @@ def _claim_body(world: dict[str, Any], **fields: Any) -> dict[str, Any]:
         ({"version": 3}, "/version"),
     ],
 )
-def test_invalid_claims(editor: Api, world: dict[str, Any], fields: dict[str, Any], pointer: str) -> None:
+def test_invalid_claims(
+    editor: Api, world: dict[str, Any], fields: dict[str, Any], pointer: str
+) -> None:
     before = row_counts()
     r = editor.post("/v1/claims", json=_claim_body(world, **fields))
     assert r.status_code == 422, r.text
@@ -106,21 +127,38 @@ def test_invalid_claims(editor: Api, world: dict[str, Any], fields: dict[str, An
 
 
 def test_actor_value_must_exist(editor: Api, world: dict[str, Any]) -> None:
-    r = editor.post("/v1/claims", json=_claim_body(
-        world, topic="responsibility", value={"kind": "actor", "actor_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}))
+    r = editor.post(
+        "/v1/claims",
+        json=_claim_body(
+            world,
+            topic="responsibility",
+            value={"kind": "actor", "actor_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+        ),
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["pointer"] == "/value/actor_id"
-    ok = editor.post("/v1/claims", json=_claim_body(
-        world, topic="responsibility", value={"kind": "actor", "actor_id": world["iran"]["id"]},
-        stance="denies"))
+    ok = editor.post(
+        "/v1/claims",
+        json=_claim_body(
+            world,
+            topic="responsibility",
+            value={"kind": "actor", "actor_id": world["iran"]["id"]},
+            stance="denies",
+        ),
+    )
     assert ok.status_code == 201
     assert ok.json()["value"] == {"kind": "actor", "actor_id": world["iran"]["id"]}
     assert ok.json()["stance"] == "denies"
 
 
 def test_category_is_normalised(editor: Api, world: dict[str, Any]) -> None:
-    c = new_claim(editor, world["incident"]["id"], world["presstv"]["id"], topic="munitions.type",
-                  value={"kind": "category", "category": "  Katyusha   ROCKET "})
+    c = new_claim(
+        editor,
+        world["incident"]["id"],
+        world["presstv"]["id"],
+        topic="munitions.type",
+        value={"kind": "category", "category": "  Katyusha   ROCKET "},
+    )
     assert c["value"] == {"kind": "category", "category": "katyusha rocket"}
 
 
@@ -146,13 +184,28 @@ def test_timeline_is_in_said_at_order(editor: Api, world: dict[str, Any]) -> Non
 
 def test_claim_filters(editor: Api, world: dict[str, Any]) -> None:
     inc = world["incident"]["id"]
-    a = new_claim(editor, inc, world["presstv"]["id"], said_at="2020-03-11T18:00:00Z", tags=["inferred"])
-    b = new_claim(editor, inc, world["official"]["id"], via_source_id=world["stripes"]["id"],
-                  said_at="2020-03-11T21:00:00Z", topic="casualties.killed",
-                  value={"kind": "quantity", "bound": "exact", "best": 3}, language="ar")
-    c = new_claim(editor, inc, world["stripes"]["id"], said_at="2020-03-11T22:00:00Z",
-                  topic="occurred", value={"kind": "statement", "text": "it happened"},
-                  stance="denies")
+    a = new_claim(
+        editor, inc, world["presstv"]["id"], said_at="2020-03-11T18:00:00Z", tags=["inferred"]
+    )
+    b = new_claim(
+        editor,
+        inc,
+        world["official"]["id"],
+        via_source_id=world["stripes"]["id"],
+        said_at="2020-03-11T21:00:00Z",
+        topic="casualties.killed",
+        value={"kind": "quantity", "bound": "exact", "best": 3},
+        language="ar",
+    )
+    c = new_claim(
+        editor,
+        inc,
+        world["stripes"]["id"],
+        said_at="2020-03-11T22:00:00Z",
+        topic="occurred",
+        value={"kind": "statement", "text": "it happened"},
+        stance="denies",
+    )
 
     def ids(query: str) -> list[str]:
         r = editor.get(f"/v1/claims?incident_id={inc}&{query}")
@@ -184,14 +237,18 @@ def test_as_of_uses_said_at_and_recorded_at(editor: Api, world: dict[str, Any]) 
     from datetime import UTC, datetime
 
     now = datetime.now(UTC).isoformat()
-    r = editor.get(f"/v1/incidents/{inc}/claims", params={"as_of": now, "said_before": "2020-03-11T19:00:00Z"})
+    r = editor.get(
+        f"/v1/incidents/{inc}/claims", params={"as_of": now, "said_before": "2020-03-11T19:00:00Z"}
+    )
     assert [c["id"] for c in r.json()["items"]] == [a["id"]]
 
 
 def test_patch_claim(editor: Api, world: dict[str, Any]) -> None:
     c = new_claim(editor, world["incident"]["id"], world["presstv"]["id"])
-    r = editor.patch(f"/v1/claims/{c['id']}", json={
-        "value": {"kind": "quantity", "bound": "more_than", "low": 15}, "confidence": 0.95})
+    r = editor.patch(
+        f"/v1/claims/{c['id']}",
+        json={"value": {"kind": "quantity", "bound": "more_than", "low": 15}, "confidence": 0.95},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["value"]["bound"] == "more_than"
     assert r.json()["value"]["low"] == 15

@@ -22,8 +22,11 @@ def test_keys_create_prints_key_alone_on_last_line(app_client: object) -> None:
     from fastapi.testclient import TestClient
 
     assert isinstance(app_client, TestClient)
-    r = app_client.post("/v1/sources", json={"name": "x", "kind": "outlet"},
-                        headers={"Authorization": f"Bearer {key}"})
+    r = app_client.post(
+        "/v1/sources",
+        json={"name": "x", "kind": "outlet"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
     assert r.status_code == 201
 
 
@@ -101,20 +104,32 @@ def test_demo_load_is_idempotent_and_reads_right(viewer: Api) -> None:
     assert taji["country"] == "IQ"
     assert taji["claim_count"] >= 15
 
-    timeline = viewer.get(f"/v1/incidents/{taji['id']}/claims", params={"limit": 500}).json()["items"]
+    timeline = viewer.get(f"/v1/incidents/{taji['id']}/claims", params={"limit": 500}).json()[
+        "items"
+    ]
     said = [c["said_at"] for c in timeline]
     assert said == sorted(said)
     sources = {s["id"]: s for s in viewer.get("/v1/sources", params={"limit": 500}).json()["items"]}
     by_name = {s["name"]: s for s in sources.values()}
     assert by_name["Press TV"]["affiliation"] == "Iranian state media"
     presstv = by_name["Press TV"]["id"]
-    press_killed = [c for c in timeline if c["source_id"] == presstv and c["topic"] == "casualties.killed"]
+    press_killed = [
+        c for c in timeline if c["source_id"] == presstv and c["topic"] == "casualties.killed"
+    ]
     assert press_killed and press_killed[0]["value"]["bound"] == "none_reported"
     counts_ = [c for c in timeline if c["topic"] == "munitions.count" and c["source_id"] == presstv]
-    assert counts_[0]["value"] == {"kind": "quantity", "bound": "approximately", "low": 9, "best": 11, "high": 12}
+    assert counts_[0]["value"] == {
+        "kind": "quantity",
+        "bound": "approximately",
+        "low": 9,
+        "best": 11,
+        "high": 12,
+    }
     killed = [c for c in timeline if c["topic"] == "casualties.killed" and c["via_source_id"]]
     assert {json.dumps(c["qualifiers"], sort_keys=True): c["value"]["best"] for c in killed} == {
-        "{}": 3, '{"nationality": "US"}': 2, '{"nationality": "GB"}': 1,
+        "{}": 3,
+        '{"nationality": "US"}': 2,
+        '{"nationality": "GB"}': 1,
     }
     assert all(sources[c["via_source_id"]]["name"] == "Stars and Stripes" for c in killed)
     assert all(c["speaker"] == "a security official" for c in killed)

@@ -11,7 +11,9 @@ from tests.conftest import Api, make_key, new_incident, row_counts
 def test_malformed_json_is_400_problem(editor: Api) -> None:
     before = row_counts()
     r = editor.client.post(
-        "/v1/sources", content=b'{"name": "x", ', headers=editor.headers({"Content-Type": "application/json"})
+        "/v1/sources",
+        content=b'{"name": "x", ',
+        headers=editor.headers({"Content-Type": "application/json"}),
     )
     assert r.status_code == 400
     assert r.headers["content-type"] == "application/problem+json"
@@ -33,8 +35,13 @@ def test_body_that_is_not_an_object(editor: Api) -> None:
 
 
 def test_unknown_id_is_404_problem(editor: Api) -> None:
-    for url in ("/v1/sources/nope", "/v1/actors/nope", "/v1/incidents/nope", "/v1/claims/nope",
-                "/v1/topics/nope"):
+    for url in (
+        "/v1/sources/nope",
+        "/v1/actors/nope",
+        "/v1/incidents/nope",
+        "/v1/claims/nope",
+        "/v1/topics/nope",
+    ):
         r = editor.get(url)
         assert r.status_code == 404, url
         assert r.headers["content-type"] == "application/problem+json"
@@ -57,7 +64,9 @@ def test_unexpected_error_is_500_without_internals(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(service, "list_sources", boom)
     key = make_key("viewer")
     with TestClient(app, raise_server_exceptions=False) as client:
-        r = client.get("/v1/sources", headers={"Authorization": f"Bearer {key}", "X-Request-ID": "req-42"})
+        r = client.get(
+            "/v1/sources", headers={"Authorization": f"Bearer {key}", "X-Request-ID": "req-42"}
+        )
     assert r.status_code == 500
     assert r.headers["content-type"] == "application/problem+json"
     body = r.json()
@@ -85,12 +94,18 @@ def test_roles(viewer: Api, editor: Api, admin: Api) -> None:
     assert editor.post("/v1/sources", json={"name": "x", "kind": "outlet"}).status_code == 201
     inc = new_incident(editor)
     assert editor.delete(f"/v1/incidents/{inc['id']}").status_code == 403
-    assert editor.post("/v1/topics", json={"key": "displaced", "kind": "quantity"}).status_code == 403
-    assert admin.post("/v1/topics", json={"key": "displaced", "kind": "quantity"}).status_code == 201
+    assert (
+        editor.post("/v1/topics", json={"key": "displaced", "kind": "quantity"}).status_code == 403
+    )
+    assert (
+        admin.post("/v1/topics", json={"key": "displaced", "kind": "quantity"}).status_code == 201
+    )
     assert admin.delete(f"/v1/incidents/{inc['id']}").status_code == 204
 
 
-def test_anonymous_read_only_when_enabled(settings_env: pytest.MonkeyPatch, app_client: TestClient) -> None:
+def test_anonymous_read_only_when_enabled(
+    settings_env: pytest.MonkeyPatch, app_client: TestClient
+) -> None:
     assert app_client.get("/v1/topics").status_code == 401
     settings_env.setenv("CLAIMDESK_ANONYMOUS_READ", "true")
     from app.config import get_settings
@@ -98,7 +113,11 @@ def test_anonymous_read_only_when_enabled(settings_env: pytest.MonkeyPatch, app_
     get_settings.cache_clear()
     r = app_client.get("/v1/topics")
     assert r.status_code == 200
-    assert {t["key"] for t in r.json()["items"]} >= {"casualties.killed", "responsibility", "occurred"}
+    assert {t["key"] for t in r.json()["items"]} >= {
+        "casualties.killed",
+        "responsibility",
+        "occurred",
+    }
     r = app_client.post("/v1/sources", json={"name": "x", "kind": "outlet"})
     assert r.status_code == 401
 
@@ -112,7 +131,9 @@ def test_admin_key_bootstrap(settings_env: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
     with TestClient(app) as client:
         headers = {"Authorization": "Bearer cdk_operator-chosen-secret-0123456789"}
-        r = client.post("/v1/topics", json={"key": "displaced", "kind": "quantity"}, headers=headers)
+        r = client.post(
+            "/v1/topics", json={"key": "displaced", "kind": "quantity"}, headers=headers
+        )
         assert r.status_code == 201
     with TestClient(app):  # a second start does not duplicate the key
         pass

@@ -38,8 +38,13 @@ def test_incident_round_trip_in_utc(editor: Api) -> None:
 @pytest.mark.parametrize(
     ("fields", "pointer"),
     [
-        ({"occurred_earliest": "2020-03-12T00:00:00Z", "occurred_latest": "2020-03-11T00:00:00Z"},
-         "/occurred_latest"),
+        (
+            {
+                "occurred_earliest": "2020-03-12T00:00:00Z",
+                "occurred_latest": "2020-03-11T00:00:00Z",
+            },
+            "/occurred_latest",
+        ),
         ({"occurred_earliest": "2020-03-11T16:35:00"}, "/occurred_earliest"),
         ({"timezone": "Iraq/Baghdad"}, "/timezone"),
         ({"latitude": 91, "longitude": 0}, "/latitude"),
@@ -48,7 +53,10 @@ def test_incident_round_trip_in_utc(editor: Api) -> None:
         ({"location_precision": "street"}, "/location_precision"),
         ({"country": "Iraq"}, "/country"),
         ({"title": ""}, "/title"),
-        ({"occurred_earliest": "1969-12-31T23:59:59Z", "occurred_latest": None}, "/occurred_earliest"),
+        (
+            {"occurred_earliest": "1969-12-31T23:59:59Z", "occurred_latest": None},
+            "/occurred_earliest",
+        ),
         ({"unknown_field": 1}, "/unknown_field"),
     ],
 )
@@ -76,8 +84,13 @@ def test_patch_checks_merged_state(editor: Api) -> None:
 def test_incident_filters(editor: Api) -> None:
     a = new_incident(editor, title="Taji", tags=["rockets"])
     b = new_incident(
-        editor, title="K-1", country="IQ", occurred_earliest="2019-12-27T00:00:00Z",
-        occurred_latest="2019-12-27T23:59:59Z", time_precision="day", tags=["contractor"],
+        editor,
+        title="K-1",
+        country="IQ",
+        occurred_earliest="2019-12-27T00:00:00Z",
+        occurred_latest="2019-12-27T23:59:59Z",
+        time_precision="day",
+        tags=["contractor"],
     )
     c = new_incident(editor, title="Elsewhere", country="SY", tags=["rockets"])
 
@@ -100,8 +113,13 @@ def test_counters_follow_claims(editor: Api) -> None:
     s1 = new_source(editor, name="Press TV")
     s2 = new_source(editor, name="Stars and Stripes", country="US")
     new_claim(editor, inc["id"], s1["id"])
-    new_claim(editor, inc["id"], s1["id"], topic="munitions.type",
-              value={"kind": "category", "category": "Katyusha rocket"})
+    new_claim(
+        editor,
+        inc["id"],
+        s1["id"],
+        topic="munitions.type",
+        value={"kind": "category", "category": "Katyusha rocket"},
+    )
     new_claim(editor, inc["id"], s2["id"])
     body = editor.get(f"/v1/incidents/{inc['id']}").json()
     assert body["claim_count"] == 3

@@ -33,9 +33,19 @@ def test_openapi_operation_ids_and_problem_responses(app_client: TestClient) -> 
         for path, methods in spec["paths"].items()
         for method, op in methods.items()
     }
-    for name in ("list_claims", "create_claim", "get_claim", "update_claim", "get_incident",
-                 "list_incident_claims", "create_source", "list_sources", "list_topics",
-                 "create_topic", "delete_source"):
+    for name in (
+        "list_claims",
+        "create_claim",
+        "get_claim",
+        "update_claim",
+        "get_incident",
+        "list_incident_claims",
+        "create_source",
+        "list_sources",
+        "list_topics",
+        "create_topic",
+        "delete_source",
+    ):
         assert name in ops
     for op_id, (path, _, op) in ops.items():
         if path.startswith("/v1"):

@@ -15,7 +15,9 @@ def test_pages_cover_everything_once_even_with_inserts(editor: Api) -> None:
     for hour in range(10, 22):
         new_claim(editor, inc["id"], src["id"], said_at=f"2020-03-11T{hour:02d}:00:00Z")
     seen: list[str] = []
-    r = editor.get(f"/v1/incidents/{inc['id']}/claims", params={"limit": 5, "include_total": "true"})
+    r = editor.get(
+        f"/v1/incidents/{inc['id']}/claims", params={"limit": 5, "include_total": "true"}
+    )
     assert r.json()["total"] == 12
     page = r.json()
     seen += [c["said_at"] for c in page["items"]]

@@ -60,7 +60,9 @@ def test_create_get_update_source(editor: Api) -> None:
         ({"name": "X", "kind": "outlet", "aliases": "PressTV"}, "/aliases"),
     ],
 )
-def test_invalid_source_is_422_naming_the_field(editor: Api, body: dict[str, object], pointer: str) -> None:
+def test_invalid_source_is_422_naming_the_field(
+    editor: Api, body: dict[str, object], pointer: str
+) -> None:
     before = row_counts()
     r = editor.post("/v1/sources", json=body)
     assert r.status_code == 422, r.text
@@ -124,8 +126,14 @@ def test_parent_reference_blocks_delete(editor: Api, admin: Api) -> None:
 
 def test_actor_crud_and_hierarchy(editor: Api, admin: Api) -> None:
     iran = new_actor(editor)
-    kh = new_actor(editor, name="Kataib Hezbollah", kind="armed_group", country="IQ",
-                   parent_id=iran["id"], aliases=["KH"])
+    kh = new_actor(
+        editor,
+        name="Kataib Hezbollah",
+        kind="armed_group",
+        country="IQ",
+        parent_id=iran["id"],
+        aliases=["KH"],
+    )
     assert kh["parent_id"] == iran["id"]
     assert kh["aliases"] == ["KH"]
     r = editor.patch(f"/v1/actors/{iran['id']}", json={"parent_id": kh["id"]})
@@ -144,7 +152,10 @@ def test_actor_referenced_by_claim_cannot_be_deleted(editor: Api, admin: Api) ->
     source = new_source(editor)
     incident = new_incident(editor)
     new_claim(
-        editor, incident["id"], source["id"], topic="responsibility",
+        editor,
+        incident["id"],
+        source["id"],
+        topic="responsibility",
         value={"kind": "actor", "actor_id": iran["id"]},
     )
     assert admin.delete(f"/v1/actors/{iran['id']}").status_code == 409

@@ -6,14 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
+from app.actors import service
+from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
 from app.auth import Principal, admin, editor, viewer
 from app.db import get_session, get_write_session
 from app.enums import ActorKind
 from app.errors import problem_responses
 from app.http import IfMatch, check_if_match, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
-from app.actors import service
-from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
 from app.validation import CountryCode
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])

@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from app.enums import ActorKind
 from app.validation import Aliases, CountryCode, ExternalId, Identifier, Text300
 
-_EXAMPLE = {
+_EXAMPLE: JsonDict = {
     "name": "Kataib Hezbollah",
     "kind": "armed_group",
     "aliases": ["Kata'ib Hizballah", "KH"],

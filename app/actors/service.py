@@ -15,9 +15,9 @@ from app.claims.models import Claim
 from app.crud import (
     apply_changes,
     commit_or_conflict,
-    flush_or_conflict,
     ensure_no_cycle,
     ensure_ref,
+    flush_or_conflict,
     get_or_404,
     name_key,
     prefix_range,

@@ -60,9 +60,7 @@ class Claim(SQLModel, table=True):
     )
     speaker: str | None = Field(default=None, sa_column=Column(String(300)))
     said_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    said_at_precision: str = Field(
-        default="minute", sa_column=Column(String(16), nullable=False)
-    )
+    said_at_precision: str = Field(default="minute", sa_column=Column(String(16), nullable=False))
     quote: str = Field(sa_column=Column(Text, nullable=False))
     language: str = Field(default="en", sa_column=Column(String(35), nullable=False))
     translation: str | None = Field(default=None, sa_column=Column(Text))
@@ -77,9 +75,7 @@ class Claim(SQLModel, table=True):
     q_best: float | None = Field(default=None, sa_column=Column(Float))
     q_high: float | None = Field(default=None, sa_column=Column(Float))
     category: str | None = Field(default=None, sa_column=Column(String(300)))
-    actor_id: str | None = Field(
-        default=None, sa_column=Column(String(26), ForeignKey("actor.id"))
-    )
+    actor_id: str | None = Field(default=None, sa_column=Column(String(26), ForeignKey("actor.id")))
     statement: str | None = Field(default=None, sa_column=Column(Text))
     stance: str = Field(default="asserts", sa_column=Column(String(8), nullable=False))
     confidence: float = Field(default=0.8, sa_column=Column(Float, nullable=False))

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from app.enums import Bound, ClaimStatus, LinkKind, Stance, TimePrecision
 from app.validation import (
@@ -55,9 +56,11 @@ class QuantityValue(BaseModel):
         if extra := sorted(given - allowed):
             raise ValueError(f"bound {self.bound.value!r} takes no {', '.join(extra)}")
         lo, best, hi = self.low, self.best, self.high
-        if (lo is not None and best is not None and lo > best) or (
-            best is not None and hi is not None and best > hi
-        ) or (lo is not None and hi is not None and lo > hi):
+        if (
+            (lo is not None and best is not None and lo > best)
+            or (best is not None and hi is not None and best > hi)
+            or (lo is not None and hi is not None and lo > hi)
+        ):
             raise ValueError("low <= best <= high must hold")
         return self
 
@@ -88,7 +91,9 @@ ClaimValueIn = Annotated[
 ]
 
 QualifierKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
-QualifierValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+QualifierValue = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
 Qualifiers = Annotated[dict[QualifierKey, QualifierValue], Field(max_length=10)]
 
 
@@ -114,7 +119,7 @@ class LinkPublic(BaseModel):
     sha256: str | None
 
 
-_EXAMPLE = {
+_EXAMPLE: JsonDict = {
     "incident_id": "01J0000000000000000000000A",
     "source_id": "01J0000000000000000000000B",
     "speaker": "Col. Myles Caggins",
@@ -156,7 +161,9 @@ class ClaimCreate(BaseModel):
         default=0.8, ge=0, le=1, description="How firmly the source asserts it (analyst's call)"
     )
     status: ClaimStatus = ClaimStatus.active
-    cites_claim_id: Identifier | None = Field(default=None, description="This claim repeats another")
+    cites_claim_id: Identifier | None = Field(
+        default=None, description="This claim repeats another"
+    )
     links: Annotated[list[LinkIn], Field(max_length=20)] = Field(default_factory=list)
     external_id: ExternalId | None = None
     tags: Tags = Field(default_factory=list)

@@ -27,7 +27,6 @@ from app.claims.schemas import (
     QuantityOut,
     StatementOut,
 )
-from app.text import normalise_category
 from app.crud import (
     apply_changes,
     commit_or_conflict,
@@ -43,6 +42,7 @@ from app.incidents.models import Incident
 from app.incidents.service import refresh_counts
 from app.pagination import PageParams, paginate
 from app.sources.models import Source
+from app.text import normalise_category
 from app.topics.models import Topic
 from app.types import utcnow
 
@@ -94,7 +94,9 @@ def value_columns(value: ClaimValueIn) -> dict[str, Any]:
         "statement": None,
     }
     if value.kind == "quantity":
-        cols.update(q_bound=value.bound.value, q_low=value.low, q_best=value.best, q_high=value.high)
+        cols.update(
+            q_bound=value.bound.value, q_low=value.low, q_best=value.best, q_high=value.high
+        )
     elif value.kind == "category":
         cols["category"] = normalise_category(value.category)
     elif value.kind == "actor":
@@ -113,7 +115,7 @@ def _num(x: float | None) -> int | float | None:
 def value_out(claim: Claim) -> QuantityOut | CategoryOut | ActorOut | StatementOut:
     if claim.value_kind == "quantity":
         return QuantityOut(
-            bound=Bound(claim.q_bound),
+            bound=Bound(claim.q_bound or Bound.unknown),
             low=_num(claim.q_low),
             best=_num(claim.q_best),
             high=_num(claim.q_high),
@@ -133,16 +135,16 @@ def to_public(claim: Claim, links: Sequence[ClaimLink]) -> ClaimPublic:
         via_source_id=claim.via_source_id,
         speaker=claim.speaker,
         said_at=claim.said_at,
-        said_at_precision=claim.said_at_precision,  # type: ignore[arg-type]
+        said_at_precision=claim.said_at_precision,
         quote=claim.quote,
         language=claim.language,
         translation=claim.translation,
         topic=claim.topic,
         qualifiers=claim.qualifiers,
         value=value_out(claim),
-        stance=claim.stance,  # type: ignore[arg-type]
+        stance=claim.stance,
         confidence=claim.confidence,
-        status=claim.status,  # type: ignore[arg-type]
+        status=claim.status,
         supersedes_id=claim.supersedes_id,
         cites_claim_id=claim.cites_claim_id,
         links=[LinkPublic.model_validate(link) for link in links],
@@ -318,4 +320,3 @@ def list_claims(
         lambda c: (c.said_at, c.id),
         (datetime, str),
     )
-

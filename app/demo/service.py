@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.imports.service import ImportReport, import_records
 from app.incidents.models import Incident
@@ -18,7 +18,7 @@ def demo_lines() -> list[str]:
 
 
 def is_empty(session: Session) -> bool:
-    return session.scalar(select(Incident.id).limit(1)) is None
+    return session.scalar(select(col(Incident.id)).limit(1)) is None
 
 
 def load_demo(session: Session) -> ImportReport:
@@ -27,4 +27,7 @@ def load_demo(session: Session) -> ImportReport:
 
 
 def camp_taji_id(session: Session) -> str | None:
-    return session.scalar(select(Incident.id).where(Incident.external_id == CAMP_TAJI_EXTERNAL_ID))  # type: ignore[arg-type]
+    found = session.execute(
+        select(col(Incident.id)).where(col(Incident.external_id) == CAMP_TAJI_EXTERNAL_ID)
+    )
+    return found.scalar_one_or_none()

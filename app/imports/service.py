@@ -75,7 +75,7 @@ class _Resolver:
         self.known: dict[tuple[str, str], str] = {}
 
     def lookup(self, model: type[SQLModel], external_id: str) -> str | None:
-        table = model.__tablename__  # type: ignore[attr-defined]
+        table = str(model.__tablename__)
         key = (table, external_id)
         if key not in self.known:
             found = self.session.scalar(
@@ -87,7 +87,7 @@ class _Resolver:
         return self.known[key]
 
     def remember(self, model: type[SQLModel], external_id: str, ident: str) -> None:
-        self.known[(model.__tablename__, external_id)] = ident  # type: ignore[attr-defined]
+        self.known[(str(model.__tablename__), external_id)] = ident
 
 
 def _translate(record: dict[str, Any], kind: _Kind, resolver: _Resolver) -> dict[str, Any]:
@@ -97,7 +97,9 @@ def _translate(record: dict[str, Any], kind: _Kind, resolver: _Resolver) -> dict
         if ext is not None:
             ident = resolver.lookup(model, str(ext))
             if ident is None:
-                raise _LineError(f"/{ref}_external_id", f"no {model.__tablename__} with external_id {ext!r}")  # type: ignore[attr-defined]
+                raise _LineError(
+                    f"/{ref}_external_id", f"no {model.__tablename__!s} with external_id {ext!r}"
+                )
             body[f"{ref}_id"] = ident
     value = body.get("value")
     if isinstance(value, dict) and "actor_external_id" in value:
@@ -144,8 +146,8 @@ def import_records(session: Session, lines: Iterable[str | bytes]) -> ImportRepo
         if not isinstance(record, dict):
             fail("", "each line must be a JSON object")
             continue
-        kind_name = record.get("type")
-        kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
+        kind_name = str(record.get("type"))
+        kind = KINDS.get(kind_name)
         if kind is None:
             fail("/type", f"must be one of {', '.join(KINDS)}")
             continue
@@ -164,7 +166,9 @@ def import_records(session: Session, lines: Iterable[str | bytes]) -> ImportRepo
             continue
         except ValidationError as exc:
             for err in exc.errors():
-                loc = [p for p in err["loc"] if p not in ("quantity", "category", "actor", "statement")]
+                loc = [
+                    p for p in err["loc"] if p not in ("quantity", "category", "actor", "statement")
+                ]
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 fail("/" + "/".join(str(p) for p in loc), msg)
             continue

@@ -22,7 +22,9 @@ class Incident(SQLModel, table=True):
             "OR occurred_earliest <= occurred_latest",
             name="occurred_order",
         ),
-        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude"),
+        CheckConstraint(
+            "latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude"
+        ),
         CheckConstraint(
             "longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude"
         ),
@@ -50,7 +52,9 @@ class Incident(SQLModel, table=True):
     contested: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default="0")
     )
-    claim_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    claim_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     source_count: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )

@@ -10,9 +10,9 @@ from app.auth import Principal, admin, editor, viewer
 from app.db import get_session, get_write_session
 from app.errors import problem_responses
 from app.http import IfMatch, check_if_match, not_modified, set_etag
-from app.pagination import Page, PageParams, page_params
 from app.incidents import service
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
+from app.pagination import Page, PageParams, page_params
 from app.validation import CountryCode
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])

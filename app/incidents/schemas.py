@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from app.enums import LocationPrecision, TimePrecision
 from app.validation import (
@@ -13,7 +15,7 @@ from app.validation import (
     TimeZoneName,
 )
 
-_EXAMPLE = {
+_EXAMPLE: JsonDict = {
     "title": "Rocket attack on Camp Taji",
     "summary": "More than 15 small rockets hit Camp Taji, north of Baghdad.",
     "occurred_earliest": "2020-03-11T16:35:00Z",

@@ -11,7 +11,14 @@ from sqlmodel import Session
 
 from app.auth import Principal
 from app.claims.models import Claim
-from app.crud import apply_changes, commit_or_conflict, flush_or_conflict, get_or_404, referenced, reject_nulls
+from app.crud import (
+    apply_changes,
+    commit_or_conflict,
+    flush_or_conflict,
+    get_or_404,
+    referenced,
+    reject_nulls,
+)
 from app.db import json_array_contains
 from app.errors import Conflict, invalid
 from app.incidents.models import Incident

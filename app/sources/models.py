@@ -45,9 +45,7 @@ class Source(SQLModel, table=True):
     reliability_prior: float = Field(default=0.5, sa_column=Column(Float, nullable=False))
     reliability: float | None = Field(default=None, sa_column=Column(Float))
     reliability_updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    external_id: str | None = Field(
-        default=None, sa_column=Column(String(200), unique=True)
-    )
+    external_id: str | None = Field(default=None, sa_column=Column(String(200), unique=True))
     created_at: datetime = created_field()
     updated_at: datetime = updated_field()
     version: int = version_field()

@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from app.enums import SourceKind
 from app.validation import Aliases, CountryCode, ExternalId, HttpUrlStr, Identifier, Text300
 
-_EXAMPLE = {
+_EXAMPLE: JsonDict = {
     "name": "Press TV",
     "kind": "outlet",
     "homepage_url": "https://www.presstv.ir/",

@@ -13,9 +13,9 @@ from app.claims.models import Claim
 from app.crud import (
     apply_changes,
     commit_or_conflict,
-    flush_or_conflict,
     ensure_no_cycle,
     ensure_ref,
+    flush_or_conflict,
     get_or_404,
     name_key,
     prefix_range,
@@ -114,4 +114,3 @@ def delete_source(session: Session, source: Source, principal: Principal) -> Non
         raise Conflict("the source is referenced by claims or child sources; it cannot be deleted")
     session.delete(source)
     session.commit()
-

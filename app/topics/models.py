@@ -24,18 +24,41 @@ class Topic(SQLModel, table=True):
 
 
 BUILTIN_TOPICS: list[dict[str, str | None]] = [
-    {"key": "casualties.killed", "kind": "quantity", "unit": "people",
-     "description": "People killed"},
-    {"key": "casualties.wounded", "kind": "quantity", "unit": "people",
-     "description": "People wounded"},
-    {"key": "munitions.count", "kind": "quantity", "unit": "munitions",
-     "description": "Number of rockets, missiles, shells or other munitions"},
-    {"key": "munitions.type", "kind": "category", "unit": None,
-     "description": "Type of munition (e.g. katyusha rocket)"},
-    {"key": "responsibility", "kind": "actor", "unit": None,
-     "description": "Who is responsible for the incident"},
-    {"key": "damage", "kind": "category", "unit": None,
-     "description": "Damage caused"},
-    {"key": "occurred", "kind": "statement", "unit": None,
-     "description": "Whether the incident happened at all"},
+    {
+        "key": "casualties.killed",
+        "kind": "quantity",
+        "unit": "people",
+        "description": "People killed",
+    },
+    {
+        "key": "casualties.wounded",
+        "kind": "quantity",
+        "unit": "people",
+        "description": "People wounded",
+    },
+    {
+        "key": "munitions.count",
+        "kind": "quantity",
+        "unit": "munitions",
+        "description": "Number of rockets, missiles, shells or other munitions",
+    },
+    {
+        "key": "munitions.type",
+        "kind": "category",
+        "unit": None,
+        "description": "Type of munition (e.g. katyusha rocket)",
+    },
+    {
+        "key": "responsibility",
+        "kind": "actor",
+        "unit": None,
+        "description": "Who is responsible for the incident",
+    },
+    {"key": "damage", "kind": "category", "unit": None, "description": "Damage caused"},
+    {
+        "key": "occurred",
+        "kind": "statement",
+        "unit": None,
+        "description": "Whether the incident happened at all",
+    },
 ]

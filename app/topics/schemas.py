@@ -20,8 +20,12 @@ class TopicCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"key": "displaced.count", "kind": "quantity", "unit": "people",
-                 "description": "People displaced"}
+                {
+                    "key": "displaced.count",
+                    "kind": "quantity",
+                    "unit": "people",
+                    "description": "People displaced",
+                }
             ]
         },
     )
