@@ -106,6 +106,9 @@ def test_incident_filters(editor: Api) -> None:
     assert ids("?occurred_after=2020-01-01T00:00:00Z") == [a["id"], c["id"]]
     assert ids("?contested=true") == []
     assert ids("?updated_since=2100-01-01T00:00:00Z") == []
+    tagged = new_incident(editor, title="with ext", external_id="inc-x")
+    assert ids("?external_id=inc-x") == [tagged["id"]]
+    assert ids("?external_id=inc-none") == []
 
 
 def test_counters_follow_claims(editor: Api) -> None:

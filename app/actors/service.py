@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.actors.schemas import ActorCreate, ActorUpdate
@@ -37,6 +37,7 @@ class ActorFilters:
     name_prefix: str | None = None
     parent_id: str | None = None
     updated_since: datetime | None = None
+    external_id: str | None = None
 
 
 def _duplicate(_: str) -> Conflict:
@@ -77,6 +78,8 @@ def list_actors(
         stmt = stmt.where(Actor.name_key >= lo, Actor.name_key < hi)  # type: ignore[arg-type]
     if filters.updated_since:
         stmt = stmt.where(Actor.updated_at >= filters.updated_since)  # type: ignore[arg-type]
+    if filters.external_id:
+        stmt = stmt.where(col(Actor.external_id) == filters.external_id)
     return paginate(
         session,
         stmt,

@@ -45,6 +45,7 @@ class ClaimQuery:
         said_before: datetime | None = None,
         updated_since: datetime | None = None,
         as_of: AsOf = None,
+        external_id: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
         self.filters = service.ClaimFilters(
             source_id=source_id,
@@ -57,6 +58,7 @@ class ClaimQuery:
             said_before=said_before,
             updated_since=updated_since,
             as_of=as_of,
+            external_id=external_id,
         )
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.auth import Principal
@@ -75,6 +75,7 @@ class ClaimFilters:
     said_before: datetime | None = None
     updated_since: datetime | None = None
     as_of: datetime | None = None
+    external_id: str | None = None
 
 
 def qualifiers_key(qualifiers: dict[str, Any]) -> str:
@@ -303,6 +304,8 @@ def claim_query(session: Session, filters: ClaimFilters) -> Any:
         stmt = stmt.where(Claim.said_at <= f.said_before)  # type: ignore[arg-type]
     if f.updated_since:
         stmt = stmt.where(Claim.updated_at >= f.updated_since)  # type: ignore[arg-type]
+    if f.external_id:
+        stmt = stmt.where(col(Claim.external_id) == f.external_id)
     if f.as_of:
         stmt = stmt.where(Claim.said_at <= f.as_of, Claim.recorded_at <= f.as_of)  # type: ignore[arg-type]
     return stmt

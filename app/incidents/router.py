@@ -50,10 +50,11 @@ def list_incidents(
     ] = None,
     contested: bool | None = None,
     updated_since: datetime | None = None,
+    external_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[IncidentPublic]:
     """Incidents in the order they were recorded, filtered by country, tag, time or state."""
     filters = service.IncidentFilters(
-        country, tag, occurred_after, occurred_before, contested, updated_since
+        country, tag, occurred_after, occurred_before, contested, updated_since, external_id
     )
     items, next_cursor, total = service.list_incidents(session, filters, page)
     return Page[IncidentPublic](

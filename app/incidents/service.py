@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth import Principal
 from app.claims.models import Claim
@@ -36,6 +36,7 @@ class IncidentFilters:
     occurred_before: datetime | None = None
     contested: bool | None = None
     updated_since: datetime | None = None
+    external_id: str | None = None
 
 
 def _duplicate(_: str) -> Conflict:
@@ -87,7 +88,9 @@ def list_incidents(
     if filters.contested is not None:
         stmt = stmt.where(Incident.contested == filters.contested)  # type: ignore[arg-type]
     if filters.updated_since:
-        stmt = stmt.where(Incident.updated_at >= filters.updated_since)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Incident.updated_at) >= filters.updated_since)
+    if filters.external_id:
+        stmt = stmt.where(col(Incident.external_id) == filters.external_id)
     return paginate(session, stmt, [Incident.id], page, lambda i: (i.id,), (str,))  # type: ignore[list-item]
 
 

@@ -46,9 +46,12 @@ def list_sources(
     name_prefix: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
     parent_id: str | None = None,
     updated_since: datetime | None = None,
+    external_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[SourcePublic]:
     """Sources in name order, filtered by kind, country, name prefix, parent or update time."""
-    filters = service.SourceFilters(kind, country, name_prefix, parent_id, updated_since)
+    filters = service.SourceFilters(
+        kind, country, name_prefix, parent_id, updated_since, external_id
+    )
     items, next_cursor, total = service.list_sources(session, filters, page)
     return Page[SourcePublic](
         items=[SourcePublic.model_validate(s) for s in items], next_cursor=next_cursor, total=total

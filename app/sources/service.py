@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth import Principal
 from app.claims.models import Claim
@@ -37,6 +37,7 @@ class SourceFilters:
     name_prefix: str | None = None
     parent_id: str | None = None
     updated_since: datetime | None = None
+    external_id: str | None = None
 
 
 def _duplicate(_: str) -> Conflict:
@@ -77,6 +78,8 @@ def list_sources(
         stmt = stmt.where(Source.name_key >= lo, Source.name_key < hi)  # type: ignore[arg-type]
     if filters.updated_since:
         stmt = stmt.where(Source.updated_at >= filters.updated_since)  # type: ignore[arg-type]
+    if filters.external_id:
+        stmt = stmt.where(col(Source.external_id) == filters.external_id)
     return paginate(
         session,
         stmt,
