@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,22 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Python log level")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout")
+
+    @field_validator("admin_key", mode="before")
+    @classmethod
+    def _admin_key(cls, value: object) -> object:
+        """An empty variable means unset; a set one must be long enough to be a secret."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, str) and len(raw.strip()) < MIN_ADMIN_KEY_LENGTH:
+            raise ValueError(
+                f"CLAIMDESK_ADMIN_KEY must be at least {MIN_ADMIN_KEY_LENGTH} characters"
+            )
+        return value
+
+
+MIN_ADMIN_KEY_LENGTH = 16
 
 
 @lru_cache(maxsize=1)

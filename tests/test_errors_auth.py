@@ -165,3 +165,15 @@ def test_request_id_echoed(viewer: Api) -> None:
     r = viewer.get("/v1/topics", headers={"X-Request-ID": "bad id with spaces"})
     assert r.headers["x-request-id"] != "bad id with spaces"
     assert len(r.headers["x-request-id"]) == 32
+
+
+def test_admin_key_must_be_a_real_secret(settings_env: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from app.config import Settings
+
+    settings_env.setenv("CLAIMDESK_ADMIN_KEY", "")
+    assert Settings().admin_key is None
+    settings_env.setenv("CLAIMDESK_ADMIN_KEY", "short")
+    with pytest.raises(ValidationError, match="at least 16"):
+        Settings()
