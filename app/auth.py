@@ -42,6 +42,7 @@ class Principal:
 
 
 ANONYMOUS = Principal(key_id=None, name="anonymous", role=Role.viewer)
+OPERATOR = Principal(key_id=None, name="operator (claimdesk command)", role=Role.admin)
 
 
 def generate_key() -> str:

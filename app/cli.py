@@ -91,6 +91,7 @@ def keys_create(
 @cli.command("import")
 def import_file(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import an NDJSON file of sources, actors, incidents and claims (all-or-nothing)."""
+    from app.auth import OPERATOR
     from app.db import session_scope
     from app.errors import ValidationFailed
     from app.imports.service import import_records
@@ -98,7 +99,7 @@ def import_file(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False
     _check_schema()
     try:
         with session_scope() as session, path.open("rb") as fh:
-            report = import_records(session, fh)
+            report = import_records(session, fh, OPERATOR)
     except ValidationFailed as exc:
         for e in exc.errors or []:
             typer.echo(f"line {e.line}: {e.pointer or '/'}: {e.detail}", err=True)

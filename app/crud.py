@@ -15,8 +15,9 @@ from app.types import utcnow
 M = TypeVar("M", bound=SQLModel)
 
 
-def get_or_404(session: Session, model: type[M], ident: str, what: str) -> M:
-    obj = session.get(model, ident)
+def get_or_404(session: Session, model: type[M], ident: str, what: str, lock: bool = False) -> M:
+    """The row, or a 404. ``lock`` takes a row lock (FOR UPDATE) for read-modify-write."""
+    obj = session.get(model, ident, with_for_update=lock)
     if obj is None:
         raise NotFound(f"no {what} with id {ident!r}")
     return obj

@@ -20,6 +20,7 @@ from app.keys.service import bootstrap_admin
 from app.logging import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.ops.router import router as ops_router
+from app.revisions.router import router as revisions_router
 from app.sources.router import router as sources_router
 from app.topics.router import router as topics_router
 
@@ -71,6 +72,7 @@ def create_app() -> FastAPI:
             {"name": "sources", "description": "Who makes statements"},
             {"name": "actors", "description": "Who can be held responsible"},
             {"name": "topics", "description": "What claims are about"},
+            {"name": "history", "description": "Revisions and tombstones: who changed what"},
             {"name": "ops", "description": "Health, readiness and metrics"},
         ],
     )
@@ -82,6 +84,7 @@ def create_app() -> FastAPI:
         sources_router,
         actors_router,
         topics_router,
+        revisions_router,
         ops_router,
     ):
         app.include_router(router)

@@ -2,9 +2,22 @@
 
 from app.actors.models import Actor
 from app.claims.models import Claim, ClaimLink
+from app.idempotency.models import IdempotencyRecord
 from app.incidents.models import Incident
 from app.keys.models import ApiKey
+from app.revisions.models import Revision, Tombstone
 from app.sources.models import Source
 from app.topics.models import Topic
 
-__all__ = ["Actor", "ApiKey", "Claim", "ClaimLink", "Incident", "Source", "Topic"]
+__all__ = [
+    "Actor",
+    "ApiKey",
+    "Claim",
+    "ClaimLink",
+    "IdempotencyRecord",
+    "Incident",
+    "Revision",
+    "Source",
+    "Tombstone",
+    "Topic",
+]

@@ -18,7 +18,6 @@ import orjson
 from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 
 from app.errors import BadRequest, FieldError
@@ -100,7 +99,7 @@ def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any]:
 def paginate(
     session: Session,
     stmt: Select[Any],
-    order: Sequence[InstrumentedAttribute[Any]],
+    order: Sequence[Any],
     params: PageParams,
     key: Callable[[M], Sequence[Any]],
     kinds: Sequence[type],

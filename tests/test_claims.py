@@ -279,8 +279,12 @@ def test_claim_cannot_cite_itself(editor: Api, world: dict[str, Any]) -> None:
     assert r.json()["errors"][0]["pointer"] == "/cites_claim_id"
 
 
-def test_no_delete_route_for_claims(editor: Api, admin: Api, world: dict[str, Any]) -> None:
+def test_claim_delete_is_admin_only_and_needs_a_reason(
+    editor: Api, admin: Api, world: dict[str, Any]
+) -> None:
     c = new_claim(editor, world["incident"]["id"], world["presstv"]["id"])
+    assert editor.delete(f"/v1/claims/{c['id']}", params={"reason": "x"}).status_code == 403
     r = admin.delete(f"/v1/claims/{c['id']}")
-    assert r.status_code == 405
-    assert r.headers["content-type"] == "application/problem+json"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["parameter"] == "reason"
+    assert editor.get(f"/v1/claims/{c['id']}").status_code == 200

@@ -84,7 +84,7 @@ def update_actor(
     if_match: IfMatch = None,
 ) -> ActorPublic:
     """Change some fields of an actor (only those sent). Honours If-Match."""
-    actor = service.get_actor(session, actor_id)
+    actor = service.get_actor(session, actor_id, lock=True)
     check_if_match(if_match, actor)
     actor = service.update_actor(session, actor, data, principal)
     set_etag(response, actor)
@@ -97,8 +97,11 @@ def delete_actor(
     principal: Annotated[Principal, Depends(admin)],
     session: Annotated[Session, Depends(get_write_session)],
     if_match: IfMatch = None,
+    reason: Annotated[
+        str, Query(min_length=1, max_length=2000, description="Why (kept in the tombstone)")
+    ] = "deleted by an admin",
 ) -> None:
     """Delete an actor that nothing references (409 otherwise). Admin only."""
-    actor = service.get_actor(session, actor_id)
+    actor = service.get_actor(session, actor_id, lock=True)
     check_if_match(if_match, actor)
-    service.delete_actor(session, actor, principal)
+    service.delete_actor(session, actor, principal, reason)

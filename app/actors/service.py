@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
-from app.actors.schemas import ActorCreate, ActorUpdate
+from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
 from app.auth import Principal
+from app.revisions import service as revisions
 from app.claims.models import Claim
 from app.crud import (
     apply_changes,
@@ -40,27 +42,40 @@ class ActorFilters:
     external_id: str | None = None
 
 
+def snapshot(actor: Actor) -> dict[str, Any]:
+    return ActorPublic.model_validate(actor).model_dump(mode="json")
+
+
 def _duplicate(_: str) -> Conflict:
     return Conflict("an actor with this external_id already exists")
 
 
-def build_actor(session: Session, data: ActorCreate) -> Actor:
+def build_actor(session: Session, data: ActorCreate, principal: Principal) -> Actor:
     """Validate and stage a new actor without committing (the import path shares it)."""
     ensure_ref(session, Actor, data.parent_id, "/parent_id")
     actor = Actor(**data.model_dump(), name_key=name_key(data.name))
     session.add(actor)
     flush_or_conflict(session, _duplicate)
+    revisions.record(
+        session,
+        "actor",
+        actor.id,
+        actor.version,
+        "create",
+        principal,
+        revisions.diff(None, snapshot(actor)),
+    )
     return actor
 
 
 def create_actor(session: Session, data: ActorCreate, principal: Principal) -> Actor:
-    actor = build_actor(session, data)
+    actor = build_actor(session, data, principal)
     commit_or_conflict(session, _duplicate)
     return actor
 
 
-def get_actor(session: Session, actor_id: str) -> Actor:
-    return get_or_404(session, Actor, actor_id, "actor")
+def get_actor(session: Session, actor_id: str, lock: bool = False) -> Actor:
+    return get_or_404(session, Actor, actor_id, "actor", lock=lock)
 
 
 def list_actors(
@@ -83,7 +98,7 @@ def list_actors(
     return paginate(
         session,
         stmt,
-        [Actor.name_key, Actor.id],  # type: ignore[list-item]
+        [Actor.name_key, Actor.id],
         page,
         lambda a: (a.name_key, a.id),
         (str, str),
@@ -91,6 +106,7 @@ def list_actors(
 
 
 def update_actor(session: Session, actor: Actor, data: ActorUpdate, principal: Principal) -> Actor:
+    before = snapshot(actor)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, REQUIRED)
     if "parent_id" in changes:
@@ -98,14 +114,24 @@ def update_actor(session: Session, actor: Actor, data: ActorUpdate, principal: P
         ensure_no_cycle(session, Actor, actor.id, changes["parent_id"], "/parent_id")
     if "name" in changes:
         changes["name_key"] = name_key(changes["name"])
-    apply_changes(actor, changes)
+    if apply_changes(actor, changes):
+        revisions.record(
+            session,
+            "actor",
+            actor.id,
+            actor.version,
+            "update",
+            principal,
+            revisions.diff(before, snapshot(actor)),
+        )
     commit_or_conflict(session, _duplicate)
     return actor
 
 
-def delete_actor(session: Session, actor: Actor, principal: Principal) -> None:
+def delete_actor(session: Session, actor: Actor, principal: Principal, reason: str) -> None:
     if referenced(session, [(Claim.actor_id, actor.id), (Actor.parent_id, actor.id)]):
         raise Conflict("the actor is referenced by claims or child actors; it cannot be deleted")
+    revisions.tombstone(session, "actor", actor.id, actor.version, principal, reason)
     session.delete(actor)
     session.commit()
 

@@ -6,9 +6,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.auth import Principal, editor, viewer
+from app.auth import Principal, admin, editor, viewer
 from app.claims import service
-from app.claims.schemas import ClaimCreate, ClaimPublic, ClaimUpdate
+from app.claims.schemas import (
+    ClaimCreate,
+    ClaimPublic,
+    ClaimReplacement,
+    ClaimUpdate,
+    RetractRequest,
+)
 from app.db import get_session, get_write_session
 from app.enums import ClaimStatus, Stance
 from app.errors import problem_responses
@@ -136,8 +142,64 @@ def update_claim(
     if_match: IfMatch = None,
 ) -> ClaimPublic:
     """Correct some fields of a claim (only those sent; `links` replaces all links)."""
-    claim = service.get_claim(session, claim_id)
+    claim = service.get_claim(session, claim_id, lock=True)
     check_if_match(if_match, claim)
     claim = service.update_claim(session, claim, data, principal)
     set_etag(response, claim)
     return service.publish(session, [claim])[0]
+
+
+@router.post("/v1/claims/{claim_id}/retract", responses=WRITE)
+def retract_claim(
+    claim_id: str,
+    data: RetractRequest,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> ClaimPublic:
+    """Retract a claim: it stays readable and filterable but no longer counts. Honours If-Match."""
+    claim = service.get_claim(session, claim_id, lock=True)
+    check_if_match(if_match, claim)
+    claim = service.retract_claim(session, claim, data.reason, principal)
+    set_etag(response, claim)
+    return service.publish(session, [claim])[0]
+
+
+@router.post("/v1/claims/{claim_id}/supersede", status_code=201, responses=WRITE)
+def supersede_claim(
+    claim_id: str,
+    data: ClaimReplacement,
+    response: Response,
+    principal: Annotated[Principal, Depends(editor)],
+    session: Annotated[Session, Depends(get_write_session)],
+    if_match: IfMatch = None,
+) -> ClaimPublic:
+    """Replace a claim with a corrected one (`supersedes_id` set; the old one becomes
+    `superseded` in the same transaction). Returns the replacement. Honours If-Match."""
+    claim = service.get_claim(session, claim_id, lock=True)
+    check_if_match(if_match, claim)
+    body = ClaimCreate.model_validate(
+        data.model_dump() | {"incident_id": data.incident_id or claim.incident_id}
+    )
+    replacement = service.supersede_claim(session, claim, body, principal)
+    response.headers["Location"] = f"/v1/claims/{replacement.id}"
+    set_etag(response, replacement)
+    return service.publish(session, [replacement])[0]
+
+
+@router.delete("/v1/claims/{claim_id}", status_code=204, responses=WRITE)
+def delete_claim(
+    claim_id: str,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+    reason: Annotated[
+        str, Query(min_length=1, max_length=2000, description="Why (e.g. the legal order)")
+    ],
+    if_match: IfMatch = None,
+) -> None:
+    """Hard delete (legal takedown, admin only): the content is removed, also from the
+    history; a tombstone with id, type, time and reason stays in `/v1/tombstones`."""
+    claim = service.get_claim(session, claim_id, lock=True)
+    check_if_match(if_match, claim)
+    service.hard_delete_claim(session, claim, reason, principal)

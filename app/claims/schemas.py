@@ -247,3 +247,18 @@ class ClaimPublic(BaseModel):
     recorded_at: datetime
     updated_at: datetime
     version: int
+
+
+class RetractRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Press TV withdrew the report"}]},
+    )
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ClaimReplacement(ClaimCreate):
+    """The corrected claim; ``incident_id`` defaults to the superseded claim's."""
+
+    incident_id: Identifier | None = None  # type: ignore[assignment]

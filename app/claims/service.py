@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.auth import Principal
+from app.revisions import service as revisions
 from app.claims.models import Claim, ClaimLink
 from app.claims.schemas import (
     ActorOut,
@@ -36,7 +37,7 @@ from app.crud import (
     reject_nulls,
 )
 from app.db import json_array_contains
-from app.enums import Bound
+from app.enums import Bound, ClaimStatus
 from app.errors import Conflict, invalid
 from app.incidents.models import Incident
 from app.incidents.service import refresh_counts
@@ -209,7 +210,13 @@ def _duplicate(_: str) -> Conflict:
     return Conflict("a claim with this external_id already exists")
 
 
-def build_claim(session: Session, data: ClaimCreate) -> Claim:
+def snapshot(session: Session, claim: Claim) -> dict[str, Any]:
+    return publish(session, [claim])[0].model_dump(mode="json")
+
+
+def build_claim(
+    session: Session, data: ClaimCreate, principal: Principal, supersedes_id: str | None = None
+) -> Claim:
     """Validate and stage a new claim (and its links) without committing."""
     if session.get(Incident, data.incident_id) is None:
         raise invalid("/incident_id", f"no incident with id {data.incident_id!r}")
@@ -217,11 +224,24 @@ def build_claim(session: Session, data: ClaimCreate) -> Claim:
     _check_refs(session, values, None)
     fields = data.model_dump(exclude={"value", "links"})
     claim = Claim(
-        **fields, **value_columns(data.value), qualifiers_key=qualifiers_key(data.qualifiers)
+        **fields,
+        **value_columns(data.value),
+        qualifiers_key=qualifiers_key(data.qualifiers),
+        supersedes_id=supersedes_id,
     )
     session.add(claim)
     flush_or_conflict(session, _duplicate)
     _store_links(session, claim.id, data.links)
+    session.flush()
+    revisions.record(
+        session,
+        "claim",
+        claim.id,
+        claim.version,
+        "create",
+        principal,
+        revisions.diff(None, snapshot(session, claim)),
+    )
     return claim
 
 
@@ -232,31 +252,31 @@ def after_claim_write(session: Session, incident_ids: set[str]) -> None:
 
 
 def create_claim(session: Session, data: ClaimCreate, principal: Principal) -> Claim:
-    claim = build_claim(session, data)
+    claim = build_claim(session, data, principal)
     after_claim_write(session, {claim.incident_id})
     commit_or_conflict(session, _duplicate)
     return claim
 
 
-def get_claim(session: Session, claim_id: str) -> Claim:
-    return get_or_404(session, Claim, claim_id, "claim")
+def get_claim(session: Session, claim_id: str, lock: bool = False) -> Claim:
+    return get_or_404(session, Claim, claim_id, "claim", lock=lock)
 
 
 def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: Principal) -> Claim:
+    before = snapshot(session, claim)
     changes = data.model_dump(exclude_unset=True, exclude={"value", "links"})
     if "value" in data.model_fields_set:
         changes["value"] = data.value
     reject_nulls(changes, REQUIRED)
     if "links" in data.model_fields_set and data.links is None:
         raise invalid("/links", "may not be null (send [] to remove all links)")
-    current_value = value_out(claim)
     merged: dict[str, Any] = {
         "incident_id": claim.incident_id,
         "source_id": claim.source_id,
         "via_source_id": claim.via_source_id,
         "topic": claim.topic,
         "cites_claim_id": claim.cites_claim_id,
-        "value": current_value,
+        "value": value_out(claim),
     } | changes
     if {"source_id", "via_source_id", "topic", "value", "cites_claim_id"} & changes.keys():
         _check_refs(session, merged, claim.id)
@@ -265,20 +285,100 @@ def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: P
         column_changes.update(value_columns(changes["value"]))
     if "qualifiers" in changes:
         column_changes["qualifiers_key"] = qualifiers_key(changes["qualifiers"])
-    diff = apply_changes(claim, column_changes)
+    changed = bool(apply_changes(claim, column_changes))
     if data.links is not None:
         current = links_of(session, [claim.id]).get(claim.id, [])
         old = [LinkIn.model_validate(x, from_attributes=True).model_dump() for x in current]
         new = [link.model_dump() for link in data.links]
         if old != new:
-            session.execute(delete(ClaimLink).where(ClaimLink.claim_id == claim.id))  # type: ignore[arg-type]
+            session.execute(delete(ClaimLink).where(col(ClaimLink.claim_id) == claim.id))
             _store_links(session, claim.id, data.links)
-            if not diff:  # only the links changed: still a new version
+            session.flush()
+            if not changed:  # only the links changed: still a new version
                 claim.version += 1
                 claim.updated_at = utcnow()
-    after_claim_write(session, {claim.incident_id})
+            changed = True
+    if changed:
+        revisions.record(
+            session,
+            "claim",
+            claim.id,
+            claim.version,
+            "update",
+            principal,
+            revisions.diff(before, snapshot(session, claim)),
+        )
+        after_claim_write(session, {claim.incident_id})
     commit_or_conflict(session, _duplicate)
     return claim
+
+
+def _must_be_active(claim: Claim, action: str) -> None:
+    if claim.status != ClaimStatus.active:
+        raise Conflict(f"the claim is {claim.status}; only an active claim can be {action}")
+
+
+def _set_status(
+    session: Session,
+    claim: Claim,
+    status: ClaimStatus,
+    action: str,
+    principal: Principal,
+    reason: str | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    before = snapshot(session, claim)
+    apply_changes(claim, {"status": status.value})
+    changes = revisions.diff(before, snapshot(session, claim)) | (extra or {})
+    revisions.record(session, "claim", claim.id, claim.version, action, principal, changes, reason)
+
+
+def retract_claim(session: Session, claim: Claim, reason: str, principal: Principal) -> Claim:
+    """The source (or the desk) withdrew the claim: it stays readable but no longer counts."""
+    _must_be_active(claim, "retracted")
+    _set_status(session, claim, ClaimStatus.retracted, "retract", principal, reason)
+    after_claim_write(session, {claim.incident_id})
+    session.commit()
+    return claim
+
+
+def supersede_claim(
+    session: Session, claim: Claim, data: ClaimCreate, principal: Principal
+) -> Claim:
+    """Create the replacement and mark the old claim superseded, atomically."""
+    _must_be_active(claim, "superseded")
+    if data.incident_id != claim.incident_id:
+        raise invalid("/incident_id", "a replacement is about the same incident")
+    if data.status != ClaimStatus.active:
+        raise invalid("/status", "a replacement claim is active")
+    replacement = build_claim(session, data, principal, supersedes_id=claim.id)
+    _set_status(
+        session,
+        claim,
+        ClaimStatus.superseded,
+        "supersede",
+        principal,
+        None,
+        {"superseded_by": {"before": None, "after": replacement.id}},
+    )
+    after_claim_write(session, {claim.incident_id})
+    commit_or_conflict(session, _duplicate)
+    return replacement
+
+
+def hard_delete_claim(session: Session, claim: Claim, reason: str, principal: Principal) -> None:
+    """Legal takedown: the content goes, a tombstone (id, type, time, reason) stays."""
+    for field in ("cites_claim_id", "supersedes_id"):
+        column = col(getattr(Claim, field))
+        session.execute(update(Claim).where(column == claim.id).values({field: None}))
+    revisions.tombstone(
+        session, "claim", claim.id, claim.version, principal, reason, incident_id=claim.incident_id
+    )
+    session.execute(delete(ClaimLink).where(col(ClaimLink.claim_id) == claim.id))
+    session.delete(claim)
+    session.flush()
+    after_claim_write(session, {claim.incident_id})
+    session.commit()
 
 
 def claim_query(session: Session, filters: ClaimFilters) -> Any:
@@ -318,7 +418,7 @@ def list_claims(
     return paginate(
         session,
         claim_query(session, filters),
-        [Claim.said_at, Claim.id],  # type: ignore[list-item]
+        [Claim.said_at, Claim.id],
         page,
         lambda c: (c.said_at, c.id),
         (datetime, str),

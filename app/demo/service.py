@@ -7,6 +7,7 @@ from importlib import resources
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.auth import OPERATOR
 from app.imports.service import ImportReport, import_records
 from app.incidents.models import Incident
 
@@ -23,7 +24,7 @@ def is_empty(session: Session) -> bool:
 
 def load_demo(session: Session) -> ImportReport:
     """Import the demo (idempotent: records already present are left alone)."""
-    return import_records(session, demo_lines())
+    return import_records(session, demo_lines(), OPERATOR)
 
 
 def camp_taji_id(session: Session) -> str | None:

@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel
 from app.actors.models import Actor
 from app.actors.schemas import ActorCreate
 from app.actors.service import build_actor
+from app.auth import Principal
 from app.claims.models import Claim
 from app.claims.schemas import ClaimCreate
 from app.claims.service import after_claim_write, build_claim
@@ -48,7 +49,7 @@ class _Kind:
         self,
         model: type[SQLModel],
         schema: type[BaseModel],
-        build: Callable[[Session, Any], Any],
+        build: Callable[[Session, Any, Principal], Any],
         refs: dict[str, type[SQLModel]],
     ) -> None:
         self.model, self.schema, self.build, self.refs = model, schema, build, refs
@@ -119,7 +120,9 @@ class _LineError(Exception):
         self.pointer, self.detail = pointer, detail
 
 
-def import_records(session: Session, lines: Iterable[str | bytes]) -> ImportReport:
+def import_records(
+    session: Session, lines: Iterable[str | bytes], principal: Principal
+) -> ImportReport:
     """Stage every record; commit only if every line is valid, else raise a 422 by line."""
     resolver = _Resolver(session)
     errors: list[FieldError] = []
@@ -160,7 +163,7 @@ def import_records(session: Session, lines: Iterable[str | bytes]) -> ImportRepo
             continue
         try:
             data = kind.schema.model_validate(_translate(record, kind, resolver))
-            row = kind.build(session, data)
+            row = kind.build(session, data, principal)
         except _LineError as exc:
             fail(exc.pointer, exc.detail)
             continue

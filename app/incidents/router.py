@@ -90,7 +90,7 @@ def update_incident(
     if_match: IfMatch = None,
 ) -> IncidentPublic:
     """Change some fields of an incident (only those sent). Honours If-Match."""
-    incident = service.get_incident(session, incident_id)
+    incident = service.get_incident(session, incident_id, lock=True)
     check_if_match(if_match, incident)
     incident = service.update_incident(session, incident, data, principal)
     set_etag(response, incident)
@@ -103,8 +103,11 @@ def delete_incident(
     principal: Annotated[Principal, Depends(admin)],
     session: Annotated[Session, Depends(get_write_session)],
     if_match: IfMatch = None,
+    reason: Annotated[
+        str, Query(min_length=1, max_length=2000, description="Why (kept in the tombstone)")
+    ] = "deleted by an admin",
 ) -> None:
     """Delete an incident without claims (409 otherwise). Admin only."""
-    incident = service.get_incident(session, incident_id)
+    incident = service.get_incident(session, incident_id, lock=True)
     check_if_match(if_match, incident)
-    service.delete_incident(session, incident, principal)
+    service.delete_incident(session, incident, principal, reason)

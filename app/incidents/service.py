@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from app.auth import Principal
+from app.revisions import service as revisions
 from app.claims.models import Claim
 from app.crud import (
     apply_changes,
@@ -22,7 +23,7 @@ from app.crud import (
 from app.db import json_array_contains
 from app.errors import Conflict, invalid
 from app.incidents.models import Incident
-from app.incidents.schemas import IncidentCreate, IncidentUpdate
+from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import PageParams, paginate
 
 REQUIRED = {"title", "time_precision", "tags"}
@@ -39,6 +40,10 @@ class IncidentFilters:
     external_id: str | None = None
 
 
+def snapshot(incident: Incident) -> dict[str, Any]:
+    return IncidentPublic.model_validate(incident).model_dump(mode="json")
+
+
 def _duplicate(_: str) -> Conflict:
     return Conflict("an incident with this external_id already exists")
 
@@ -53,23 +58,32 @@ def check_incident(values: dict[str, Any]) -> None:
         raise invalid("/" + missing, "latitude and longitude must be given together")
 
 
-def build_incident(session: Session, data: IncidentCreate) -> Incident:
+def build_incident(session: Session, data: IncidentCreate, principal: Principal) -> Incident:
     """Validate and stage a new incident without committing (the import path shares it)."""
     check_incident(data.model_dump())
     incident = Incident(**data.model_dump())
     session.add(incident)
     flush_or_conflict(session, _duplicate)
+    revisions.record(
+        session,
+        "incident",
+        incident.id,
+        incident.version,
+        "create",
+        principal,
+        revisions.diff(None, snapshot(incident)),
+    )
     return incident
 
 
 def create_incident(session: Session, data: IncidentCreate, principal: Principal) -> Incident:
-    incident = build_incident(session, data)
+    incident = build_incident(session, data, principal)
     commit_or_conflict(session, _duplicate)
     return incident
 
 
-def get_incident(session: Session, incident_id: str) -> Incident:
-    return get_or_404(session, Incident, incident_id, "incident")
+def get_incident(session: Session, incident_id: str, lock: bool = False) -> Incident:
+    return get_or_404(session, Incident, incident_id, "incident", lock=lock)
 
 
 def list_incidents(
@@ -91,24 +105,37 @@ def list_incidents(
         stmt = stmt.where(col(Incident.updated_at) >= filters.updated_since)
     if filters.external_id:
         stmt = stmt.where(col(Incident.external_id) == filters.external_id)
-    return paginate(session, stmt, [Incident.id], page, lambda i: (i.id,), (str,))  # type: ignore[list-item]
+    return paginate(session, stmt, [Incident.id], page, lambda i: (i.id,), (str,))
 
 
 def update_incident(
     session: Session, incident: Incident, data: IncidentUpdate, principal: Principal
 ) -> Incident:
+    before = snapshot(incident)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, REQUIRED)
     merged = {f: getattr(incident, f) for f in IncidentUpdate.model_fields} | changes
     check_incident(merged)
-    apply_changes(incident, changes)
+    if apply_changes(incident, changes):
+        revisions.record(
+            session,
+            "incident",
+            incident.id,
+            incident.version,
+            "update",
+            principal,
+            revisions.diff(before, snapshot(incident)),
+        )
     commit_or_conflict(session, _duplicate)
     return incident
 
 
-def delete_incident(session: Session, incident: Incident, principal: Principal) -> None:
+def delete_incident(
+    session: Session, incident: Incident, principal: Principal, reason: str
+) -> None:
     if referenced(session, [(Claim.incident_id, incident.id)]):
         raise Conflict("the incident has claims; it cannot be deleted")
+    revisions.tombstone(session, "incident", incident.id, incident.version, principal, reason)
     session.delete(incident)
     session.commit()
 

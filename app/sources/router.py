@@ -84,7 +84,7 @@ def update_source(
     if_match: IfMatch = None,
 ) -> SourcePublic:
     """Change some fields of a source (only those sent). Honours If-Match."""
-    source = service.get_source(session, source_id)
+    source = service.get_source(session, source_id, lock=True)
     check_if_match(if_match, source)
     source = service.update_source(session, source, data, principal)
     set_etag(response, source)
@@ -97,8 +97,11 @@ def delete_source(
     principal: Annotated[Principal, Depends(admin)],
     session: Annotated[Session, Depends(get_write_session)],
     if_match: IfMatch = None,
+    reason: Annotated[
+        str, Query(min_length=1, max_length=2000, description="Why (kept in the tombstone)")
+    ] = "deleted by an admin",
 ) -> None:
     """Delete a source that nothing references (409 otherwise). Admin only."""
-    source = service.get_source(session, source_id)
+    source = service.get_source(session, source_id, lock=True)
     check_if_match(if_match, source)
-    service.delete_source(session, source, principal)
+    service.delete_source(session, source, principal, reason)

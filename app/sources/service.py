@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.auth import Principal
+from app.revisions import service as revisions
 from app.claims.models import Claim
 from app.crud import (
     apply_changes,
@@ -25,7 +27,7 @@ from app.crud import (
 from app.errors import Conflict
 from app.pagination import PageParams, paginate
 from app.sources.models import Source
-from app.sources.schemas import SourceCreate, SourceUpdate
+from app.sources.schemas import SourceCreate, SourcePublic, SourceUpdate
 
 REQUIRED = {"name", "kind", "aliases", "reliability_prior"}
 
@@ -40,27 +42,40 @@ class SourceFilters:
     external_id: str | None = None
 
 
+def snapshot(source: Source) -> dict[str, Any]:
+    return SourcePublic.model_validate(source).model_dump(mode="json")
+
+
 def _duplicate(_: str) -> Conflict:
     return Conflict("a source with this external_id already exists")
 
 
-def build_source(session: Session, data: SourceCreate) -> Source:
+def build_source(session: Session, data: SourceCreate, principal: Principal) -> Source:
     """Validate and stage a new source without committing (the import path shares it)."""
     ensure_ref(session, Source, data.parent_id, "/parent_id")
     source = Source(**data.model_dump(), name_key=name_key(data.name))
     session.add(source)
     flush_or_conflict(session, _duplicate)
+    revisions.record(
+        session,
+        "source",
+        source.id,
+        source.version,
+        "create",
+        principal,
+        revisions.diff(None, snapshot(source)),
+    )
     return source
 
 
 def create_source(session: Session, data: SourceCreate, principal: Principal) -> Source:
-    source = build_source(session, data)
+    source = build_source(session, data, principal)
     commit_or_conflict(session, _duplicate)
     return source
 
 
-def get_source(session: Session, source_id: str) -> Source:
-    return get_or_404(session, Source, source_id, "source")
+def get_source(session: Session, source_id: str, lock: bool = False) -> Source:
+    return get_or_404(session, Source, source_id, "source", lock=lock)
 
 
 def list_sources(
@@ -83,7 +98,7 @@ def list_sources(
     return paginate(
         session,
         stmt,
-        [Source.name_key, Source.id],  # type: ignore[list-item]
+        [Source.name_key, Source.id],
         page,
         lambda s: (s.name_key, s.id),
         (str, str),
@@ -93,6 +108,7 @@ def list_sources(
 def update_source(
     session: Session, source: Source, data: SourceUpdate, principal: Principal
 ) -> Source:
+    before = snapshot(source)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, REQUIRED)
     if "parent_id" in changes:
@@ -100,12 +116,21 @@ def update_source(
         ensure_no_cycle(session, Source, source.id, changes["parent_id"], "/parent_id")
     if "name" in changes:
         changes["name_key"] = name_key(changes["name"])
-    apply_changes(source, changes)
+    if apply_changes(source, changes):
+        revisions.record(
+            session,
+            "source",
+            source.id,
+            source.version,
+            "update",
+            principal,
+            revisions.diff(before, snapshot(source)),
+        )
     commit_or_conflict(session, _duplicate)
     return source
 
 
-def delete_source(session: Session, source: Source, principal: Principal) -> None:
+def delete_source(session: Session, source: Source, principal: Principal, reason: str) -> None:
     if referenced(
         session,
         [
@@ -115,5 +140,6 @@ def delete_source(session: Session, source: Source, principal: Principal) -> Non
         ],
     ):
         raise Conflict("the source is referenced by claims or child sources; it cannot be deleted")
+    revisions.tombstone(session, "source", source.id, source.version, principal, reason)
     session.delete(source)
     session.commit()

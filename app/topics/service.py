@@ -32,7 +32,7 @@ def list_topics(
     stmt = select(Topic)
     if kind:
         stmt = stmt.where(Topic.kind == kind)  # type: ignore[arg-type]
-    return paginate(session, stmt, [Topic.key], page, lambda t: (t.key,), (str,))  # type: ignore[list-item]
+    return paginate(session, stmt, [Topic.key], page, lambda t: (t.key,), (str,))
 
 
 def topic_kinds(session: Session) -> dict[str, str]:

@@ -1,0 +1,108 @@
+"""The audit trail: a revision for every change, a tombstone for every hard delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from app.auth import Principal
+from app.pagination import PageParams, paginate
+from app.revisions.models import Revision, Tombstone
+
+IGNORED = {"updated_at", "version", "recorded_at", "created_at", "reliability_updated_at"}
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    """{field: {"before", "after"}} for every field whose JSON value changed."""
+    b = to_jsonable_python(before or {})
+    a = to_jsonable_python(after or {})
+    out: dict[str, Any] = {}
+    for field in sorted(set(a) | set(b)):
+        if field in IGNORED or field == "id":
+            continue
+        if b.get(field) != a.get(field):
+            out[field] = {"before": b.get(field), "after": a.get(field)}
+    return out
+
+
+def record(
+    session: Session,
+    entity_type: str,
+    entity_id: str,
+    version: int,
+    action: str,
+    principal: Principal,
+    changes: dict[str, Any],
+    reason: str | None = None,
+) -> Revision:
+    revision = Revision(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        version=version,
+        action=action,
+        key_id=principal.key_id,
+        key_name=principal.name,
+        changes=changes,
+        reason=reason,
+    )
+    session.add(revision)
+    return revision
+
+
+def tombstone(
+    session: Session,
+    entity_type: str,
+    entity_id: str,
+    version: int,
+    principal: Principal,
+    reason: str,
+    incident_id: str | None = None,
+) -> Tombstone:
+    """Leave a tombstone, redact the content from the history, and record the delete."""
+    session.execute(
+        update(Revision)
+        .where(col(Revision.entity_type) == entity_type, col(Revision.entity_id) == entity_id)
+        .values(changes={"redacted": True})
+    )
+    record(session, entity_type, entity_id, version + 1, "delete", principal, {}, reason)
+    stone = Tombstone(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        incident_id=incident_id,
+        key_id=principal.key_id,
+        key_name=principal.name,
+        reason=reason,
+    )
+    session.add(stone)
+    return stone
+
+
+def find_tombstone(session: Session, entity_type: str, entity_id: str) -> Tombstone | None:
+    return session.execute(
+        select(Tombstone).where(
+            col(Tombstone.entity_type) == entity_type, col(Tombstone.entity_id) == entity_id
+        )
+    ).scalar_one_or_none()
+
+
+def list_revisions(
+    session: Session, entity_type: str, entity_id: str, page: PageParams
+) -> tuple[list[Revision], str | None, int | None]:
+    stmt = select(Revision).where(
+        col(Revision.entity_type) == entity_type, col(Revision.entity_id) == entity_id
+    )
+    return paginate(session, stmt, [col(Revision.id)], page, lambda r: (r.id,), (str,))
+
+
+def list_tombstones(
+    session: Session, entity_type: str | None, incident_id: str | None, page: PageParams
+) -> tuple[list[Tombstone], str | None, int | None]:
+    stmt = select(Tombstone)
+    if entity_type:
+        stmt = stmt.where(col(Tombstone.entity_type) == entity_type)
+    if incident_id:
+        stmt = stmt.where(col(Tombstone.incident_id) == incident_id)
+    return paginate(session, stmt, [col(Tombstone.id)], page, lambda t: (t.id,), (str,))

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.confidence.parser import (
+    QuantityParseError,
+    format_number_words,
+    parse_quantity,
+)
+from app.confidence.values import Bound, Quantity
+
+E = Bound.exact
+N = None
+# phrase → (bound, low, best, high)
+CASES: list[tuple[str, tuple[Bound, float | None, float | None, float | None]]] = [
+    ("more than 15", (Bound.more_than, 15, N, N)),
+    ("more than 15 small rockets", (Bound.more_than, 15, N, N)),
+    ("over 1,000", (Bound.more_than, 1000, N, N)),
+    ("upwards of 200 people", (Bound.more_than, 200, N, N)),
+    ("in excess of 40", (Bound.more_than, 40, N, N)),
+    ("nearly a dozen", (Bound.approximately, 9, 11, 12)),
+    ("nearly a dozen Katyusha rockets", (Bound.approximately, 9, 11, 12)),
+    ("almost 50", (Bound.approximately, 37, 49, 50)),
+    ("close to 100", (Bound.approximately, 75, 99, 100)),
+    ("almost twenty", (Bound.approximately, 15, 19, 20)),
+    ("no immediate reports about anyone wounded", (Bound.none_reported, N, N, N)),
+    ("No immediate reports of casualties", (Bound.none_reported, N, N, N)),
+    ("there were no reports of injuries", (Bound.none_reported, N, N, N)),
+    ("no word on casualties", (Bound.none_reported, N, N, N)),
+    ("none reported", (Bound.none_reported, N, N, N)),
+    ("at least three", (Bound.at_least, 3, N, N)),
+    ("at least 3", (Bound.at_least, 3, N, N)),
+    ("no fewer than 12", (Bound.at_least, 12, N, N)),
+    ("no less than 7", (Bound.at_least, 7, N, N)),
+    ("a minimum of 4", (Bound.at_least, 4, N, N)),
+    ("at least a dozen", (Bound.at_least, 12, N, N)),
+    ("up to 300", (Bound.at_most, N, N, 300)),
+    ("at most five", (Bound.at_most, N, N, 5)),
+    ("no more than 10", (Bound.at_most, N, N, 10)),
+    ("as many as 40", (Bound.at_most, N, N, 40)),
+    ("fewer than 10", (Bound.fewer_than, N, N, 10)),
+    ("less than a hundred", (Bound.fewer_than, N, N, 100)),
+    ("under 20", (Bound.fewer_than, N, N, 20)),
+    ("about 30", (Bound.approximately, N, 30, N)),
+    ("around 1 200", (Bound.approximately, N, 1200, N)),
+    ("roughly 2.5 million", (Bound.approximately, N, 2_500_000, N)),
+    ("some 40 people", (Bound.approximately, N, 40, N)),
+    ("approximately 60", (Bound.approximately, N, 60, N)),
+    ("an estimated 5,000", (Bound.approximately, N, 5000, N)),
+    ("circa 70", (Bound.approximately, N, 70, N)),
+    ("about a dozen", (Bound.approximately, N, 12, N)),
+    ("exactly 7", (E, N, 7, N)),
+    ("dozens", (Bound.range, 24, N, 99)),
+    ("dozens of people", (Bound.range, 24, N, 99)),
+    ("scores", (Bound.range, 40, N, 199)),
+    ("scores of civilians", (Bound.range, 40, N, 199)),
+    ("hundreds", (Bound.range, 200, N, 999)),
+    ("hundreds of rockets", (Bound.range, 200, N, 999)),
+    ("thousands", (Bound.range, 2000, N, 9999)),
+    ("tens of thousands", (Bound.range, 20_000, N, 99_999)),
+    ("hundreds of thousands", (Bound.range, 200_000, N, 999_999)),
+    ("millions", (Bound.range, 2_000_000, N, 9_999_999)),
+    ("a handful", (Bound.approximately, 2, 4, 6)),
+    ("a handful of soldiers", (Bound.approximately, 2, 4, 6)),
+    ("several", (Bound.approximately, 3, 5, 9)),
+    ("several rockets", (Bound.approximately, 3, 5, 9)),
+    ("a few", (Bound.approximately, 2, 3, 5)),
+    ("a couple", (Bound.approximately, 2, 2, 3)),
+    ("more than dozens", (Bound.more_than, 24, N, N)),
+    ("between 10 and 20", (Bound.range, 10, N, 20)),
+    ("between ten and twenty", (Bound.range, 10, N, 20)),
+    ("10 to 20", (Bound.range, 10, N, 20)),
+    ("from 5 to 7", (Bound.range, 5, N, 7)),
+    ("10-20", (Bound.range, 10, N, 20)),
+    ("10–20", (Bound.range, 10, N, 20)),
+    ("three to five", (Bound.range, 3, N, 5)),
+    ("between 20 and 10", (Bound.range, 10, N, 20)),
+    ("no one", (E, N, 0, N)),
+    ("no one was killed", (E, N, 0, N)),
+    ("nobody", (E, N, 0, N)),
+    ("none", (E, N, 0, N)),
+    ("zero", (E, N, 0, N)),
+    ("no casualties", (E, N, 0, N)),
+    ("1,200", (E, N, 1200, N)),
+    ("1 200", (E, N, 1200, N)),
+    ("12,000,000", (E, N, 12_000_000, N)),
+    ("15", (E, N, 15, N)),
+    ("fifteen", (E, N, 15, N)),
+    ("Fifteen rockets", (E, N, 15, N)),
+    ("twenty-one", (E, N, 21, N)),
+    ("twenty one", (E, N, 21, N)),
+    ("two hundred", (E, N, 200, N)),
+    ("two hundred and five", (E, N, 205, N)),
+    ("a thousand", (E, N, 1000, N)),
+    ("a hundred", (E, N, 100, N)),
+    ("one million two hundred thousand", (E, N, 1_200_000, N)),
+    ("three thousand four hundred and fifty-six", (E, N, 3456, N)),
+    ("a dozen", (E, N, 12, N)),
+    ("two dozen", (E, N, 24, N)),
+    ("half a dozen", (E, N, 6, N)),
+    ("a score", (E, N, 20, N)),
+    ("3 million", (E, N, 3_000_000, N)),
+    ("1.5 thousand", (E, N, 1500, N)),
+    ("a total of 9", (E, N, 9, N)),
+    ("reportedly 4", (E, N, 4, N)),
+    ("two Americans and one Briton", (E, N, 3, N)),
+    ("two Americans, one Briton", (E, N, 3, N)),
+    ("three Iraqis and two Iranians", (E, N, 5, N)),
+    ("at least two Americans and one Briton", (Bound.at_least, 3, N, N)),
+]
+
+
+def test_table_is_large_enough() -> None:
+    assert len(CASES) >= 80
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_parse_table(text: str, expected: tuple[Bound, float | None, float | None, float | None]) -> None:
+    bound, low, best, high = expected
+    assert parse_quantity(text).total == Quantity(bound, low=low, best=best, high=high)
+
+
+def test_sum_parts() -> None:
+    parsed = parse_quantity("two Americans and one Briton")
+    assert [(p.qualifiers, p.quantity) for p in parsed.parts] == [
+        ({"nationality": "US"}, Quantity(Bound.exact, best=2)),
+        ({"nationality": "GB"}, Quantity(Bound.exact, best=1)),
+    ]
+    assert parsed.matched == "two americans and one briton"
+    single = parse_quantity("three Iraqis")
+    assert single.parts[0].qualifiers == {"nationality": "IQ"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "many", "rockets", "two killed and three wounded", "some", "no one and 3",
+     "the attack", "lots of people"],
+)
+def test_unparseable(text: str) -> None:
+    with pytest.raises(QuantityParseError) as err:
+        parse_quantity(text)
+    assert str(err.value)
+
+
+def test_parse_error_is_value_error() -> None:
+    assert issubclass(QuantityParseError, ValueError)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_round_trip_digits(n: int) -> None:
+    assert parse_quantity(str(n)).total == Quantity(Bound.exact, best=n)
+    assert parse_quantity(f"{n:,}").total == Quantity(Bound.exact, best=n)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_round_trip_words(n: int) -> None:
+    assert parse_quantity(format_number_words(n)).total == Quantity(Bound.exact, best=n)
+
+
+@given(st.integers(min_value=1, max_value=10**6))
+def test_round_trip_modifiers(n: int) -> None:
+    words = format_number_words(n)
+    assert parse_quantity(f"more than {words}").total == Quantity(Bound.more_than, low=n)
+    assert parse_quantity(f"at least {n}").total == Quantity(Bound.at_least, low=n)
+    assert parse_quantity(f"fewer than {n}").total == Quantity(Bound.fewer_than, high=n)

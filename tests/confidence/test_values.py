@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.confidence.values import (
+    NONE_REPORTED_WEIGHT,
+    Bound,
+    ClaimValue,
+    Quantity,
+    compatible,
+    effective_interval,
+    evidential_weight,
+    intervals_compatible,
+    normalise_category,
+)
+
+PARENTS: dict[str, str | None] = {"kh": "iran-backed", "iran-backed": "iran", "iran": None}
+
+
+@pytest.mark.parametrize(
+    ("q", "interval"),
+    [
+        (Quantity(Bound.exact, best=3), (3, 3)),
+        (Quantity(Bound.at_least, low=3), (3, math.inf)),
+        (Quantity(Bound.more_than, low=15), (16, math.inf)),
+        (Quantity(Bound.at_most, high=5), (0, 5)),
+        (Quantity(Bound.fewer_than, high=5), (0, 4)),
+        (Quantity(Bound.approximately, low=9, best=11, high=12), (9, 12)),
+        (Quantity(Bound.approximately, best=100), (80, 120)),
+        (Quantity(Bound.approximately, best=2), (1, 3)),
+        (Quantity(Bound.range, low=24, high=99), (24, 99)),
+        (Quantity(Bound.none_reported), (0, 0)),
+        (Quantity(Bound.unknown), (0, math.inf)),
+    ],
+)
+def test_effective_interval(q: Quantity, interval: tuple[float, float]) -> None:
+    assert effective_interval(q) == interval
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"bound": Bound.exact},
+        {"bound": Bound.at_least},
+        {"bound": Bound.range, "low": 3},
+        {"bound": Bound.range, "low": 5, "high": 3},
+        {"bound": Bound.approximately, "low": 10, "best": 9},
+        {"bound": Bound.fewer_than, "high": 0},
+        {"bound": Bound.exact, "best": math.nan},
+        {"bound": "bogus", "best": 1},
+    ],
+)
+def test_quantity_validation(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Quantity(**kwargs)  # type: ignore[arg-type]
+
+
+def test_bound_from_string() -> None:
+    assert Quantity("exact", best=1).bound is Bound.exact  # type: ignore[arg-type]
+
+
+def test_normalise_category() -> None:
+    assert normalise_category("  Katyusha\t ROCKETS \n") == "katyusha rockets"
+
+
+def test_intervals() -> None:
+    assert intervals_compatible((16, math.inf), (9, 16))
+    assert not intervals_compatible((16, math.inf), (9, 12))
+
+
+def q(bound: Bound, **kw: float) -> ClaimValue:
+    return ClaimValue.of_quantity(Quantity(bound, **kw))
+
+
+def test_camp_taji_conflicts() -> None:
+    coalition = q(Bound.more_than, low=15)
+    press_tv = q(Bound.approximately, low=9, best=11, high=12)
+    assert not compatible(coalition, press_tv)
+    assert compatible(q(Bound.exact, best=3), q(Bound.at_least, low=2))
+    none = q(Bound.none_reported)
+    assert compatible(none, q(Bound.exact, best=0))
+    assert not compatible(none, q(Bound.exact, best=2))
+    assert compatible(q(Bound.unknown), coalition)
+    assert evidential_weight(none) == NONE_REPORTED_WEIGHT
+    assert evidential_weight(q(Bound.unknown)) == 0.0
+
+
+def test_categories_and_statements() -> None:
+    assert compatible(ClaimValue.of_category("Katyusha"), ClaimValue.of_category(" katyusha "))
+    assert not compatible(ClaimValue.of_category("Katyusha"), ClaimValue.of_category("Grad"))
+    yes = ClaimValue.of_statement("asserts")
+    no = ClaimValue.of_statement("denies")
+    assert compatible(yes, yes) and compatible(no, no) and not compatible(yes, no)
+    assert not compatible(ClaimValue.of_category("x"), yes)
+
+
+def test_actors_and_denials() -> None:
+    kh = ClaimValue.of_actor("kh")
+    iran = ClaimValue.of_actor("iran")
+    isis = ClaimValue.of_actor("isis")
+    assert compatible(kh, iran, PARENTS)
+    assert not compatible(kh, isis, PARENTS)
+    kh_denies = ClaimValue.of_actor("kh", stance="denies")
+    assert not compatible(kh, kh_denies, PARENTS)
+    assert compatible(kh_denies, isis, PARENTS)
+    assert compatible(kh_denies, ClaimValue.of_actor("isis", stance="denies"), PARENTS)
+    # denying the parent covers its sub-units; denying a sub-unit does not cover the parent
+    assert not compatible(ClaimValue.of_actor("iran", stance="denies"), kh, PARENTS)
+    assert compatible(kh_denies, iran, PARENTS)
+    denied_many = q(Bound.more_than, low=15)
+    assert not compatible(ClaimValue("quantity", quantity=denied_many.quantity, stance="denies"),
+                          q(Bound.exact, best=20))
+    assert compatible(ClaimValue("quantity", quantity=denied_many.quantity, stance="denies"),
+                      q(Bound.exact, best=11))
+
+
+def test_actor_cycles_do_not_hang() -> None:
+    cyc: dict[str, str | None] = {"a": "b", "b": "c", "c": "a"}
+    assert compatible(ClaimValue.of_actor("a"), ClaimValue.of_actor("c"), cyc)
+    assert not compatible(ClaimValue.of_actor("a"), ClaimValue.of_actor("z"), cyc)
+
+
+def test_claim_value_validation() -> None:
+    with pytest.raises(ValueError):
+        ClaimValue("quantity")
+    with pytest.raises(ValueError):
+        ClaimValue("actor")
+    with pytest.raises(ValueError):
+        ClaimValue("category", category="x", stance="maybe")  # type: ignore[arg-type]
+
+
+# --- properties ---------------------------------------------------------------------------
+
+nums = st.integers(min_value=0, max_value=200).map(float)
+
+
+@st.composite
+def quantities(draw: st.DrawFn) -> Quantity:
+    bound = draw(st.sampled_from(list(Bound)))
+    a, b = sorted((draw(nums), draw(nums)))
+    if bound is Bound.exact:
+        return Quantity(bound, best=a)
+    if bound in (Bound.at_least, Bound.more_than):
+        return Quantity(bound, low=a)
+    if bound is Bound.at_most:
+        return Quantity(bound, high=b)
+    if bound is Bound.fewer_than:
+        return Quantity(bound, high=max(b, 1))
+    if bound is Bound.approximately:
+        return Quantity(bound, best=a) if draw(st.booleans()) else Quantity(bound, low=a, best=a, high=b)
+    if bound is Bound.range:
+        return Quantity(bound, low=a, high=b)
+    return Quantity(bound)
+
+
+actor_ids = st.sampled_from(["kh", "iran-backed", "iran", "isis", "us"])
+stances = st.sampled_from(["asserts", "denies"])
+
+
+@st.composite
+def values(draw: st.DrawFn) -> ClaimValue:
+    kind = draw(st.sampled_from(["quantity", "category", "actor", "statement"]))
+    stance = draw(stances)
+    if kind == "quantity":
+        return ClaimValue("quantity", quantity=draw(quantities()), stance=stance)
+    if kind == "category":
+        return ClaimValue("category", category=draw(st.sampled_from(["a", "A ", "b"])), stance=stance)
+    if kind == "actor":
+        return ClaimValue("actor", actor_id=draw(actor_ids), stance=stance)
+    return ClaimValue("statement", stance=stance)
+
+
+@given(values(), values())
+def test_compatible_is_symmetric(a: ClaimValue, b: ClaimValue) -> None:
+    assert compatible(a, b, PARENTS) == compatible(b, a, PARENTS)
+
+
+@given(values())
+def test_compatible_is_reflexive(a: ClaimValue) -> None:
+    assert compatible(a, a, PARENTS)
+
+
+@given(quantities())
+def test_interval_is_ordered(qq: Quantity) -> None:
+    lo, hi = effective_interval(qq)
+    assert lo <= hi
