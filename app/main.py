@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
@@ -15,7 +17,9 @@ from app.claims.router import router as claims_router
 from app.config import get_settings
 from app.db import check_schema, get_engine, session_scope
 from app.errors import install_error_handlers
+from app.idempotency.middleware import IdempotencyMiddleware
 from app.incidents.router import router as incidents_router
+from app.keys.router import router as keys_router
 from app.keys.service import bootstrap_admin
 from app.logging import configure_logging
 from app.middleware import RequestContextMiddleware
@@ -73,11 +77,13 @@ def create_app() -> FastAPI:
             {"name": "actors", "description": "Who can be held responsible"},
             {"name": "topics", "description": "What claims are about"},
             {"name": "history", "description": "Revisions and tombstones: who changed what"},
+            {"name": "keys", "description": "API keys (admin)"},
             {"name": "ops", "description": "Health, readiness and metrics"},
         ],
     )
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestContextMiddleware)  # outermost: every response has a request id
     for router in (
         incidents_router,
         claims_router,
@@ -85,10 +91,52 @@ def create_app() -> FastAPI:
         actors_router,
         topics_router,
         revisions_router,
+        keys_router,
         ops_router,
     ):
         app.include_router(router)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "Makes the POST safe to retry: a retry with the same key and body returns "
+    "the first response (with `Idempotent-Replayed: true`); the same key with another body is "
+    "a 422. Scoped per API key; remembered for CLAIMDESK_IDEMPOTENCY_TTL_HOURS (24 h).",
+}
+ETAG_HEADER = {
+    "description": "The resource's version as a strong entity tag; send it back in If-Match",
+    "schema": {"type": "string", "examples": ['"3"']},
+}
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus what middleware adds: Idempotency-Key and ETag headers."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    spec = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            if method == "post":
+                op.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+            names = {p["name"] for p in op.get("parameters", [])}
+            versioned = "If-Match" in names or (method == "get" and path.endswith("_id}"))
+            if versioned and not path.startswith("/v1/keys"):
+                for code, response in op["responses"].items():
+                    if code.startswith("2") and code != "204":
+                        response.setdefault("headers", {})["ETag"] = ETAG_HEADER
+    app.openapi_schema = spec
+    return spec
 
 
 app = create_app()

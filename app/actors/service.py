@@ -12,7 +12,6 @@ from sqlmodel import Session, col
 from app.actors.models import Actor
 from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
 from app.auth import Principal
-from app.revisions import service as revisions
 from app.claims.models import Claim
 from app.crud import (
     apply_changes,
@@ -28,6 +27,7 @@ from app.crud import (
 )
 from app.errors import Conflict
 from app.pagination import PageParams, paginate
+from app.revisions import service as revisions
 
 REQUIRED = {"name", "kind", "aliases"}
 

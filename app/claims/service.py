@@ -14,7 +14,6 @@ from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.auth import Principal
-from app.revisions import service as revisions
 from app.claims.models import Claim, ClaimLink
 from app.claims.schemas import (
     ActorOut,
@@ -42,6 +41,7 @@ from app.errors import Conflict, invalid
 from app.incidents.models import Incident
 from app.incidents.service import refresh_counts
 from app.pagination import PageParams, paginate
+from app.revisions import service as revisions
 from app.sources.models import Source
 from app.text import normalise_category
 from app.topics.models import Topic

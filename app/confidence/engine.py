@@ -9,7 +9,7 @@ See docs/confidence.md for the model in plain words and in maths. Summary:
   once per candidate;
 * each counted voice adds ``w · ln(m · r / (1 - r))`` to its candidate's score, where ``r`` is
   the source reliability, ``m`` the number of wrong alternatives it could have picked and
-  ``w = firmness × independence discount × evidential weight`` (``none_reported`` weighs
+  ``w = firmness * independence discount * evidential weight`` (``none_reported`` weighs
   0.5, ``unknown`` 0); ``P(candidate) = exp(score) / (Σ exp(score) + 1)``: the ``+ 1`` is the
   "none of these" alternative (an unobserved value);
 * reliabilities are learned by EM over the whole corpus under the same model, smoothed
@@ -202,11 +202,11 @@ class _UnionFind:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
+    def union(self, follower: str, original: str) -> None:
+        """Merge ``follower``'s set into ``original``'s, whose root stays the representative."""
+        ra, rb = self.find(follower), self.find(original)
         if ra != rb:
-            lo, hi = sorted((ra, rb))
-            self.parent[hi] = lo
+            self.parent[ra] = rb
 
 
 def voices(claims: Sequence[ClaimInput], sources: Mapping[str, SourceInfo]) -> dict[str, str]:
@@ -223,32 +223,28 @@ def voices(claims: Sequence[ClaimInput], sources: Mapping[str, SourceInfo]) -> d
     by_item: dict[tuple[str, str], list[ClaimInput]] = defaultdict(list)
     for c in claims:
         by_item[c.item].append(c)
-    for c in claims:
-        uf.find("s:" + _root_source(c.source_id, sources) + "|" + _item_key(c.item))
-    for item, group in by_item.items():
+    for item, group in sorted(by_item.items()):
         ik = _item_key(item)
         speaking = {_root_source(c.source_id, sources) for c in group if c.status == "active"}
-        for c in group:
-            own = "s:" + _root_source(c.source_id, sources) + "|" + ik
-            if c.via_source_id is not None:
-                carrier = _root_source(c.via_source_id, sources)
-                if carrier in speaking:
-                    uf.union(own, "s:" + carrier + "|" + ik)
-            # follow citation chains (cycle-safe) to the original claim
-            seen = {c.claim_id}
-            cited = c.cites_claim_id
-            while cited is not None and cited in by_id and cited not in seen:
-                seen.add(cited)
-                orig = by_id[cited]
-                if orig.item == c.item:
-                    uf.union(own, "s:" + _root_source(orig.source_id, sources) + "|" + ik)
-                cited = orig.cites_claim_id
+        for c in sorted(group, key=lambda c: c.claim_id):
+            node = "c:" + c.claim_id
+            carrier = _root_source(c.via_source_id, sources) if c.via_source_id else None
+            cited = by_id.get(c.cites_claim_id) if c.cites_claim_id else None
+            if carrier is not None and carrier in speaking:
+                target = "s:" + carrier + "|" + ik
+            elif cited is not None and cited.item == c.item:
+                target = "c:" + cited.claim_id
+            else:
+                target = "s:" + _root_source(c.source_id, sources) + "|" + ik
+            if uf.find(node) != uf.find(target):
+                uf.union(node, target)
     out: dict[str, str] = {}
     for c in claims:
-        own = "s:" + _root_source(c.source_id, sources) + "|" + _item_key(c.item)
-        rep = uf.find(own)
-        out[c.claim_id] = rep[2:].rsplit("|", 1)[0]
-    # cross-item citations: a claim citing a claim on another item keeps its own voice there
+        rep = uf.find("c:" + c.claim_id)
+        if rep.startswith("s:"):
+            out[c.claim_id] = rep[2:].rsplit("|", 1)[0]
+        else:  # a citation cycle: name the voice after the cycle's representative claim
+            out[c.claim_id] = _root_source(by_id[rep[2:]].source_id, sources)
     return out
 
 
@@ -264,7 +260,7 @@ class _Slot:
     """One counted voice on one candidate."""
 
     source_id: str
-    weight: float  # firmness × discount × evidential weight
+    weight: float  # firmness * discount * evidential weight
     claim_ids: list[str] = field(default_factory=list)
 
 
@@ -464,7 +460,7 @@ def _assess_prepared(
     built.sort(key=lambda t: (-t[0].probability, _canonical(t[0])))
     new_index = {gi: ni for ni, (_, gi) in enumerate(built)}
     contributions: list[Contribution] = []
-    for c, voice, discount, gi, counted, reason in prep.contributions:
+    for c, voice, discount, cgi, counted, reason in prep.contributions:
         r = _reliability_of(c.source_id, sources)
         w = discount * c.firmness * evidential_weight(c.value) if counted else 0.0
         contributions.append(
@@ -476,7 +472,7 @@ def _assess_prepared(
                 firmness=c.firmness,
                 independence_discount=discount,
                 weight=w * _log_odds(r, m) if counted else 0.0,
-                candidate_index=new_index[gi] if gi is not None else None,
+                candidate_index=new_index[cgi] if cgi is not None else None,
                 counted=counted,
                 excluded_reason=reason,
             )
@@ -484,8 +480,7 @@ def _assess_prepared(
     contributions.sort(key=lambda x: x.claim_id)
     by_claim = {c.claim_id: c for g in prep.groups for c in g}
     asserting = [
-        any(by_claim[s.claim_ids[0]].value.stance == "asserts" for s in cand)
-        for cand in prep.slots
+        any(by_claim[s.claim_ids[0]].value.stance == "asserts" for s in cand) for cand in prep.slots
     ]
     all_voices = {voice_of[s.claim_ids[0]] for cand in prep.slots for s in cand}
     return ItemAssessment(
@@ -513,7 +508,7 @@ def attribute(
     Support flows *up* the actor hierarchy: a claim that Kataib Hezbollah did it also supports
     its parent "Iran (or an Iran-backed group)". ``P(actor)`` is the probability that the
     responsible party is that actor or one of its descendants:
-    ``Σ_candidates P(candidate) × share``, where ``share`` is the fraction of the candidate's
+    ``Σ_candidates P(candidate) * share``, where ``share`` is the fraction of the candidate's
     counted asserting weight naming the actor or a descendant. Nested actors are nested
     events, so their probabilities do not add up; unrelated actors compete. A denial naming
     an actor or one of its ancestors is listed as denying the actor.
@@ -526,7 +521,10 @@ def attribute(
         prep = _prepare_item(item, iclaims, voice_of, parents, as_of)
         ia = _assess_prepared(prep, sources, parents, voice_of)
         probs = _posterior(
-            [[(s.weight, _reliability_of(s.source_id, sources)) for s in cand] for cand in prep.slots]
+            [
+                [(s.weight, _reliability_of(s.source_id, sources)) for s in cand]
+                for cand in prep.slots
+            ]
         )[0]
         active = {c.claim_id for c, _, _, _, counted, _ in prep.contributions if counted}
         named = sorted({c.value.actor_id or "" for c in iclaims if c.value.actor_id})
@@ -562,9 +560,7 @@ def attribute(
                 if c.value.stance == "denies"
                 and (c.value.actor_id == actor or c.value.actor_id in lineage)
             )
-            related = sorted(
-                a for a in named if a != actor and (covers(a) or a in lineage)
-            )
+            related = sorted(a for a in named if a != actor and (covers(a) or a in lineage))
             results.append(
                 Attribution(
                     actor_id=actor,
@@ -621,11 +617,11 @@ def learn_reliability(
     learn_items: list[list[list[tuple[str, float]]]] = []
     for item, iclaims in _group_by_item(claims).items():
         prep = _prepare_item(item, iclaims, voice_of, parents, None)
-        for cand in prep.slots:
-            for s in cand:
-                n_counted[s.source_id] += 1.0
+        for slots in prep.slots:
+            for slot in slots:
+                n_counted[slot.source_id] += 1.0
         if sum(len(cand) for cand in prep.slots) >= 2:
-            learn_items.append([[(s.source_id, s.weight) for s in cand] for cand in prep.slots])
+            learn_items.append([[(x.source_id, x.weight) for x in cs] for cs in prep.slots])
     all_sources = set(sources) | {c.source_id for c in claims}
     prior = {s: (sources[s].prior if s in sources else 0.5) for s in all_sources}
     group = {s: _activity_group(n_counted.get(s, 0.0)) for s in all_sources}

@@ -36,9 +36,7 @@ def load_csv_claims(claims_path: Path) -> tuple[list[ClaimInput], dict[tuple[str
     rows: list[tuple[str, str, str, str]] = []
     with claims_path.open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            rows.append(
-                (row["ObjectID"], row["PropertyID"], row["PropertyValue"], row["SourceID"])
-            )
+            rows.append((row["ObjectID"], row["PropertyID"], row["PropertyValue"], row["SourceID"]))
     numeric: dict[tuple[str, str], bool] = defaultdict(lambda: True)
     parsed: list[float | None] = []
     for obj, prop, value, _ in rows:

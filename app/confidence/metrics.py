@@ -20,7 +20,7 @@ def expected_calibration_error(
 ) -> float:
     """ECE over the top candidate's probability with ``bins`` equal-width bins.
 
-    Σ_b (n_b / n) · |mean confidence_b − accuracy_b|; a probability of exactly 1.0 falls in
+    Σ_b (n_b / n) · |mean confidence_b - accuracy_b|; a probability of exactly 1.0 falls in
     the last bin.
     """
     if len(probs) != len(correct):

@@ -9,7 +9,7 @@ Grammar (after case-folding and dropping thousands separators in "1,200" / "1 20
     phrase   := none_reported | zero | sum | single
     single   := [modifier] core [noun words...]
     core     := number | vague_word | "between" number "and" number
-              | ["from"] number ("to" | "-" | "–") number
+              | ["from"] number ("to" | "-" | en dash) number
     sum      := part (("and" | "," | "plus") part)+     each part: [modifier] number demonym
     number   := digits | number words ("two hundred and five", "twenty-one", "a thousand",
                 "a dozen", "two dozen", "half a dozen", "a score")
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from app.confidence.values import Bound, Quantity, effective_interval
@@ -224,7 +225,7 @@ _NONE_REPORTED = re.compile(
 )
 _ZERO = re.compile(r"^(?:no one|nobody|none|zero|nil|no)\b")
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|[-–—,]")
+_TOKEN = re.compile("\\d+(?:\\.\\d+)?|[a-z]+(?:'[a-z]+)?|[-\u2013\u2014,]")
 
 
 def _normalise(text: str) -> str:
@@ -249,7 +250,7 @@ class _Reader:
         words = phrase.split()
         return self.toks[self.i : self.i + len(words)] == words
 
-    def take_phrase(self, table: dict[str, object] | dict[str, str]) -> str | None:
+    def take_phrase(self, table: Mapping[str, object]) -> str | None:
         for phrase in sorted(table, key=lambda p: -len(p.split())):
             if self.starts_with(phrase):
                 self.i += len(phrase.split())
@@ -319,10 +320,14 @@ def _read_words_number(r: _Reader) -> float | None:
             seen = True
             r.i += 1
             continue
-        if tok == "and" and seen and (r.peek(1) in _UNITS or r.peek(1) in _TENS):
-            if r.toks[r.i - 1] in _SCALES:
-                r.i += 1
-                continue
+        if (
+            tok == "and"
+            and seen
+            and (r.peek(1) in _UNITS or r.peek(1) in _TENS)
+            and r.toks[r.i - 1] in _SCALES
+        ):
+            r.i += 1
+            continue
         break
     if not seen:
         r.i = start
@@ -353,7 +358,7 @@ def _read_core(r: _Reader) -> tuple[Quantity, bool] | None:
     if n is None:
         r.i = start
         return None
-    if r.peek() in ("to", "-", "–", "—"):
+    if r.peek() in ("to", "-", "\u2013", "\u2014"):
         save = r.i
         r.i += 1
         m = _read_words_number(r)
@@ -388,9 +393,7 @@ def _apply_modifier(kind: str | None, core: Quantity, phrase: str) -> Quantity:
     if kind == "nearly":
         n = hi
         below = max(1.0, math.ceil(0.25 * n))
-        return Quantity(
-            Bound.approximately, low=max(0.0, n - below), best=max(0.0, n - 1), high=n
-        )
+        return Quantity(Bound.approximately, low=max(0.0, n - below), best=max(0.0, n - 1), high=n)
     # approximately
     if core.bound is Bound.exact:
         return Quantity(Bound.approximately, best=core.best)
@@ -469,12 +472,13 @@ def parse_quantity(text: str) -> ParsedQuantity:
         if r.starts_with(filler) and not r.starts_with("just under"):
             r.i += len(filler.split())
     zero = _ZERO.match(" ".join(tokens[r.i :]))
-    if zero and not r.starts_with("no more than") and not r.starts_with("no fewer than"):
-        if not r.starts_with("no less than"):
-            rest = tokens[r.i + len(zero.group(0).split()) :]
-            if _has_number(rest):
-                raise QuantityParseError(f"{text!r} mixes 'none' with another number")
-            return ParsedQuantity(total=Quantity(Bound.exact, best=0), matched=zero.group(0))
+    if zero and not any(
+        r.starts_with(p) for p in ("no more than", "no fewer than", "no less than")
+    ):
+        rest = tokens[r.i + len(zero.group(0).split()) :]
+        if _has_number(rest):
+            raise QuantityParseError(f"{text!r} mixes 'none' with another number")
+        return ParsedQuantity(total=Quantity(Bound.exact, best=0), matched=zero.group(0))
     first = _read_part(r)
     if first is None:
         raise QuantityParseError(
@@ -542,4 +546,3 @@ def format_number_words(n: int) -> str:
             out = f"{format_number_words(head)} {scale_word}"
             return out + (f" {format_number_words(rest)}" if rest else "")
     raise AssertionError("unreachable")  # pragma: no cover
-

@@ -3,7 +3,7 @@
 Independent sources answer each item they cover correctly with their own accuracy; a wrong
 answer is one of a few plausible wrong values of the item (so wrong answers collide, as in
 real data). A fraction of the sources are *copiers*: each picks one of a few of the worst
-independent sources and repeats its claims — carried ``via_source_id`` the original, citing
+independent sources and repeats its claims: carried ``via_source_id`` the original, citing
 its claim (``cites_claim_id``), or silently. Some correct answers are phrased vaguely
 (``at_least``, ``approximately``, ``range``) and a zero truth is sometimes reported as
 ``none_reported``. Everything is determined by ``seed``.
@@ -71,7 +71,9 @@ def generate(
         item = (f"incident-{i:04d}", "casualties.killed")
         t = rng.choice([0, *range(1, 60)]) if rng.random() < 0.9 else rng.randint(60, 500)
         truth[item] = float(t)
-        wrong = rng.sample([v for v in range(0, max(80, 2 * t + 10)) if abs(v - t) > 2], n_wrong_values)
+        wrong = rng.sample(
+            [v for v in range(0, max(80, 2 * t + 10)) if abs(v - t) > 2], n_wrong_values
+        )
         made: dict[str, ClaimInput] = {}
         for s in indep:
             if rng.random() >= coverage:
@@ -80,7 +82,10 @@ def generate(
             q = _vague(rng, t) if ok else Quantity(Bound.exact, best=rng.choice(wrong))
             cid += 1
             c = ClaimInput(
-                f"c{cid:06d}", item, s, ClaimValue("quantity", quantity=q),
+                f"c{cid:06d}",
+                item,
+                s,
+                ClaimValue("quantity", quantity=q),
                 firmness=rng.choice([1.0, 1.0, 0.8]),
             )
             made[s] = c
@@ -95,7 +100,11 @@ def generate(
             cid += 1
             claims.append(
                 ClaimInput(
-                    f"c{cid:06d}", item, k, orig.value, firmness=orig.firmness,
+                    f"c{cid:06d}",
+                    item,
+                    k,
+                    orig.value,
+                    firmness=orig.firmness,
                     via_source_id=target if how < 0.25 else None,
                     cites_claim_id=orig.claim_id if 0.25 <= how < 0.5 else None,
                 )

@@ -13,13 +13,14 @@ bound                 stored numbers           effective interval (closed)
 ``approximately``     best=N (low/high opt.)   [low, high] when given, else
                                                [N - tol, N + tol], tol = max(1, 20 % of N)
 ``range``             low=A, high=B            [A, B]
-``none_reported``     —                        [0, 0], evidential weight × 0.5
+``none_reported``     —                        [0, 0], evidential weight * 0.5
 ``unknown``           —                        [0, ∞), compatible with everything, no evidence
 ====================  =======================  ===========================================
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -47,7 +48,7 @@ __all__ = [
 #: A "none reported" claim ("no immediate reports of anyone wounded") compares as zero but
 #: weighs this fraction of an explicit count.
 NONE_REPORTED_WEIGHT = 0.5
-#: ``approximately N`` without explicit low/high covers N ± max(ABS, REL × N).
+#: ``approximately N`` without explicit low/high covers N ± max(ABS, REL * N).
 APPROX_REL_TOLERANCE = 0.2
 APPROX_ABS_TOLERANCE = 1.0
 
@@ -106,13 +107,16 @@ class Quantity:
             if getattr(self, name) is None:
                 raise ValueError(f"bound {self.bound.value!r} requires {name!r}")
         given = [v for v in (self.low, self.best, self.high) if v is not None]
-        if any(a > b for a, b in zip(given, given[1:], strict=False)):
+        if any(a > b for a, b in itertools.pairwise(given)):
             raise ValueError(
                 f"low ≤ best ≤ high violated: low={self.low}, best={self.best}, high={self.high}"
             )
-        if self.bound in (Bound.at_most, Bound.fewer_than) and self.high is not None:
-            if self.high < 0 or (self.bound is Bound.fewer_than and self.high <= 0):
-                raise ValueError(f"{self.bound.value} needs a positive high, got {self.high}")
+        if (
+            self.bound in (Bound.at_most, Bound.fewer_than)
+            and self.high is not None
+            and (self.high < 0 or (self.bound is Bound.fewer_than and self.high <= 0))
+        ):
+            raise ValueError(f"{self.bound.value} needs a positive high, got {self.high}")
 
     @classmethod
     def exactly(cls, n: float) -> Quantity:
@@ -248,7 +252,9 @@ def actor_ancestors(actor_id: str, actor_parents: Mapping[str, str | None]) -> l
 
 def actors_related(a: str, b: str, actor_parents: Mapping[str, str | None]) -> bool:
     """Equal, or one is an ancestor of the other."""
-    return a == b or a in actor_ancestors(b, actor_parents) or b in actor_ancestors(a, actor_parents)
+    return (
+        a == b or a in actor_ancestors(b, actor_parents) or b in actor_ancestors(a, actor_parents)
+    )
 
 
 def _same_value(a: ClaimValue, b: ClaimValue, actor_parents: Mapping[str, str | None]) -> bool:

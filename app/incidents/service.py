@@ -10,7 +10,6 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from app.auth import Principal
-from app.revisions import service as revisions
 from app.claims.models import Claim
 from app.crud import (
     apply_changes,
@@ -25,6 +24,7 @@ from app.errors import Conflict, invalid
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import PageParams, paginate
+from app.revisions import service as revisions
 
 REQUIRED = {"title", "time_precision", "tags"}
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.auth import display_prefix, generate_key, hash_key
+from app.crud import get_or_404
 from app.enums import Role
+from app.errors import Conflict
 from app.keys.models import ApiKey
+from app.pagination import PageParams, paginate
+from app.types import utcnow
 
 
 def create_key(session: Session, name: str, role: Role) -> tuple[ApiKey, str]:
@@ -37,3 +41,47 @@ def bootstrap_admin(session: Session, secret: str) -> bool:
     )
     session.flush()
     return True
+
+
+def get_key(session: Session, key_id: str, lock: bool = False) -> ApiKey:
+    return get_or_404(session, ApiKey, key_id, "API key", lock=lock)
+
+
+def list_keys(
+    session: Session, include_revoked: bool, page: PageParams
+) -> tuple[list[ApiKey], str | None, int | None]:
+    stmt = select(ApiKey)
+    if not include_revoked:
+        stmt = stmt.where(col(ApiKey.revoked_at).is_(None))
+    return paginate(session, stmt, [col(ApiKey.id)], page, lambda k: (k.id,), (str,))
+
+
+def _active_admins(session: Session) -> int:
+    count: int = session.execute(
+        select(func.count())
+        .select_from(ApiKey)
+        .where(col(ApiKey.role) == Role.admin.value, col(ApiKey.revoked_at).is_(None))
+    ).scalar_one()
+    return count
+
+
+def revoke_key(session: Session, key: ApiKey) -> ApiKey:
+    """Revoked keys stop working on their next request (nothing is cached)."""
+    if key.revoked_at is not None:
+        return key
+    if key.role == Role.admin.value and _active_admins(session) <= 1:
+        raise Conflict("this is the last active admin key; create another admin key first")
+    key.revoked_at = utcnow()
+    session.commit()
+    return key
+
+
+def rotate_key(session: Session, key: ApiKey) -> tuple[ApiKey, str]:
+    """A new secret for the same key id and role; the old secret stops working at once."""
+    if key.revoked_at is not None:
+        raise Conflict("a revoked key cannot be rotated; create a new key")
+    secret = generate_key()
+    key.key_hash = hash_key(secret)
+    key.prefix = display_prefix(secret)
+    session.commit()
+    return key, secret

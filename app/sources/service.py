@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.auth import Principal
-from app.revisions import service as revisions
 from app.claims.models import Claim
 from app.crud import (
     apply_changes,
@@ -26,6 +25,7 @@ from app.crud import (
 )
 from app.errors import Conflict
 from app.pagination import PageParams, paginate
+from app.revisions import service as revisions
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate, SourcePublic, SourceUpdate
 

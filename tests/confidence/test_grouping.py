@@ -23,7 +23,9 @@ def test_camp_taji_grouping() -> None:
     assert names == [["presstv", "vague"], ["coalition", "official"]]
 
 
-items = st.lists(st.tuples(st.integers(0, 10**6).map(str), values()), max_size=12, unique_by=lambda t: t[0])
+items = st.lists(
+    st.tuples(st.integers(0, 10**6).map(str), values()), max_size=12, unique_by=lambda t: t[0]
+)
 
 
 @given(items)

@@ -112,10 +112,14 @@ def test_actors_and_denials() -> None:
     assert not compatible(ClaimValue.of_actor("iran", stance="denies"), kh, PARENTS)
     assert compatible(kh_denies, iran, PARENTS)
     denied_many = q(Bound.more_than, low=15)
-    assert not compatible(ClaimValue("quantity", quantity=denied_many.quantity, stance="denies"),
-                          q(Bound.exact, best=20))
-    assert compatible(ClaimValue("quantity", quantity=denied_many.quantity, stance="denies"),
-                      q(Bound.exact, best=11))
+    assert not compatible(
+        ClaimValue("quantity", quantity=denied_many.quantity, stance="denies"),
+        q(Bound.exact, best=20),
+    )
+    assert compatible(
+        ClaimValue("quantity", quantity=denied_many.quantity, stance="denies"),
+        q(Bound.exact, best=11),
+    )
 
 
 def test_actor_cycles_do_not_hang() -> None:
@@ -151,7 +155,11 @@ def quantities(draw: st.DrawFn) -> Quantity:
     if bound is Bound.fewer_than:
         return Quantity(bound, high=max(b, 1))
     if bound is Bound.approximately:
-        return Quantity(bound, best=a) if draw(st.booleans()) else Quantity(bound, low=a, best=a, high=b)
+        return (
+            Quantity(bound, best=a)
+            if draw(st.booleans())
+            else Quantity(bound, low=a, best=a, high=b)
+        )
     if bound is Bound.range:
         return Quantity(bound, low=a, high=b)
     return Quantity(bound)
@@ -168,7 +176,9 @@ def values(draw: st.DrawFn) -> ClaimValue:
     if kind == "quantity":
         return ClaimValue("quantity", quantity=draw(quantities()), stance=stance)
     if kind == "category":
-        return ClaimValue("category", category=draw(st.sampled_from(["a", "A ", "b"])), stance=stance)
+        return ClaimValue(
+            "category", category=draw(st.sampled_from(["a", "A ", "b"])), stance=stance
+        )
     if kind == "actor":
         return ClaimValue("actor", actor_id=draw(actor_ids), stance=stance)
     return ClaimValue("statement", stance=stance)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from sqlmodel import Session
+
+from app.auth import Principal, admin
+from app.db import get_session, get_write_session
+from app.errors import problem_responses
+from app.keys import service
+from app.keys.schemas import KeyCreate, KeyPublic, KeyWithSecret
+from app.pagination import Page, PageParams, page_params
+
+router = APIRouter(prefix="/v1/keys", tags=["keys"])
+
+READ = problem_responses(400, 401, 403, 404, 422, 500)
+WRITE = problem_responses(400, 401, 403, 404, 409, 422, 500)
+
+
+@router.post("", status_code=201, responses=WRITE)
+def create_key(
+    data: KeyCreate,
+    response: Response,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> KeyWithSecret:
+    """Create an API key. The secret is in the response once and never again."""
+    key, secret = service.create_key(session, data.name, data.role)
+    session.commit()
+    response.headers["Location"] = f"/v1/keys/{key.id}"
+    return KeyWithSecret.model_validate(
+        KeyPublic.model_validate(key).model_dump() | {"key": secret}
+    )
+
+
+@router.get("", responses=READ)
+def list_keys(
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_session)],
+    page: Annotated[PageParams, Depends(page_params)],
+    include_revoked: bool = False,
+) -> Page[KeyPublic]:
+    """API keys (never their secrets), oldest first."""
+    items, next_cursor, total = service.list_keys(session, include_revoked, page)
+    return Page[KeyPublic](
+        items=[KeyPublic.model_validate(k) for k in items], next_cursor=next_cursor, total=total
+    )
+
+
+@router.get("/{key_id}", responses=READ)
+def get_key(
+    key_id: str,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_session)],
+) -> KeyPublic:
+    """One API key, with when it was last used."""
+    return KeyPublic.model_validate(service.get_key(session, key_id))
+
+
+@router.post("/{key_id}/revoke", responses=WRITE)
+def revoke_key(
+    key_id: str,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> KeyPublic:
+    """Revoke a key: it stops working immediately. The last admin key cannot be revoked."""
+    key = service.revoke_key(session, service.get_key(session, key_id, lock=True))
+    return KeyPublic.model_validate(key)
+
+
+@router.post("/{key_id}/rotate", responses=WRITE)
+def rotate_key(
+    key_id: str,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> KeyWithSecret:
+    """Give a key a new secret (same id and role); the old secret stops working at once."""
+    key, secret = service.rotate_key(session, service.get_key(session, key_id, lock=True))
+    return KeyWithSecret.model_validate(
+        KeyPublic.model_validate(key).model_dump() | {"key": secret}
+    )

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.enums import Role
+from app.validation import Text300
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "cms-plugin", "role": "editor"}]}
+    )
+
+    name: Text300
+    role: Role
+
+
+class KeyPublic(BaseModel):
+    """An API key as listed: never the secret."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    role: Role
+    prefix: str = Field(description="The first characters of the key, to recognise it")
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="Updated at most once a minute")
+    revoked_at: datetime | None
+
+
+class KeyWithSecret(KeyPublic):
+    key: str = Field(description="The secret: shown once, store it now")

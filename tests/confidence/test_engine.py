@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.confidence.engine import (
+    ClaimInput,
+    SourceInfo,
+    assess,
+    attribute,
+    learn_reliability,
+    voices,
+)
+from app.confidence.values import Bound, ClaimValue, Quantity
+
+KILLED = ("casualties.killed", "{}")
+ROCKETS = ("munitions.count", "{}")
+RESP = ("responsibility", "{}")
+PARENTS: dict[str, str | None] = {"kh": "iran", "iran": None, "isis": None}
+
+
+def qv(bound: Bound, **kw: float) -> ClaimValue:
+    return ClaimValue.of_quantity(Quantity(bound, **kw))
+
+
+SOURCES = {
+    "coalition": SourceInfo("coalition", prior=0.8),
+    "coalition-spox": SourceInfo("coalition-spox", parent_id="coalition"),
+    "presstv": SourceInfo("presstv", prior=0.4),
+    "stripes": SourceInfo("stripes", prior=0.7),
+    "official": SourceInfo("official"),
+    "ap": SourceInfo("ap", prior=0.7),
+}
+
+
+def camp_taji() -> list[ClaimInput]:
+    return [
+        ClaimInput("c1", ROCKETS, "coalition", qv(Bound.more_than, low=15), firmness=0.95),
+        ClaimInput("c2", ROCKETS, "presstv", qv(Bound.approximately, low=9, best=11, high=12)),
+        ClaimInput("c3", ROCKETS, "coalition-spox", qv(Bound.more_than, low=15)),
+        ClaimInput("c4", KILLED, "stripes", qv(Bound.exact, best=3)),
+        ClaimInput("c5", KILLED, "official", qv(Bound.exact, best=3), via_source_id="stripes"),
+        ClaimInput("c6", KILLED, "ap", qv(Bound.exact, best=3), cites_claim_id="c4"),
+        ClaimInput("c7", KILLED, "presstv", qv(Bound.none_reported)),
+        ClaimInput("c8", KILLED, "ap", qv(Bound.exact, best=5), status="retracted"),
+    ]
+
+
+def by_item(results: list, item: tuple[str, str]):  # type: ignore[no-untyped-def]
+    return next(r for r in results if r.item == item)
+
+
+def test_voices() -> None:
+    v = voices(camp_taji(), SOURCES)
+    assert v["c1"] == v["c3"] == "coalition"  # spokesperson belongs to organisation
+    assert v["c4"] == v["c5"] == v["c6"] == "stripes"  # via carrier, and citation
+    assert v["c2"] == "presstv"
+    assert v["c8"] == "ap"  # retracted claim keeps its own voice
+
+
+def test_via_without_carrier_claim_is_independent() -> None:
+    claims = [ClaimInput("a", KILLED, "official", qv(Bound.exact, best=1), via_source_id="stripes")]
+    assert voices(claims, SOURCES)["a"] == "official"
+
+
+def test_citation_cycles_terminate() -> None:
+    claims = [
+        ClaimInput("a", KILLED, "ap", qv(Bound.exact, best=1), cites_claim_id="b"),
+        ClaimInput("b", KILLED, "stripes", qv(Bound.exact, best=1), cites_claim_id="a"),
+    ]
+    v = voices(claims, SOURCES)
+    assert v["a"] == v["b"]
+
+
+def test_assess_camp_taji() -> None:
+    results = assess(camp_taji(), SOURCES, PARENTS)
+    rockets = by_item(results, ROCKETS)
+    assert rockets.contested
+    assert len(rockets.candidates) == 2
+    assert rockets.candidates[0].low == 16 and rockets.candidates[0].independent_sources == 1
+    assert sum(c.probability for c in rockets.candidates) + rockets.none_of_these == pytest.approx(
+        1
+    )
+    contrib = {c.claim_id: c for c in rockets.contributions}
+    # one voice: the firmest (then latest, then lowest id) claim counts, the other is a repeat
+    assert contrib["c3"].counted and not contrib["c1"].counted
+    assert contrib["c1"].excluded_reason == "same voice as claim c3"
+
+    killed = by_item(results, KILLED)
+    assert killed.contested  # 3 killed vs none reported
+    top = killed.candidates[0]
+    assert (top.low, top.high) == (3, 3)
+    assert top.independent_sources == 1  # stripes, its official and AP's repeat are one voice
+    assert killed.independent_sources == 2
+    contrib = {c.claim_id: c for c in killed.contributions}
+    assert contrib["c8"].excluded_reason == "retracted" and not contrib["c8"].counted
+    assert contrib["c5"].independence_discount == 0.0
+    assert contrib["c7"].counted and contrib["c7"].weight > 0
+    assert all(c.candidate_index is not None for c in killed.contributions if c.counted)
+
+
+def test_none_reported_weighs_less_than_zero() -> None:
+    base = [ClaimInput("x", KILLED, "stripes", qv(Bound.exact, best=2))]
+    none = assess([*base, ClaimInput("n", KILLED, "ap", qv(Bound.none_reported))], SOURCES)[0]
+    zero = assess([*base, ClaimInput("n", KILLED, "ap", qv(Bound.exact, best=0))], SOURCES)[0]
+    p_none = next(c.probability for c in none.candidates if c.low == 0)
+    p_zero = next(c.probability for c in zero.candidates if c.low == 0)
+    assert p_none < p_zero
+
+
+def test_firmness_and_reliability_raise_probability() -> None:
+    def p(firm: float, prior: float) -> float:
+        src = {"s": SourceInfo("s", prior=prior), "t": SourceInfo("t", prior=0.6)}
+        claims = [
+            ClaimInput("a", KILLED, "s", qv(Bound.exact, best=2), firmness=firm),
+            ClaimInput("b", KILLED, "t", qv(Bound.exact, best=4)),
+        ]
+        ia = assess(claims, src)[0]
+        return next(c.probability for c in ia.candidates if c.low == 2)
+
+    assert p(1.0, 0.8) > p(0.5, 0.8) > p(0.5, 0.4)
+
+
+def test_unknown_and_as_of() -> None:
+    t0 = datetime(2020, 3, 11, 16, 35, tzinfo=UTC)
+    t1 = datetime(2020, 3, 11, 20, 0, tzinfo=UTC)
+    claims = [
+        ClaimInput("a", KILLED, "stripes", qv(Bound.exact, best=2), said_at=t0),
+        ClaimInput("b", KILLED, "ap", qv(Bound.exact, best=5), said_at=t1),
+        ClaimInput("u", KILLED, "presstv", qv(Bound.unknown)),
+    ]
+    ia = assess(claims, SOURCES, as_of=datetime(2020, 3, 11, 17, 0, tzinfo=UTC))[0]
+    reasons = {c.claim_id: c.excluded_reason for c in ia.contributions}
+    assert reasons == {"a": None, "b": "said after as_of", "u": "unknown value constrains nothing"}
+    assert not ia.contested and len(ia.candidates) == 1
+
+
+def test_single_claim_probability_is_reliability() -> None:
+    src = {"s": SourceInfo("s", prior=0.5, reliability=0.7)}
+    ia = assess([ClaimInput("a", KILLED, "s", qv(Bound.exact, best=2))], src)[0]
+    assert ia.candidates[0].probability == pytest.approx(0.7)
+    assert ia.none_of_these == pytest.approx(0.3)
+
+
+def test_assess_is_order_independent() -> None:
+    claims = camp_taji()
+    a = assess(claims, SOURCES, PARENTS)
+    b = assess(list(reversed(claims)), SOURCES, PARENTS)
+    assert a == b
+
+
+def test_statement_denial_conflict() -> None:
+    occurred = ("occurred", "{}")
+    claims = [
+        ClaimInput("a", occurred, "coalition", ClaimValue.of_statement("asserts")),
+        ClaimInput("b", occurred, "presstv", ClaimValue.of_statement("denies")),
+    ]
+    ia = assess(claims, SOURCES)[0]
+    assert ia.contested is False  # only one candidate has an asserting claim
+    assert [c.stance for c in ia.candidates] == ["asserts", "denies"]
+
+
+def test_attribution_hierarchy() -> None:
+    claims = [
+        ClaimInput("r1", RESP, "coalition", ClaimValue.of_actor("kh")),
+        ClaimInput("r2", RESP, "stripes", ClaimValue.of_actor("iran")),
+        ClaimInput("r3", RESP, "presstv", ClaimValue.of_actor("isis")),
+        ClaimInput("r4", RESP, "ap", ClaimValue.of_actor("kh", stance="denies")),
+    ]
+    (att,) = attribute(claims, SOURCES, PARENTS)
+    by_actor = {a.actor_id: a for a in att.attributions}
+    assert att.attributions[0].actor_id == "iran"
+    assert by_actor["iran"].probability >= by_actor["kh"].probability
+    assert by_actor["kh"].probability > 0
+    assert by_actor["iran"].supporting_claim_ids == ("r1", "r2")
+    assert by_actor["kh"].supporting_claim_ids == ("r1",)
+    assert by_actor["kh"].denying_claim_ids == ("r4",)
+    assert by_actor["kh"].compatible_actor_ids == ("iran",)
+    assert by_actor["iran"].compatible_actor_ids == ("kh",)
+    assert by_actor["isis"].compatible_actor_ids == ()
+    assert att.contested
+    total = sum(a.probability for a in att.attributions if a.actor_id in ("iran", "isis"))
+    assert total + att.none_of_these <= 1.0 + 1e-9
+
+
+def test_learn_reliability_smoothing() -> None:
+    claims: list[ClaimInput] = []
+    for i in range(40):
+        item = (f"inc{i}", "casualties.killed")
+        claims += [
+            ClaimInput(f"g{i}", item, "good", qv(Bound.exact, best=1)),
+            ClaimInput(f"h{i}", item, "good2", qv(Bound.exact, best=1)),
+            ClaimInput(f"b{i}", item, "bad", qv(Bound.exact, best=9)),
+        ]
+    claims.append(ClaimInput("once", ("x", "y"), "rare", qv(Bound.exact, best=1)))
+    claims.append(ClaimInput("once2", ("x", "y"), "good", qv(Bound.exact, best=2)))
+    srcs = {s: SourceInfo(s) for s in ("good", "good2", "bad", "rare")}
+    srcs["rare"] = SourceInfo("rare", prior=0.9)
+    rel = learn_reliability(claims, srcs, {})
+    assert rel["good"] > 0.85 and rel["good2"] > 0.85
+    assert rel["bad"] < 0.2
+    assert 0.3 < rel["rare"] < 0.95  # one claim: stays near its prior / group mean
+    assert set(rel) == set(srcs)
+
+
+def test_firmness_validation() -> None:
+    with pytest.raises(ValueError):
+        ClaimInput("a", KILLED, "s", qv(Bound.exact, best=1), firmness=1.5)
