@@ -57,10 +57,10 @@ EXTRA_ALTERNATIVES = 1.0
 #: Pseudo-counts of the Beta prior on a source's reliability: the analyst's prior and the
 #: empirical-Bayes mean of sources with similar activity (see docs/confidence.md).
 PRIOR_PSEUDO_COUNT = 2.0
-GROUP_PSEUDO_COUNT = 3.0
+GROUP_PSEUDO_COUNT = 10.0
 #: Reliabilities are kept inside [R_MIN, R_MAX] so no single voice is ever conclusive.
 R_MIN = 0.01
-R_MAX = 0.99
+R_MAX = 0.9
 EM_ITERATIONS = 30
 EM_TOLERANCE = 1e-5
 

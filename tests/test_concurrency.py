@@ -1,0 +1,127 @@
+"""ETags, conditional requests and parallel writers (no lost update)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api, new_claim, new_incident, new_source
+
+
+def test_etag_and_conditional_get(editor: Api) -> None:
+    s = new_source(editor)
+    r = editor.get(f"/v1/sources/{s['id']}")
+    assert r.headers["etag"] == '"1"'
+    r = editor.get(f"/v1/sources/{s['id']}", headers={"If-None-Match": '"1"'})
+    assert r.status_code == 304
+    assert r.content == b""
+    editor.patch(f"/v1/sources/{s['id']}", json={"affiliation": "x"})
+    r = editor.get(f"/v1/sources/{s['id']}", headers={"If-None-Match": '"1"'})
+    assert r.status_code == 200
+    assert r.headers["etag"] == '"2"'
+
+
+def test_stale_if_match_is_412_and_changes_nothing(editor: Api) -> None:
+    inc = new_incident(editor)
+    src = new_source(editor)
+    c = new_claim(editor, inc["id"], src["id"])
+    ok = editor.patch(
+        f"/v1/claims/{c['id']}", json={"confidence": 0.9}, headers={"If-Match": '"1"'}
+    )
+    assert ok.status_code == 200
+    assert ok.headers["etag"] == '"2"'
+    stale = editor.patch(
+        f"/v1/claims/{c['id']}", json={"confidence": 0.1}, headers={"If-Match": '"1"'}
+    )
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert stale.headers["etag"] == '"2"'
+    assert editor.get(f"/v1/claims/{c['id']}").json()["confidence"] == 0.9
+    r = editor.post(
+        f"/v1/claims/{c['id']}/retract", json={"reason": "x"}, headers={"If-Match": '"1"'}
+    )
+    assert r.status_code == 412
+    assert editor.get(f"/v1/claims/{c['id']}").json()["status"] == "active"
+
+
+def test_if_match_required_when_configured(settings_env: pytest.MonkeyPatch, editor: Api) -> None:
+    s = new_source(editor)
+    settings_env.setenv("CLAIMDESK_REQUIRE_IF_MATCH", "true")
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    r = editor.patch(f"/v1/sources/{s['id']}", json={"affiliation": "x"})
+    assert r.status_code == 428
+    assert r.headers["content-type"] == "application/problem+json"
+    r = editor.patch(
+        f"/v1/sources/{s['id']}", json={"affiliation": "x"}, headers={"If-Match": '"1"'}
+    )
+    assert r.status_code == 200
+
+
+def test_parallel_patches_with_the_same_etag_one_wins(editor: Api) -> None:
+    s = new_source(editor)
+
+    def attempt(i: int) -> int:
+        r = editor.patch(
+            f"/v1/sources/{s['id']}",
+            json={"affiliation": f"writer {i}"},
+            headers={"If-Match": '"1"'},
+        )
+        return int(r.status_code)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(attempt, range(6)))
+    assert sorted(statuses) == [200] + [412] * 5
+    assert editor.get(f"/v1/sources/{s['id']}").json()["version"] == 2
+
+
+def test_read_modify_write_loop_loses_nothing(editor: Api) -> None:
+    s = new_source(editor)
+
+    def add_alias(i: int) -> None:
+        for _ in range(50):
+            r = editor.get(f"/v1/sources/{s['id']}")
+            aliases: list[Any] = r.json()["aliases"] + [f"alias {i}"]
+            w = editor.patch(
+                f"/v1/sources/{s['id']}",
+                json={"aliases": aliases},
+                headers={"If-Match": r.headers["etag"]},
+            )
+            if w.status_code == 200:
+                return
+            assert w.status_code == 412
+        raise AssertionError("never got through")
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        list(pool.map(add_alias, range(5)))
+    final = editor.get(f"/v1/sources/{s['id']}").json()
+    assert sorted(final["aliases"]) == [f"alias {i}" for i in range(5)]
+    assert final["version"] == 6
+
+
+def test_parallel_patches_of_different_fields_all_land(editor: Api) -> None:
+    s = new_source(editor)
+    changes = [
+        {"affiliation": "a"},
+        {"country": "IQ"},
+        {"homepage_url": "https://x.org/"},
+        {"reliability_prior": 0.7},
+        {"aliases": ["x"]},
+    ]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        codes = list(
+            pool.map(lambda c: editor.patch(f"/v1/sources/{s['id']}", json=c).status_code, changes)
+        )
+    assert codes == [200] * 5
+    final = editor.get(f"/v1/sources/{s['id']}").json()
+    assert (
+        final["affiliation"],
+        final["country"],
+        final["homepage_url"],
+        final["reliability_prior"],
+        final["aliases"],
+        final["version"],
+    ) == ("a", "IQ", "https://x.org/", 0.7, ["x"], 6)

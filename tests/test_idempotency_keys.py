@@ -1,0 +1,134 @@
+"""Idempotency-Key on POST and the key-management API."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from app.db import get_engine
+from tests.conftest import Api, make_key, new_incident, new_source, row_counts
+
+SOURCE = {"name": "Press TV", "kind": "outlet", "country": "IR"}
+
+
+def test_retry_returns_the_first_response(editor: Api) -> None:
+    h = {"Idempotency-Key": "create-presstv-1"}
+    first = editor.post("/v1/sources", json=SOURCE, headers=h)
+    assert first.status_code == 201
+    assert "idempotent-replayed" not in first.headers
+    again = editor.post("/v1/sources", json=SOURCE, headers=h)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert row_counts()["source"] == 1
+
+
+def test_same_key_different_body_is_422(editor: Api) -> None:
+    h = {"Idempotency-Key": "k1"}
+    assert editor.post("/v1/sources", json=SOURCE, headers=h).status_code == 201
+    r = editor.post("/v1/sources", json=SOURCE | {"name": "Other"}, headers=h)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "Idempotency-Key" in r.json()["detail"]
+    assert row_counts()["source"] == 1
+
+
+def test_keys_are_scoped_per_api_key(editor: Api, app_client: TestClient) -> None:
+    other = Api(app_client, make_key("editor", "second desk"))
+    h = {"Idempotency-Key": "shared"}
+    a = editor.post("/v1/sources", json=SOURCE, headers=h)
+    b = other.post("/v1/sources", json=SOURCE, headers=h)
+    assert a.status_code == b.status_code == 201
+    assert a.json()["id"] != b.json()["id"]
+    assert "idempotent-replayed" not in b.headers
+
+
+def test_expired_keys_are_forgotten(editor: Api) -> None:
+    h = {"Idempotency-Key": "old"}
+    editor.post("/v1/sources", json=SOURCE, headers=h)
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE idempotency_key SET expires_at = created_at"))
+    r = editor.post("/v1/sources", json=SOURCE, headers=h)
+    assert r.status_code == 201
+    assert "idempotent-replayed" not in r.headers
+    assert row_counts()["source"] == 2
+
+
+def test_validation_errors_are_replayed_and_bad_keys_refused(editor: Api) -> None:
+    h = {"Idempotency-Key": "bad-body"}
+    first = editor.post("/v1/sources", json={"name": "x"}, headers=h)
+    assert first.status_code == 422
+    again = editor.post("/v1/sources", json={"name": "x"}, headers=h)
+    assert again.status_code == 422
+    assert again.headers["idempotent-replayed"] == "true"
+    r = editor.post("/v1/sources", json=SOURCE, headers={"Idempotency-Key": "x" * 300})
+    assert r.status_code == 400
+    assert row_counts()["source"] == 0
+
+
+def test_concurrent_requests_with_one_key_create_one_row(editor: Api) -> None:
+    inc = new_incident(editor)
+    src = new_source(editor)
+    body = {
+        "incident_id": inc["id"],
+        "source_id": src["id"],
+        "said_at": "2020-03-11T18:00:00Z",
+        "quote": "q",
+        "topic": "munitions.count",
+        "value": {"kind": "quantity", "bound": "exact", "best": 12},
+    }
+
+    def post(_: int) -> tuple[int, str]:
+        r = editor.post("/v1/claims", json=body, headers={"Idempotency-Key": "same-claim"})
+        return r.status_code, r.json()["id"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(post, range(6)))
+    assert {status for status, _ in results} == {201}
+    assert len({ident for _, ident in results}) == 1
+    assert row_counts()["claim"] == 1
+
+
+def test_key_management(admin: Api, editor: Api, app_client: TestClient) -> None:
+    r = admin.post("/v1/keys", json={"name": "cms", "role": "editor"})
+    assert r.status_code == 201
+    created = r.json()
+    secret = created["key"]
+    assert secret.startswith("cdk_") and created["prefix"] == secret[:12]
+    cms = Api(app_client, secret)
+    assert cms.post("/v1/sources", json=SOURCE).status_code == 201
+    listed = admin.get("/v1/keys").json()["items"]
+    assert secret not in str(listed)
+    mine = next(k for k in listed if k["id"] == created["id"])
+    assert mine["last_used_at"] is not None
+    assert mine["role"] == "editor"
+    # rotate: new secret works, old one stops
+    rotated = admin.post(f"/v1/keys/{created['id']}/rotate").json()
+    assert rotated["id"] == created["id"] and rotated["key"] != secret
+    assert cms.get("/v1/sources").status_code == 401
+    assert Api(app_client, rotated["key"]).get("/v1/sources").status_code == 200
+    # revoke: stops immediately, hidden from the default list
+    r = admin.post(f"/v1/keys/{created['id']}/revoke")
+    assert r.status_code == 200 and r.json()["revoked_at"] is not None
+    denied = Api(app_client, rotated["key"]).get("/v1/sources")
+    assert denied.status_code == 401
+    assert "revoked" in denied.json()["detail"]
+    assert created["id"] not in [k["id"] for k in admin.get("/v1/keys").json()["items"]]
+    assert created["id"] in [
+        k["id"] for k in admin.get("/v1/keys", params={"include_revoked": "true"}).json()["items"]
+    ]
+    assert admin.post(f"/v1/keys/{created['id']}/rotate").status_code == 409
+    assert editor.get("/v1/keys").status_code == 403
+    assert admin.post("/v1/keys", json={"name": "x", "role": "root"}).status_code == 422
+
+
+def test_last_admin_key_cannot_be_revoked(admin: Api) -> None:
+    me = admin.get("/v1/keys").json()["items"]
+    admin_ids = [k["id"] for k in me if k["role"] == "admin"]
+    assert len(admin_ids) == 1
+    r = admin.post(f"/v1/keys/{admin_ids[0]}/revoke")
+    assert r.status_code == 409
+    assert admin.get("/v1/keys").status_code == 200

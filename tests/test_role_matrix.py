@@ -1,0 +1,132 @@
+"""Every route × every kind of caller. The table is checked against the app's routes, so a new
+route without an entry here fails this test. (Every route is in the OpenAPI document: none is
+registered with include_in_schema=False.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import app
+from tests.conftest import make_key
+
+PUBLIC, VIEWER, EDITOR, ADMIN = "public", "viewer", "editor", "admin"
+RANK = {VIEWER: 1, EDITOR: 2, ADMIN: 3}
+
+MATRIX: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/v1/sources"): VIEWER,
+    ("POST", "/v1/sources"): EDITOR,
+    ("GET", "/v1/sources/{source_id}"): VIEWER,
+    ("PATCH", "/v1/sources/{source_id}"): EDITOR,
+    ("DELETE", "/v1/sources/{source_id}"): ADMIN,
+    ("GET", "/v1/actors"): VIEWER,
+    ("POST", "/v1/actors"): EDITOR,
+    ("GET", "/v1/actors/{actor_id}"): VIEWER,
+    ("PATCH", "/v1/actors/{actor_id}"): EDITOR,
+    ("DELETE", "/v1/actors/{actor_id}"): ADMIN,
+    ("GET", "/v1/topics"): VIEWER,
+    ("GET", "/v1/topics/{key}"): VIEWER,
+    ("POST", "/v1/topics"): ADMIN,
+    ("GET", "/v1/incidents"): VIEWER,
+    ("POST", "/v1/incidents"): EDITOR,
+    ("GET", "/v1/incidents/{incident_id}"): VIEWER,
+    ("PATCH", "/v1/incidents/{incident_id}"): EDITOR,
+    ("DELETE", "/v1/incidents/{incident_id}"): ADMIN,
+    ("GET", "/v1/incidents/{incident_id}/claims"): VIEWER,
+    ("GET", "/v1/claims"): VIEWER,
+    ("POST", "/v1/claims"): EDITOR,
+    ("GET", "/v1/claims/{claim_id}"): VIEWER,
+    ("PATCH", "/v1/claims/{claim_id}"): EDITOR,
+    ("DELETE", "/v1/claims/{claim_id}"): ADMIN,
+    ("POST", "/v1/claims/{claim_id}/retract"): EDITOR,
+    ("POST", "/v1/claims/{claim_id}/supersede"): EDITOR,
+    ("GET", "/v1/sources/{entity_id}/revisions"): VIEWER,
+    ("GET", "/v1/actors/{entity_id}/revisions"): VIEWER,
+    ("GET", "/v1/incidents/{entity_id}/revisions"): VIEWER,
+    ("GET", "/v1/claims/{entity_id}/revisions"): VIEWER,
+    ("GET", "/v1/tombstones"): VIEWER,
+    ("GET", "/v1/keys"): ADMIN,
+    ("POST", "/v1/keys"): ADMIN,
+    ("GET", "/v1/keys/{key_id}"): ADMIN,
+    ("POST", "/v1/keys/{key_id}/revoke"): ADMIN,
+    ("POST", "/v1/keys/{key_id}/rotate"): ADMIN,
+}
+EXTRA = {
+    # routes added by later features register here (see MATRIX above for the format)
+}
+MATRIX.update(EXTRA)
+
+CALLERS = ["anonymous", "anonymous_read_on", "viewer", "editor", "admin", "revoked"]
+
+
+def app_routes() -> set[tuple[str, str]]:
+    """Every operation the app serves, read from its OpenAPI document (which FastAPI builds
+    from the routes, included routers too)."""
+    return {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+
+
+def test_every_route_has_an_entry() -> None:
+    routes = app_routes()
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"add these routes to the role matrix: {missing}"
+    assert not stale, f"these matrix entries have no route: {stale}"
+
+
+def expected(required: str, caller: str) -> int | None:
+    """None: allowed (any status but 401/403); otherwise the exact refusal status."""
+    if required == PUBLIC:
+        return None
+    if caller == "anonymous" or caller == "revoked":
+        return 401
+    if caller == "anonymous_read_on":
+        return None if required == VIEWER else 401
+    return None if RANK[caller] >= RANK[required] else 403
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_role_matrix(caller: str, settings_env: pytest.MonkeyPatch) -> None:
+    from app.config import get_settings
+
+    if caller == "anonymous_read_on":
+        settings_env.setenv("CLAIMDESK_ANONYMOUS_READ", "true")
+    get_settings.cache_clear()
+    headers: dict[str, str] = {}
+    make_key("admin", "keeps one admin")
+    if caller in ("viewer", "editor", "admin"):
+        headers["Authorization"] = "Bearer " + make_key(caller)
+    elif caller == "revoked":
+        secret = make_key("editor", "to revoke")
+        from sqlalchemy import text
+
+        from app.db import get_engine
+
+        with get_engine().begin() as conn:
+            conn.execute(
+                text("UPDATE api_key SET revoked_at = created_at WHERE name = 'to revoke'")
+            )
+        headers["Authorization"] = "Bearer " + secret
+    failures = []
+    with TestClient(app) as client:
+        for (method, path), required in sorted(MATRIX.items()):
+            url = re.sub(r"\{[^}]+\}", "01ARZ3NDEKTSV4RRFFQ69G5FAV", path)
+            kwargs: dict[str, object] = {"headers": headers}
+            if method in ("POST", "PATCH"):
+                kwargs["json"] = {}
+            status = client.request(method, url, **kwargs).status_code  # type: ignore[arg-type]
+            want = expected(required, caller)
+            ok = status not in (401, 403) if want is None else status == want
+            if not ok:
+                failures.append(
+                    f"{method} {path} as {caller}: got {status}, want {want or 'allowed'}"
+                )
+    assert not failures, "\n".join(failures)
