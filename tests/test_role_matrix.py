@@ -1,4 +1,4 @@
-"""Every route × every kind of caller. The table is checked against the app's routes, so a new
+"""Every route, for every kind of caller. The table is checked against the app's routes, so a new
 route without an entry here fails this test. (Every route is in the OpenAPI document: none is
 registered with include_in_schema=False.)"""
 
