@@ -22,6 +22,8 @@ keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
 cli.add_typer(keys_cli, name="keys")
+reliability_cli = typer.Typer(help="Learned source reliability.", no_args_is_help=True)
+cli.add_typer(reliability_cli, name="reliability")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -105,6 +107,30 @@ def import_file(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False
             typer.echo(f"line {e.line}: {e.pointer or '/'}: {e.detail}", err=True)
         raise _fail(exc.detail or "import failed") from exc
     typer.echo(orjson.dumps(report.model_dump()).decode())
+
+
+@reliability_cli.command("recompute")
+def reliability_recompute() -> None:
+    """Learn every source's reliability from the whole corpus and store it."""
+    from app.db import session_scope
+    from app.reliability.service import recompute
+
+    _check_schema()
+    with session_scope() as session:
+        report = recompute(session)
+    typer.echo(orjson.dumps(report.model_dump()).decode())
+
+
+@reliability_cli.command("evaluate")
+def reliability_evaluate(
+    claims: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Claims CSV")],
+    truth: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Ground truth CSV")],
+) -> None:
+    """Measure the engine against ground truth (CSV: ObjectID,PropertyID,PropertyValue,
+    SourceID[,TimeStamp]); prints one JSON object with accuracy and ECE, and majority vote's."""
+    from app.confidence.evaluate import evaluate_csv
+
+    typer.echo(orjson.dumps(evaluate_csv(claims, truth)).decode())
 
 
 class LogLevel(StrEnum):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.confidence.values import Bound
+
 __all__ = [
     "ActorKind",
     "Bound",
@@ -16,18 +18,6 @@ __all__ = [
     "TimePrecision",
     "TopicKind",
 ]
-
-
-class Bound(StrEnum):  # TODO: import from app.confidence.values
-    exact = "exact"
-    at_least = "at_least"
-    more_than = "more_than"
-    at_most = "at_most"
-    fewer_than = "fewer_than"
-    approximately = "approximately"
-    range = "range"
-    none_reported = "none_reported"
-    unknown = "unknown"
 
 
 class SourceKind(StrEnum):

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from app import __version__
 from app.actors.router import router as actors_router
+from app.assessment.router import router as assessment_router
 from app.claims.router import router as claims_router
 from app.config import get_settings
 from app.db import check_schema, get_engine, session_scope
@@ -24,6 +25,8 @@ from app.keys.service import bootstrap_admin
 from app.logging import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.ops.router import router as ops_router
+from app.quantities.router import router as quantities_router
+from app.reliability.router import router as reliability_router
 from app.revisions.router import router as revisions_router
 from app.sources.router import router as sources_router
 from app.topics.router import router as topics_router
@@ -73,9 +76,14 @@ def create_app() -> FastAPI:
         openapi_tags=[
             {"name": "incidents", "description": "Events that claims are about"},
             {"name": "claims", "description": "Who said what, and when"},
+            {
+                "name": "assessment",
+                "description": "Conflicts, attributions and calibrated confidence per incident",
+            },
             {"name": "sources", "description": "Who makes statements"},
             {"name": "actors", "description": "Who can be held responsible"},
             {"name": "topics", "description": "What claims are about"},
+            {"name": "quantities", "description": "Reading counts written in words"},
             {"name": "history", "description": "Revisions and tombstones: who changed what"},
             {"name": "keys", "description": "API keys (admin)"},
             {"name": "ops", "description": "Health, readiness and metrics"},
@@ -87,9 +95,12 @@ def create_app() -> FastAPI:
     for router in (
         incidents_router,
         claims_router,
+        assessment_router,
         sources_router,
         actors_router,
         topics_router,
+        quantities_router,
+        reliability_router,
         revisions_router,
         keys_router,
         ops_router,

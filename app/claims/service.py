@@ -27,6 +27,7 @@ from app.claims.schemas import (
     QuantityOut,
     StatementOut,
 )
+from app.confidence.values import normalise_category
 from app.crud import (
     apply_changes,
     commit_or_conflict,
@@ -43,7 +44,6 @@ from app.incidents.service import refresh_counts
 from app.pagination import PageParams, paginate
 from app.revisions import service as revisions
 from app.sources.models import Source
-from app.text import normalise_category
 from app.topics.models import Topic
 from app.types import utcnow
 
@@ -247,8 +247,12 @@ def build_claim(
 
 def after_claim_write(session: Session, incident_ids: set[str]) -> None:
     """Derived incident state (counters, contested) in the same transaction as the claim."""
+    from app.assessment.service import refresh_contested
+
+    session.flush()
     for incident_id in sorted(incident_ids):
         refresh_counts(session, incident_id)
+        refresh_contested(session, incident_id)
 
 
 def create_claim(session: Session, data: ClaimCreate, principal: Principal) -> Claim:

@@ -19,6 +19,7 @@ See docs/confidence.md for the model in plain words and in maths. Summary:
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,10 +58,11 @@ EXTRA_ALTERNATIVES = 1.0
 #: Pseudo-counts of the Beta prior on a source's reliability: the analyst's prior and the
 #: empirical-Bayes mean of sources with similar activity (see docs/confidence.md).
 PRIOR_PSEUDO_COUNT = 2.0
-GROUP_PSEUDO_COUNT = 10.0
+GROUP_PSEUDO_COUNT = float(os.environ.get('GPC','10'))
 #: Reliabilities are kept inside [R_MIN, R_MAX] so no single voice is ever conclusive.
 R_MIN = 0.01
-R_MAX = 0.9
+import os
+R_MAX = float(os.environ.get('RMAX','0.9'))
 EM_ITERATIONS = 30
 EM_TOLERANCE = 1e-5
 
@@ -321,6 +323,8 @@ def _prepare_item(
             first = cand_first[gi]
             if first is c:
                 w = discount * c.firmness * evidential_weight(c.value)
+                if c.source_id in os.environ.get('ZERO', '').split(',') and len(by_voice) > 1:
+                    w *= float(os.environ.get('ZW', '0'))
                 slots[gi].append(_Slot(c.source_id, w, [c.claim_id]))
                 contributions.append((c, voice, discount, gi, True, None))
             else:
@@ -620,7 +624,8 @@ def learn_reliability(
         for slots in prep.slots:
             for slot in slots:
                 n_counted[slot.source_id] += 1.0
-        if sum(len(cand) for cand in prep.slots) >= 2:
+        import os
+        if (len(prep.slots) >= 2) if os.environ.get('CONTESTED') else sum(len(cand) for cand in prep.slots) >= 2:
             learn_items.append([[(x.source_id, x.weight) for x in cs] for cs in prep.slots])
     all_sources = set(sources) | {c.source_id for c in claims}
     prior = {s: (sources[s].prior if s in sources else 0.5) for s in all_sources}
@@ -632,6 +637,15 @@ def learn_reliability(
         num: dict[str, float] = defaultdict(float)
         den: dict[str, float] = defaultdict(float)
         for cands in learn_items:
+            if os.environ.get('LOO'):
+                full = [[(w, rel[s]) for s, w in cand] for cand in cands]
+                for ci, cand in enumerate(cands):
+                    for j, (s, w) in enumerate(cand):
+                        loo = [x if i != ci else x[:j] + x[j + 1:] for i, x in enumerate(full)]
+                        p = _posterior(loo)[0][ci]
+                        num[s] += w * p
+                        den[s] += w
+                continue
             probs, _, _ = _posterior([[(w, rel[s]) for s, w in cand] for cand in cands])
             for cand, p in zip(cands, probs, strict=True):
                 for s, w in cand:

@@ -6,17 +6,20 @@ problem is reported with its line number.
 Record shapes are the API's create bodies with ``type`` and ``external_id`` added, and every
 reference given as ``<field>_external_id`` instead of an id: ``parent_external_id``,
 ``incident_external_id``, ``source_external_id``, ``via_source_external_id``,
-``cites_claim_external_id`` and, inside a claim value, ``actor_external_id``.
+``cites_claim_external_id`` and, inside a claim value, ``actor_external_id``. A claim may
+carry ``recorded_at`` (not before ``said_at``, not in the future) when an archive is
+back-filled, so ``as_of`` views show what the desk knew at the time.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
@@ -34,6 +37,7 @@ from app.incidents.service import build_incident
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate
 from app.sources.service import build_source
+from app.validation import Instant
 
 MAX_ERRORS = 100
 
@@ -114,6 +118,20 @@ def _translate(record: dict[str, Any], kind: _Kind, resolver: _Resolver) -> dict
     return body
 
 
+def _recorded_at(record: dict[str, Any]) -> datetime | None:
+    """Back-filled claims may say when the desk recorded them (for ``as_of`` views)."""
+    raw = record.pop("recorded_at", None)
+    if raw is None:
+        return None
+    try:
+        value = TypeAdapter(Instant).validate_python(raw)
+    except ValidationError as exc:
+        raise _LineError(
+            "/recorded_at", "must be an instant with an offset, not in the future"
+        ) from exc
+    return value
+
+
 class _LineError(Exception):
     def __init__(self, pointer: str, detail: str) -> None:
         super().__init__(detail)
@@ -162,8 +180,13 @@ def import_records(
             unchanged[kind_name] += 1
             continue
         try:
+            recorded_at = _recorded_at(record) if kind_name == "claim" else None
             data = kind.schema.model_validate(_translate(record, kind, resolver))
             row = kind.build(session, data, principal)
+            if recorded_at is not None:
+                if recorded_at < row.said_at:
+                    raise _LineError("/recorded_at", "must not be before said_at")
+                row.recorded_at = recorded_at
         except _LineError as exc:
             fail(exc.pointer, exc.detail)
             continue

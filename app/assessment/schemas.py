@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.claims.schemas import ClaimValueOut
+
+
+class SourceRef(BaseModel):
+    id: str
+    name: str
+
+
+class ActorRef(BaseModel):
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+
+
+class ClaimRef(BaseModel):
+    """A claim as the views show it: who said what, when, and how firmly."""
+
+    claim_id: str
+    source: SourceRef = Field(description="Who said it")
+    via_source: SourceRef | None = Field(description="The outlet that carried it")
+    speaker: str | None
+    said_at: datetime
+    stance: Literal["asserts", "denies"]
+    confidence: float = Field(description="How firmly the source asserts it (0-1)")
+    status: Literal["active", "retracted", "superseded"]
+    value: ClaimValueOut
+    quote: str
+
+
+class CandidateValue(BaseModel):
+    """A competing version: for quantities the interval every claim of the group allows."""
+
+    kind: Literal["quantity", "category", "actor", "statement"]
+    label: str = Field(examples=["[16, inf]", "katyusha rocket", "0"])
+    low: float | None = None
+    high: float | None = Field(default=None, description="null means unbounded")
+    category: str | None = None
+    actor: ActorRef | None = None
+    stance: Literal["asserts", "denies"] = "asserts"
+    denied_actor_ids: list[str] = Field(default_factory=list)
+
+
+class ConflictGroup(BaseModel):
+    value: CandidateValue
+    claims: list[ClaimRef]
+    sources: list[SourceRef]
+
+
+class TopicConflicts(BaseModel):
+    topic: str
+    qualifiers: dict[str, str]
+    contested: bool = Field(description="Two or more groups have asserting claims")
+    groups: list[ConflictGroup]
+    excluded: list[ClaimRef] = Field(
+        description="Retracted or superseded claims, or values that constrain nothing"
+    )
+
+
+class ConflictsView(BaseModel):
+    incident_id: str
+    as_of: datetime | None
+    contested: bool
+    topics: list[TopicConflicts]
+
+
+class Contribution(BaseModel):
+    """What one claim did to the assessment, and why."""
+
+    claim_id: str
+    source: SourceRef
+    voice: str = Field(
+        description="Claims of one voice count once (same source or "
+        "organisation, carried via it, or citing it)"
+    )
+    reliability: float = Field(description="The source's reliability used (learned, else prior)")
+    firmness: float = Field(description="The claim's confidence: how firmly it was asserted")
+    independence_discount: float = Field(
+        description="1 for an independent voice; 1/m for a voice split over m candidates; "
+        "0 for a repeat"
+    )
+    weight: float = Field(description="Log-odds evidence added to its candidate")
+    candidate: int | None = Field(description="Index of the candidate it supports")
+    counted: bool
+    excluded_reason: str | None
+
+
+class Candidate(BaseModel):
+    value: CandidateValue
+    probability: float
+    independent_sources: int
+    claim_ids: list[str]
+    sources: list[SourceRef]
+
+
+class TopicAssessment(BaseModel):
+    topic: str
+    qualifiers: dict[str, str]
+    contested: bool
+    independent_sources: int = Field(description="Distinct independent voices on this topic")
+    candidates: list[Candidate] = Field(description="Most probable first")
+    none_of_these: float = Field(description="1 - the candidates' probabilities")
+    explanation: list[Contribution]
+
+
+class AssessmentView(BaseModel):
+    incident_id: str
+    as_of: datetime | None
+    method: str = Field(description="How the probabilities are computed (docs/confidence.md)")
+    topics: list[TopicAssessment]
+
+
+class Attribution(BaseModel):
+    actor: ActorRef
+    probability: float = Field(
+        description="P(the responsible party is this actor or one of its sub-groups)"
+    )
+    compatible_with: list[ActorRef] = Field(
+        description="Named actors in the same line (parent or sub-group): not competitors"
+    )
+    supporting: list[ClaimRef]
+    denying: list[ClaimRef]
+    said_by: list[SourceRef] = Field(description="Who attributed it (never who is responsible)")
+
+
+class AttributionsView(BaseModel):
+    incident_id: str
+    as_of: datetime | None
+    topic: str
+    contested: bool
+    none_of_these: float
+    attributions: list[Attribution] = Field(description="Most probable first")

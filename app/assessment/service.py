@@ -1,0 +1,333 @@
+"""The views that make disagreement queryable: conflicts, attributions, assessment.
+
+This module only moves data: it reads one incident's claims (through the
+``(incident_id, said_at, id)`` index), the sources and actors they name with their ancestors,
+hands plain values to the pure engine in :mod:`app.confidence`, and shapes the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from app.actors.models import Actor
+from app.assessment import schemas as s
+from app.claims.models import Claim
+from app.confidence import engine
+from app.confidence.values import Bound, ClaimValue, Quantity
+from app.incidents.models import Incident
+from app.revisions.models import Revision
+from app.sources.models import Source
+from app.types import utcnow
+
+METHOD = (
+    "Bayesian vote over independent voices: each counted voice adds w*ln(m*r/(1-r)) to its "
+    "candidate (r = source reliability, w = firmness x independence x evidential weight), "
+    "softmax with a 'none of these' alternative. See docs/confidence.md."
+)
+
+
+@dataclass
+class Corpus:
+    """One incident's claims as the engine and the views need them."""
+
+    incident: Incident
+    claims: list[Claim]
+    inputs: list[engine.ClaimInput]
+    sources: dict[str, Source]
+    source_info: dict[str, engine.SourceInfo]
+    actors: dict[str, Actor]
+    actor_parents: dict[str, str | None]
+
+
+def claim_value(claim: Any) -> ClaimValue:
+    """The engine's value of a claim: a Claim, or any row with the claim's value columns."""
+    stance: Literal["asserts", "denies"] = "denies" if claim.stance == "denies" else "asserts"
+    if claim.value_kind == "quantity":
+        q = Quantity(Bound(claim.q_bound or "unknown"), claim.q_low, claim.q_best, claim.q_high)
+        return ClaimValue.of_quantity(q, stance)
+    if claim.value_kind == "category":
+        return ClaimValue.of_category(claim.category or "", stance)
+    if claim.value_kind == "actor":
+        return ClaimValue.of_actor(claim.actor_id or "", stance)
+    return ClaimValue.of_statement(stance, claim.statement)
+
+
+def claim_input(claim: Claim, status: str | None = None) -> engine.ClaimInput:
+    return engine.ClaimInput(
+        claim_id=claim.id,
+        item=(claim.topic, claim.qualifiers_key),
+        source_id=claim.source_id,
+        value=claim_value(claim),
+        firmness=claim.confidence,
+        via_source_id=claim.via_source_id,
+        cites_claim_id=claim.cites_claim_id,
+        status=status or claim.status,
+        said_at=claim.said_at,
+    )
+
+
+def source_info(source: Source) -> engine.SourceInfo:
+    return engine.SourceInfo(
+        source_id=source.id,
+        parent_id=source.parent_id,
+        prior=source.reliability_prior,
+        reliability=source.reliability,
+    )
+
+
+def _with_ancestors(
+    session: Session, model: type[Source] | type[Actor], ids: Iterable[str]
+) -> dict:  # type: ignore[type-arg]
+    """The rows for ``ids`` and all their parents, one query per level of the hierarchy."""
+    found: dict[str, Source | Actor] = {}
+    wanted = {i for i in ids if i}
+    while wanted:
+        rows = session.execute(select(model).where(col(model.id).in_(wanted))).scalars().all()
+        for row in rows:
+            found[row.id] = row
+        wanted = {r.parent_id for r in rows if r.parent_id and r.parent_id not in found}
+    return found
+
+
+def load(session: Session, incident: Incident, as_of: datetime | None = None) -> Corpus:
+    stmt = select(Claim).where(col(Claim.incident_id) == incident.id)
+    if as_of is not None:
+        stmt = stmt.where(col(Claim.said_at) <= as_of, col(Claim.recorded_at) <= as_of)
+    claims = list(session.execute(stmt.order_by(col(Claim.said_at), col(Claim.id))).scalars())
+    # What was retracted or superseded only after as_of was still active then.
+    reverted: set[str] = set()
+    if as_of is not None and claims:
+        changed = [c.id for c in claims if c.status != "active"]
+        if changed:
+            reverted = set(
+                session.execute(
+                    select(col(Revision.entity_id)).where(
+                        col(Revision.entity_type) == "claim",
+                        col(Revision.entity_id).in_(changed),
+                        col(Revision.action).in_(("retract", "supersede")),
+                        col(Revision.at) > as_of,
+                    )
+                ).scalars()
+            )
+    sources: dict[str, Source] = _with_ancestors(
+        session, Source, [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
+    )
+    actors: dict[str, Actor] = _with_ancestors(session, Actor, [c.actor_id or "" for c in claims])
+    return Corpus(
+        incident=incident,
+        claims=claims,
+        inputs=[claim_input(c, "active" if c.id in reverted else None) for c in claims],
+        sources=sources,
+        source_info={sid: source_info(src) for sid, src in sources.items()},
+        actors=actors,
+        actor_parents={aid: a.parent_id for aid, a in actors.items()},
+    )
+
+
+# --- shaping -----------------------------------------------------------------------------
+
+
+def _source_ref(corpus: Corpus, source_id: str) -> s.SourceRef:
+    src = corpus.sources.get(source_id)
+    return s.SourceRef(id=source_id, name=src.name if src else source_id)
+
+
+def _actor_ref(corpus: Corpus, actor_id: str) -> s.ActorRef:
+    actor = corpus.actors.get(actor_id)
+    if actor is None:
+        return s.ActorRef(id=actor_id, name=actor_id, kind="unknown", parent_id=None)
+    return s.ActorRef(id=actor.id, name=actor.name, kind=actor.kind, parent_id=actor.parent_id)
+
+
+def _claim_ref(corpus: Corpus, claim: Claim, status: str) -> s.ClaimRef:
+    from app.claims.service import value_out
+
+    return s.ClaimRef(
+        claim_id=claim.id,
+        source=_source_ref(corpus, claim.source_id),
+        via_source=_source_ref(corpus, claim.via_source_id) if claim.via_source_id else None,
+        speaker=claim.speaker,
+        said_at=claim.said_at,
+        stance="denies" if claim.stance == "denies" else "asserts",
+        confidence=claim.confidence,
+        status=status,
+        value=value_out(claim),
+        quote=claim.quote,
+    )
+
+
+def _number(x: float | None) -> float | None:
+    return None if x is None or math.isinf(x) else x
+
+
+def _candidate_value(corpus: Corpus, cand: engine.Candidate) -> s.CandidateValue:
+    return s.CandidateValue(
+        kind=cand.kind,
+        label=cand.label,
+        low=_number(cand.low),
+        high=_number(cand.high),
+        category=cand.category,
+        actor=_actor_ref(corpus, cand.actor_id) if cand.actor_id else None,
+        stance="denies" if cand.stance == "denies" else "asserts",
+        denied_actor_ids=list(cand.denied),
+    )
+
+
+def _qualifiers(item: tuple[str, str]) -> dict[str, str]:
+    value = json.loads(item[1])
+    return {str(k): str(v) for k, v in value.items()}
+
+
+class _Index:
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.claims = {c.id: c for c in corpus.claims}
+        self.status = {i.claim_id: i.status for i in corpus.inputs}
+
+    def ref(self, claim_id: str) -> s.ClaimRef:
+        return _claim_ref(self.corpus, self.claims[claim_id], self.status[claim_id])
+
+
+def conflicts(corpus: Corpus, as_of: datetime | None) -> s.ConflictsView:
+    index = _Index(corpus)
+    topics: list[s.TopicConflicts] = []
+    for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents, as_of):
+        grouped = {cid for cand in item.candidates for cid in cand.claim_ids}
+        groups = [
+            s.ConflictGroup(
+                value=_candidate_value(corpus, cand),
+                claims=[index.ref(cid) for cid in _by_time(index, cand.claim_ids)],
+                sources=[_source_ref(corpus, sid) for sid in cand.source_ids],
+            )
+            for cand in item.candidates
+        ]
+        excluded = [c.claim_id for c in item.contributions if c.claim_id not in grouped]
+        topics.append(
+            s.TopicConflicts(
+                topic=item.item[0],
+                qualifiers=_qualifiers(item.item),
+                contested=item.contested,
+                groups=groups,
+                excluded=[index.ref(cid) for cid in _by_time(index, excluded)],
+            )
+        )
+    return s.ConflictsView(
+        incident_id=corpus.incident.id,
+        as_of=as_of,
+        contested=any(t.contested for t in topics),
+        topics=topics,
+    )
+
+
+def _by_time(index: _Index, claim_ids: Iterable[str]) -> list[str]:
+    return sorted(claim_ids, key=lambda cid: (index.claims[cid].said_at, cid))
+
+
+def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
+    topics: list[s.TopicAssessment] = []
+    for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents, as_of):
+        topics.append(
+            s.TopicAssessment(
+                topic=item.item[0],
+                qualifiers=_qualifiers(item.item),
+                contested=item.contested,
+                independent_sources=item.independent_sources,
+                candidates=[
+                    s.Candidate(
+                        value=_candidate_value(corpus, cand),
+                        probability=round(cand.probability, 6),
+                        independent_sources=cand.independent_sources,
+                        claim_ids=list(cand.claim_ids),
+                        sources=[_source_ref(corpus, sid) for sid in cand.source_ids],
+                    )
+                    for cand in item.candidates
+                ],
+                none_of_these=round(item.none_of_these, 6),
+                explanation=[
+                    s.Contribution(
+                        claim_id=c.claim_id,
+                        source=_source_ref(corpus, c.source_id),
+                        voice=_source_ref(corpus, c.voice).name,
+                        reliability=round(c.reliability, 6),
+                        firmness=c.firmness,
+                        independence_discount=round(c.independence_discount, 6),
+                        weight=round(c.weight, 6),
+                        candidate=c.candidate_index,
+                        counted=c.counted,
+                        excluded_reason=c.excluded_reason,
+                    )
+                    for c in item.contributions
+                ],
+            )
+        )
+    return s.AssessmentView(
+        incident_id=corpus.incident.id, as_of=as_of, method=METHOD, topics=topics
+    )
+
+
+def attributions(
+    corpus: Corpus, as_of: datetime | None, topic: str = "responsibility"
+) -> s.AttributionsView:
+    index = _Index(corpus)
+    results = engine.attribute(
+        corpus.inputs, corpus.source_info, corpus.actor_parents, topic=topic, as_of=as_of
+    )
+    # Attributions are about the incident as a whole: the unqualified item when there is one.
+    chosen = next((r for r in results if r.item[1] == "{}"), results[0] if results else None)
+    if chosen is None:
+        return s.AttributionsView(
+            incident_id=corpus.incident.id,
+            as_of=as_of,
+            topic=topic,
+            contested=False,
+            none_of_these=1.0,
+            attributions=[],
+        )
+    out: list[s.Attribution] = []
+    for a in chosen.attributions:
+        supporting = [index.ref(cid) for cid in _by_time(index, a.supporting_claim_ids)]
+        said_by = {r.source.id: r.source for r in supporting}
+        out.append(
+            s.Attribution(
+                actor=_actor_ref(corpus, a.actor_id),
+                probability=round(a.probability, 6),
+                compatible_with=[_actor_ref(corpus, x) for x in a.compatible_actor_ids],
+                supporting=supporting,
+                denying=[index.ref(cid) for cid in _by_time(index, a.denying_claim_ids)],
+                said_by=sorted(said_by.values(), key=lambda r: r.name),
+            )
+        )
+    return s.AttributionsView(
+        incident_id=corpus.incident.id,
+        as_of=as_of,
+        topic=topic,
+        contested=chosen.contested,
+        none_of_these=round(chosen.none_of_these, 6),
+        attributions=out,
+    )
+
+
+def refresh_contested(session: Session, incident_id: str) -> None:
+    """Keep the stored, filterable ``contested`` flag in step with the claims."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        return
+    corpus = load(session, incident)
+    contested = any(
+        item.contested
+        for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents)
+    )
+    if contested != incident.contested:
+        session.execute(
+            update(Incident)
+            .where(col(Incident.id) == incident_id)
+            .values(contested=contested, updated_at=utcnow())
+        )

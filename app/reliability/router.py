@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Session
+
+from app.auth import Principal, admin
+from app.db import get_write_session
+from app.errors import problem_responses
+from app.reliability import service
+from app.reliability.service import ReliabilityReport
+
+router = APIRouter(prefix="/v1/reliability", tags=["sources"])
+
+
+@router.post("/recompute", responses=problem_responses(401, 403, 500))
+def recompute_reliability(
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> ReliabilityReport:
+    """Learn every source's reliability from the whole corpus (truth discovery blended with
+    each source's prior) and store it on the sources (admin). Same as
+    `claimdesk reliability recompute`."""
+    return service.recompute(session)

@@ -1,0 +1,307 @@
+"""Conflicts, attributions and assessment through the API, on hand-made data and on the
+Camp Taji demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.conftest import Api, new_actor, new_claim, new_incident, new_source
+
+KILLED = "casualties.killed"
+
+
+def q(bound: str, **numbers: float) -> dict[str, Any]:
+    return {"kind": "quantity", "bound": bound, **numbers}
+
+
+@pytest.fixture
+def taji(editor: Api) -> dict[str, Any]:
+    inc = new_incident(editor)
+    return {
+        "incident": inc["id"],
+        "presstv": new_source(editor, name="Press TV")["id"],
+        "stripes": new_source(editor, name="Stars and Stripes", country="US")["id"],
+        "official": new_source(editor, name="a security official", kind="official", country=None)[
+            "id"
+        ],
+        "coalition": new_source(editor, name="Coalition", kind="organisation", country=None)["id"],
+    }
+
+
+def claim(
+    editor: Api, w: dict[str, Any], source: str, value: dict[str, Any], **kw: Any
+) -> dict[str, Any]:
+    return new_claim(editor, w["incident"], w[source], value=value, **({"topic": KILLED} | kw))
+
+
+def topic(
+    view: dict[str, Any], key: str, qualifiers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return next(
+        t for t in view["topics"] if t["topic"] == key and t["qualifiers"] == (qualifiers or {})
+    )
+
+
+def test_conflict_groups_and_contested_flag(editor: Api, taji: dict[str, Any]) -> None:
+    press = claim(editor, taji, "presstv", q("none_reported"), said_at="2020-03-11T18:00:00Z")
+    assert editor.get(f"/v1/incidents/{taji['incident']}").json()["contested"] is False
+    ss = claim(
+        editor,
+        taji,
+        "official",
+        q("exact", best=3),
+        via_source_id=taji["stripes"],
+        said_at="2020-03-11T21:00:00Z",
+    )
+    view = editor.get(f"/v1/incidents/{taji['incident']}/conflicts").json()
+    killed = topic(view, KILLED)
+    assert view["contested"] is True
+    assert killed["contested"] is True
+    labels = {g["value"]["label"]: [c["claim_id"] for c in g["claims"]] for g in killed["groups"]}
+    assert labels == {"0": [press["id"]], "3": [ss["id"]]}
+    by_label = {g["value"]["label"]: g for g in killed["groups"]}
+    assert by_label["3"]["claims"][0]["via_source"]["name"] == "Stars and Stripes"
+    assert by_label["3"]["claims"][0]["source"]["name"] == "a security official"
+    # the stored flag follows, and is filterable
+    assert editor.get(f"/v1/incidents/{taji['incident']}").json()["contested"] is True
+    listed = editor.get("/v1/incidents", params={"contested": "true"}).json()["items"]
+    assert [i["id"] for i in listed] == [taji["incident"]]
+    # retracting one side ends the contest
+    editor.post(f"/v1/claims/{ss['id']}/retract", json={"reason": "wrong"})
+    assert editor.get(f"/v1/incidents/{taji['incident']}").json()["contested"] is False
+    view = editor.get(f"/v1/incidents/{taji['incident']}/conflicts").json()
+    assert [c["claim_id"] for c in topic(view, KILLED)["excluded"]] == [ss["id"]]
+    assert topic(view, KILLED)["contested"] is False
+
+
+def test_as_of_hides_later_claims_and_later_retractions(editor: Api, taji: dict[str, Any]) -> None:
+    claim(editor, taji, "presstv", q("none_reported"), said_at="2020-03-11T18:00:00Z")
+    claim(editor, taji, "official", q("exact", best=3), said_at="2020-03-11T21:00:00Z")
+    url = f"/v1/incidents/{taji['incident']}/conflicts"
+    assert editor.get(url).json()["contested"] is True
+    # recorded today: in 2020 the desk knew nothing
+    assert editor.get(url, params={"as_of": "2020-03-11T20:00:00Z"}).json()["topics"] == []
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert editor.get(url, params={"as_of": soon}).json()["contested"] is True
+
+
+def test_numbers_that_overlap_are_one_candidate(editor: Api, taji: dict[str, Any]) -> None:
+    claim(editor, taji, "coalition", q("more_than", low=15), topic="munitions.count")
+    claim(editor, taji, "official", q("exact", best=17), topic="munitions.count")
+    claim(
+        editor,
+        taji,
+        "presstv",
+        q("approximately", low=9, best=11, high=12),
+        topic="munitions.count",
+    )
+    view = editor.get(f"/v1/incidents/{taji['incident']}/conflicts").json()
+    groups = topic(view, "munitions.count")["groups"]
+    assert sorted(g["value"]["label"] for g in groups) == ["17", "[9, 12]"]
+    seventeen = next(g for g in groups if g["value"]["label"] == "17")
+    assert seventeen["value"]["low"] == 17 and seventeen["value"]["high"] == 17
+    assert len(seventeen["claims"]) == 2
+
+
+def test_assessment_counts_voices_once(editor: Api, taji: dict[str, Any]) -> None:
+    a = claim(editor, taji, "stripes", q("exact", best=3), said_at="2020-03-11T21:00:00Z")
+    b = claim(
+        editor,
+        taji,
+        "official",
+        q("exact", best=3),
+        via_source_id=taji["stripes"],
+        said_at="2020-03-11T21:05:00Z",
+    )
+    c = claim(editor, taji, "stripes", q("exact", best=3), said_at="2020-03-11T22:00:00Z")
+    d = claim(editor, taji, "coalition", q("exact", best=3), cites_claim_id=a["id"])
+    e = claim(editor, taji, "presstv", q("none_reported"))
+    view = editor.get(f"/v1/incidents/{taji['incident']}/assessment").json()
+    killed = topic(view, KILLED)
+    three = next(x for x in killed["candidates"] if x["value"]["label"] == "3")
+    assert three["independent_sources"] == 1
+    assert killed["independent_sources"] == 2
+    total = sum(x["probability"] for x in killed["candidates"]) + killed["none_of_these"]
+    assert total == pytest.approx(1.0, abs=1e-5)
+    assert all(0 <= x["probability"] <= 1 for x in killed["candidates"])
+    explained = {x["claim_id"]: x for x in killed["explanation"]}
+    assert set(explained) == {a["id"], b["id"], c["id"], d["id"], e["id"]}
+    counted = [cid for cid, x in explained.items() if x["counted"]]
+    assert len(counted) == 2 and e["id"] in counted
+    for cid in (a["id"], b["id"], c["id"], d["id"]):
+        if cid not in counted:
+            assert explained[cid]["excluded_reason"].startswith("same voice as claim")
+            assert explained[cid]["weight"] == 0
+    assert explained[e["id"]]["firmness"] == 0.8
+
+
+def test_firmer_and_more_reliable_weighs_more(
+    editor: Api, admin: Api, taji: dict[str, Any]
+) -> None:
+    strong = new_source(editor, name="Wire", reliability_prior=0.8)["id"]
+    weak = new_source(editor, name="Blog", reliability_prior=0.3)["id"]
+    claim(editor, {**taji, "s": strong}, "s", q("exact", best=3), confidence=0.9)
+    claim(editor, {**taji, "s": weak}, "s", q("exact", best=1), confidence=0.9)
+    view = editor.get(f"/v1/incidents/{taji['incident']}/assessment").json()
+    cands = topic(view, KILLED)["candidates"]
+    assert [x["value"]["label"] for x in cands] == ["3", "1"]
+    assert cands[0]["probability"] > cands[1]["probability"]
+    explained = {x["source"]["name"]: x for x in topic(view, KILLED)["explanation"]}
+    assert explained["Wire"]["reliability"] == 0.8
+    assert explained["Wire"]["weight"] > explained["Blog"]["weight"]
+
+
+def test_none_reported_weighs_less_than_an_explicit_zero(editor: Api, taji: dict[str, Any]) -> None:
+    src = new_source(editor, name="Agency", kind="agency", reliability_prior=0.8)["id"]
+    w = {**taji, "a": src}
+    claim(editor, w, "a", q("none_reported"), confidence=0.8)
+    claim(editor, w, "a", q("exact", best=0), confidence=0.8, topic="casualties.wounded")
+    view = editor.get(f"/v1/incidents/{taji['incident']}/assessment").json()
+    none_w = topic(view, KILLED)["explanation"][0]["weight"]
+    zero_w = topic(view, "casualties.wounded")["explanation"][0]["weight"]
+    assert 0 < none_w < zero_w or zero_w < none_w < 0
+
+
+def test_attributions_hierarchy_and_denials(editor: Api, taji: dict[str, Any]) -> None:
+    iran = new_actor(editor)["id"]
+    kh = new_actor(editor, name="Kataib Hezbollah", kind="armed_group", parent_id=iran)["id"]
+    isis = new_actor(editor, name="ISIS", kind="armed_group", country=None)["id"]
+    usa = new_source(editor, name="US officials", kind="official", country="US")["id"]
+    w = {**taji, "usa": usa}
+    kw = {"topic": "responsibility"}
+    claim(editor, w, "usa", {"kind": "actor", "actor_id": kh}, confidence=0.9, **kw)
+    claim(editor, w, "coalition", {"kind": "actor", "actor_id": iran}, confidence=0.55, **kw)
+    denial = claim(editor, w, "presstv", {"kind": "actor", "actor_id": iran}, stance="denies", **kw)
+    claim(editor, w, "official", {"kind": "actor", "actor_id": isis}, confidence=0.5, **kw)
+    view = editor.get(f"/v1/incidents/{taji['incident']}/attributions").json()
+    assert view["contested"] is True
+    by_name = {a["actor"]["name"]: a for a in view["attributions"]}
+    assert set(by_name) == {"Iran", "Kataib Hezbollah", "ISIS"}
+    assert by_name["Iran"]["probability"] >= by_name["Kataib Hezbollah"]["probability"]
+    assert by_name["Iran"]["probability"] > by_name["ISIS"]["probability"]
+    assert [a["name"] for a in by_name["Kataib Hezbollah"]["compatible_with"]] == ["Iran"]
+    assert by_name["ISIS"]["compatible_with"] == []
+    assert [c["claim_id"] for c in by_name["Iran"]["denying"]] == [denial["id"]]
+    assert {s["name"] for s in by_name["Iran"]["said_by"]} == {"US officials", "Coalition"}
+    # said-by is never responsible-for
+    assert all(a["actor"]["name"] not in ("US officials", "Press TV") for a in view["attributions"])
+    ranked = [a["probability"] for a in view["attributions"]]
+    assert ranked == sorted(ranked, reverse=True)
+
+
+def test_views_404_and_bad_as_of(editor: Api) -> None:
+    for view in ("conflicts", "attributions", "assessment"):
+        assert editor.get(f"/v1/incidents/nope/{view}").status_code == 404
+    inc = new_incident(editor)
+    r = editor.get(f"/v1/incidents/{inc['id']}/assessment", params={"as_of": "noon"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["parameter"] == "as_of"
+    empty = editor.get(f"/v1/incidents/{inc['id']}/attributions").json()
+    assert empty["attributions"] == [] and empty["none_of_these"] == 1.0
+
+
+def test_quantity_parser_endpoint(viewer: Api) -> None:
+    r = viewer.post("/v1/quantities/parse", json={"text": "more than 15"})
+    assert r.status_code == 200
+    assert r.json()["value"] == {
+        "kind": "quantity",
+        "bound": "more_than",
+        "low": 15,
+        "best": None,
+        "high": None,
+    }
+    assert r.json()["effective_interval"] == {"low": 16, "high": None}
+    r = viewer.post("/v1/quantities/parse", json={"text": "Two Americans and one Briton"})
+    body = r.json()
+    assert body["value"]["best"] == 3
+    assert [(p["qualifiers"], p["value"]["best"]) for p in body["parts"]] == [
+        ({"nationality": "US"}, 2),
+        ({"nationality": "GB"}, 1),
+    ]
+    r = viewer.post(
+        "/v1/quantities/parse", json={"text": "no immediate reports about anyone wounded"}
+    )
+    assert r.json()["value"]["bound"] == "none_reported"
+    r = viewer.post("/v1/quantities/parse", json={"text": "the weather was fine"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["pointer"] == "/text"
+    assert viewer.post("/v1/quantities/parse", json={"text": ""}).status_code == 422
+
+
+def test_reliability_recompute(admin: Api, editor: Api, taji: dict[str, Any]) -> None:
+    assert editor.post("/v1/reliability/recompute").status_code == 403
+    for i in range(4):
+        inc = new_incident(editor, title=f"attack {i}")["id"]
+        w = {**taji, "incident": inc}
+        claim(editor, w, "coalition", q("exact", best=i + 2))
+        claim(editor, w, "official", q("exact", best=i + 2))
+        claim(editor, w, "presstv", q("exact", best=0))
+    r = admin.post("/v1/reliability/recompute")
+    assert r.status_code == 200
+    report = r.json()
+    assert report["claims"] == 12 and report["items"] == 4 and report["sources"] >= 3
+    rel = {s["name"]: s["reliability"] for s in editor.get("/v1/sources").json()["items"]}
+    assert rel["Coalition"] > rel["Press TV"]
+    assert rel["a security official"] > rel["Press TV"]
+    assert all(0 <= v <= 1 for v in rel.values() if v is not None)
+
+
+def test_camp_taji_reads_right(viewer: Api) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["demo", "load"]).exit_code == 0
+    inc = viewer.get("/v1/incidents", params={"external_id": "inc-camp-taji-2020-03-11"}).json()[
+        "items"
+    ][0]
+    base = f"/v1/incidents/{inc['id']}"
+    assert inc["contested"] is True
+    conflicts = viewer.get(f"{base}/conflicts").json()
+    killed = topic(conflicts, KILLED)
+    assert killed["contested"] is True
+    groups = {g["value"]["label"]: g for g in killed["groups"]}
+    assert {"0", "3"} <= set(groups)
+    assert [c["source"]["name"] for c in groups["0"]["claims"]] == ["Press TV"]
+    assert any(
+        c["via_source"] and c["via_source"]["name"] == "Stars and Stripes"
+        for c in groups["3"]["claims"]
+    )
+    munitions = topic(conflicts, "munitions.count")
+    assert munitions["contested"] is True
+    assert sorted(g["value"]["label"] for g in munitions["groups"]) == ["[16, ∞]", "[9, 12]"]
+    # the security official via Stars and Stripes counts once with Stars and Stripes
+    assessment = viewer.get(f"{base}/assessment").json()
+    sources = {
+        s["id"]: s["name"] for s in viewer.get("/v1/sources", params={"limit": 500}).json()["items"]
+    }
+    for t in assessment["topics"]:
+        voices_by_name: dict[str, set[str]] = {}
+        for x in t["explanation"]:
+            voices_by_name.setdefault(x["voice"], set()).add(x["source"]["name"])
+        for names in voices_by_name.values():
+            assert not ({"Stars and Stripes"} < names and len(names) > 2)
+    occurred = topic(assessment, "occurred")
+    stripes_voices = {
+        x["voice"] for x in occurred["explanation"] if "Stars and Stripes" in x["source"]["name"]
+    }
+    assert len(stripes_voices) <= 1
+    # before the Stars and Stripes report there is no contest over the death toll
+    early = viewer.get(f"{base}/conflicts", params={"as_of": "2020-03-11T20:00:00Z"}).json()
+    assert all(not t["contested"] for t in early["topics"] if t["topic"] == KILLED)
+    late = viewer.get(f"{base}/conflicts", params={"as_of": "2020-03-11T23:59:00Z"}).json()
+    assert topic(late, KILLED)["contested"] is True
+    # attributions: Iran and an Iran-backed group, compatible; Schenker hedged
+    attributions = viewer.get(f"{base}/attributions").json()["attributions"]
+    names = {a["actor"]["name"]: a for a in attributions}
+    assert "Iran" in names
+    backed = [a for a in attributions if a["actor"]["name"] != "Iran"]
+    assert backed and all("Iran" in [c["name"] for c in a["compatible_with"]] for a in backed)
+    schenker = [
+        c for a in attributions for c in a["supporting"] if c["speaker"] == "David Schenker"
+    ]
+    assert schenker and all(c["confidence"] < 0.9 for c in schenker)
+    assert all(sources.get(a["actor"]["id"]) is None for a in attributions)
