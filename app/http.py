@@ -10,8 +10,11 @@ from app.config import get_settings
 from app.errors import PreconditionFailed, PreconditionRequired
 
 
-def etag_of(version: int) -> str:
-    return f'"{version}"'
+def etag_of(obj: Any) -> str:
+    """A strong entity tag for the representation: the version, plus for an incident its
+    derived fields (counters, contested), which change when claims are written."""
+    token = getattr(obj, "etag_token", None)
+    return f'"{token if token is not None else obj.version}"'
 
 
 def _tags(header: str) -> list[str]:
@@ -19,7 +22,7 @@ def _tags(header: str) -> list[str]:
 
 
 def set_etag(response: Response, obj: Any) -> None:
-    response.headers["ETag"] = etag_of(obj.version)
+    response.headers["ETag"] = etag_of(obj)
 
 
 def not_modified(request: Request, obj: Any) -> Response | None:
@@ -27,7 +30,7 @@ def not_modified(request: Request, obj: Any) -> Response | None:
     header = request.headers.get("if-none-match")
     if header is None:
         return None
-    current = etag_of(obj.version)
+    current = etag_of(obj)
     if header.strip() == "*" or current in _tags(header):
         return Response(status_code=304, headers={"ETag": current})
     return None
@@ -50,7 +53,7 @@ def check_if_match(if_match: str | None, obj: Any) -> None:
                 "this server requires If-Match on updates: send the ETag from your last GET"
             )
         return
-    current = etag_of(obj.version)
+    current = etag_of(obj)
     if if_match.strip() != "*" and current not in _tags(if_match):
         raise PreconditionFailed(
             f"the resource is at version {current}, not {if_match.strip()}: GET it again, "

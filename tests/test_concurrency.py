@@ -125,3 +125,26 @@ def test_parallel_patches_of_different_fields_all_land(editor: Api) -> None:
         final["aliases"],
         final["version"],
     ) == ("a", "IQ", "https://x.org/", 0.7, ["x"], 6)
+
+
+def test_incident_etag_changes_when_claims_change_it(editor: Api) -> None:
+    inc = new_incident(editor)
+    first = editor.get(f"/v1/incidents/{inc['id']}")
+    etag = first.headers["etag"]
+    assert (
+        editor.get(f"/v1/incidents/{inc['id']}", headers={"If-None-Match": etag}).status_code == 304
+    )
+    src = new_source(editor)
+    new_claim(editor, inc["id"], src["id"])
+    r = editor.get(f"/v1/incidents/{inc['id']}", headers={"If-None-Match": etag})
+    assert r.status_code == 200
+    assert r.json()["claim_count"] == 1
+    assert r.headers["etag"] != etag
+    stale = editor.patch(
+        f"/v1/incidents/{inc['id']}", json={"summary": "x"}, headers={"If-Match": etag}
+    )
+    assert stale.status_code == 412
+    ok = editor.patch(
+        f"/v1/incidents/{inc['id']}", json={"summary": "x"}, headers={"If-Match": r.headers["etag"]}
+    )
+    assert ok.status_code == 200

@@ -62,3 +62,7 @@ class Incident(SQLModel, table=True):
     created_at: datetime = created_field()
     updated_at: datetime = updated_field()
     version: int = version_field()
+
+    @property
+    def etag_token(self) -> str:
+        return f"{self.version}.{self.claim_count}.{self.source_count}.{int(self.contested)}"
