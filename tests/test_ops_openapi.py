@@ -71,3 +71,24 @@ def test_stale_schema_refuses_to_start() -> None:
     finally:
         with engine.begin() as conn:
             conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
+
+
+def test_views_are_documented_with_demo_examples(app_client: TestClient) -> None:
+    from app.assessment.router import EXAMPLES
+    from app.assessment.schemas import AssessmentView, AttributionsView, ConflictsView
+
+    spec = app_client.get("/openapi.json").json()
+    models = {
+        "conflicts": ConflictsView,
+        "attributions": AttributionsView,
+        "assessment": AssessmentView,
+    }
+    for view, model in models.items():
+        op = spec["paths"]["/v1/incidents/{incident_id}/" + view]["get"]
+        content = op["responses"]["200"]["content"]["application/json"]
+        assert content["schema"]["$ref"].endswith(model.__name__)
+        example = content["example"]
+        assert example["incident_id"] == EXAMPLES[view]["incident_id"]
+        model.model_validate(example)  # the example is a valid response
+    killed = EXAMPLES["conflicts"]["topics"][0]
+    assert killed["topic"] == "casualties.killed" and killed["contested"] is True

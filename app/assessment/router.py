@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Annotated
+from importlib import resources
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
@@ -16,6 +18,17 @@ from app.incidents.service import get_incident
 router = APIRouter(prefix="/v1/incidents/{incident_id}", tags=["assessment"])
 READ = problem_responses(400, 401, 403, 404, 422, 500)
 
+# Examples taken from the Camp Taji demo (regenerate with scripts/openapi_examples.py).
+EXAMPLES = json.loads(resources.files("app.assessment").joinpath("examples.json").read_text())
+
+
+def _documented(view: str) -> dict[int | str, dict[str, Any]]:
+    example: dict[int | str, dict[str, Any]] = {
+        200: {"content": {"application/json": {"example": EXAMPLES[view]}}}
+    }
+    return {**example, **READ}
+
+
 AsOf = Annotated[
     datetime | None,
     Query(
@@ -25,7 +38,7 @@ AsOf = Annotated[
 ]
 
 
-@router.get("/conflicts", responses=READ)
+@router.get("/conflicts", responses=_documented("conflicts"))
 def get_incident_conflicts(
     incident_id: str,
     principal: Annotated[Principal, Depends(viewer)],
@@ -38,7 +51,7 @@ def get_incident_conflicts(
     return service.conflicts(corpus, as_of)
 
 
-@router.get("/attributions", responses=READ)
+@router.get("/attributions", responses=_documented("attributions"))
 def get_incident_attributions(
     incident_id: str,
     principal: Annotated[Principal, Depends(viewer)],
@@ -51,7 +64,7 @@ def get_incident_attributions(
     return service.attributions(corpus, as_of)
 
 
-@router.get("/assessment", responses=READ)
+@router.get("/assessment", responses=_documented("assessment"))
 def get_incident_assessment(
     incident_id: str,
     principal: Annotated[Principal, Depends(viewer)],
