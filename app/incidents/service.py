@@ -9,14 +9,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from app.audit import delete_unreferenced, save_changes, stage_create
 from app.auth import Principal
 from app.claims.models import Claim
 from app.crud import (
-    apply_changes,
     commit_or_conflict,
-    flush_or_conflict,
     get_or_404,
-    referenced,
     reject_nulls,
 )
 from app.db import json_array_contains
@@ -24,7 +22,6 @@ from app.errors import Conflict, invalid
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import PageParams, paginate
-from app.revisions import service as revisions
 
 REQUIRED = {"title", "time_precision", "tags"}
 
@@ -62,18 +59,7 @@ def build_incident(session: Session, data: IncidentCreate, principal: Principal)
     """Validate and stage a new incident without committing (the import path shares it)."""
     check_incident(data.model_dump())
     incident = Incident(**data.model_dump())
-    session.add(incident)
-    flush_or_conflict(session, _duplicate)
-    revisions.record(
-        session,
-        "incident",
-        incident.id,
-        incident.version,
-        "create",
-        principal,
-        revisions.diff(None, snapshot(incident)),
-    )
-    return incident
+    return stage_create(session, "incident", incident, principal, snapshot, _duplicate)
 
 
 def create_incident(session: Session, data: IncidentCreate, principal: Principal) -> Incident:
@@ -111,33 +97,19 @@ def list_incidents(
 def update_incident(
     session: Session, incident: Incident, data: IncidentUpdate, principal: Principal
 ) -> Incident:
-    before = snapshot(incident)
     changes = data.model_dump(exclude_unset=True)
     reject_nulls(changes, REQUIRED)
     merged = {f: getattr(incident, f) for f in IncidentUpdate.model_fields} | changes
     check_incident(merged)
-    if apply_changes(incident, changes):
-        revisions.record(
-            session,
-            "incident",
-            incident.id,
-            incident.version,
-            "update",
-            principal,
-            revisions.diff(before, snapshot(incident)),
-        )
-    commit_or_conflict(session, _duplicate)
-    return incident
+    return save_changes(session, "incident", incident, changes, principal, snapshot, _duplicate)
 
 
 def delete_incident(
     session: Session, incident: Incident, principal: Principal, reason: str
 ) -> None:
-    if referenced(session, [(Claim.incident_id, incident.id)]):
-        raise Conflict("the incident has claims; it cannot be deleted")
-    revisions.tombstone(session, "incident", incident.id, incident.version, principal, reason)
-    session.delete(incident)
-    session.commit()
+    references = [(Claim.incident_id, incident.id)]
+    refusal = "the incident has claims; it cannot be deleted"
+    delete_unreferenced(session, "incident", incident, principal, reason, references, refusal)
 
 
 def refresh_counts(session: Session, incident_id: str) -> None:
