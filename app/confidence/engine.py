@@ -13,13 +13,14 @@ See docs/confidence.md for the model in plain words and in maths. Summary:
   0.5, ``unknown`` 0); ``P(candidate) = exp(score) / (Σ exp(score) + 1)``: the ``+ 1`` is the
   "none of these" alternative (an unobserved value);
 * reliabilities are learned by EM over the whole corpus under the same model, smoothed
-  towards a Beta prior built from the analyst's prior and an empirical-Bayes group mean.
+  towards a Beta prior built from the analyst's prior and an empirical-Bayes group mean;
+  a source whose mistakes keep coinciding with other voices' (a repeater, copy detection)
+  has its reliability moved towards the uninformative value.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ __all__ = [
     "EXTRA_ALTERNATIVES",
     "GROUP_PSEUDO_COUNT",
     "PRIOR_PSEUDO_COUNT",
+    "REPEAT_PSEUDO_COUNT",
     "Attribution",
     "AttributionAssessment",
     "Candidate",
@@ -58,11 +60,15 @@ EXTRA_ALTERNATIVES = 1.0
 #: Pseudo-counts of the Beta prior on a source's reliability: the analyst's prior and the
 #: empirical-Bayes mean of sources with similar activity (see docs/confidence.md).
 PRIOR_PSEUDO_COUNT = 2.0
-GROUP_PSEUDO_COUNT = float(os.environ.get('GPC','10'))
+GROUP_PSEUDO_COUNT = 10.0
 #: Reliabilities are kept inside [R_MIN, R_MAX] so no single voice is ever conclusive.
 R_MIN = 0.01
-import os
-R_MAX = float(os.environ.get('RMAX','0.9'))
+R_MAX = 0.9
+#: Pseudo-claims at the pooled rate when estimating a source's repeat (copy) rate.
+REPEAT_PSEUDO_COUNT = 10.0
+#: The reliability at which a vote adds no evidence in a two-candidate item (m · r / (1 - r)
+#: = 1 with m = 1 + E): what a pure repeat of other voices is worth.
+R_UNINFORMATIVE = 1.0 / (2.0 + EXTRA_ALTERNATIVES)
 EM_ITERATIONS = 30
 EM_TOLERANCE = 1e-5
 
@@ -323,8 +329,6 @@ def _prepare_item(
             first = cand_first[gi]
             if first is c:
                 w = discount * c.firmness * evidential_weight(c.value)
-                if c.source_id in os.environ.get('ZERO', '').split(',') and len(by_voice) > 1:
-                    w *= float(os.environ.get('ZW', '0'))
                 slots[gi].append(_Slot(c.source_id, w, [c.claim_id]))
                 contributions.append((c, voice, discount, gi, True, None))
             else:
@@ -613,6 +617,12 @@ def learn_reliability(
     :data:`GROUP_PSEUDO_COUNT` and μ_g the pooled accuracy of sources with similar activity
     (the same ⌊log2(claims)⌋), re-estimated each iteration (hierarchical / empirical Bayes).
     Items with a single voice carry no information about reliability and are skipped.
+
+    Copy detection: at convergence, a source's repeat rate c_s (:func:`_repeat_rates`, the
+    excess share of its wrong claims that coincide with another voice) moves its reliability
+    towards :data:`R_UNINFORMATIVE`, the value at which a vote adds no evidence:
+    ``(1 - c_s)·r_s + c_s·R_UNINFORMATIVE``. A source that repeats what others say is one
+    more copy of their evidence, not an independent witness.
     Returns a reliability for every source in ``sources`` and every source that made a claim.
     """
     parents: Mapping[str, str | None] = actor_parents or {}
@@ -624,8 +634,7 @@ def learn_reliability(
         for slots in prep.slots:
             for slot in slots:
                 n_counted[slot.source_id] += 1.0
-        import os
-        if (len(prep.slots) >= 2) if os.environ.get('CONTESTED') else sum(len(cand) for cand in prep.slots) >= 2:
+        if sum(len(cand) for cand in prep.slots) >= 2:
             learn_items.append([[(x.source_id, x.weight) for x in cs] for cs in prep.slots])
     all_sources = set(sources) | {c.source_id for c in claims}
     prior = {s: (sources[s].prior if s in sources else 0.5) for s in all_sources}
@@ -637,15 +646,6 @@ def learn_reliability(
         num: dict[str, float] = defaultdict(float)
         den: dict[str, float] = defaultdict(float)
         for cands in learn_items:
-            if os.environ.get('LOO'):
-                full = [[(w, rel[s]) for s, w in cand] for cand in cands]
-                for ci, cand in enumerate(cands):
-                    for j, (s, w) in enumerate(cand):
-                        loo = [x if i != ci else x[:j] + x[j + 1:] for i, x in enumerate(full)]
-                        p = _posterior(loo)[0][ci]
-                        num[s] += w * p
-                        den[s] += w
-                continue
             probs, _, _ = _posterior([[(w, rel[s]) for s, w in cand] for cand in cands])
             for cand, p in zip(cands, probs, strict=True):
                 for s, w in cand:
@@ -668,4 +668,43 @@ def learn_reliability(
         rel = new
         if delta < EM_TOLERANCE:
             break
-    return rel
+    repeat = _repeat_rates(learn_items, rel)
+    return {
+        s: (1.0 - repeat.get(s, 0.0)) * rel[s] + repeat.get(s, 0.0) * R_UNINFORMATIVE
+        for s in all_sources
+    }
+
+
+def _repeat_rates(
+    learn_items: Sequence[Sequence[Sequence[tuple[str, float]]]], rel: Mapping[str, float]
+) -> dict[str, float]:
+    """Each source's estimated share of claims that repeat another voice (copy detection).
+
+    Copying shows in *wrong* values (Dong et al., VLDB 2009): independent sources rarely make
+    the same mistake, a source that repeats others repeats their mistakes too. Under the
+    learned reliabilities, for every counted claim in a contested item (two or more
+    candidates) let q = 1 - P(its candidate) be the probability that it is wrong; rho_s is the
+    share of source s's expected wrong claims that sit on a candidate another voice also
+    supports, rho0 the same share pooled over all sources (the rate at which mistakes coincide
+    anyway). rho_s is smoothed towards rho0 with :data:`REPEAT_PSEUDO_COUNT` pseudo-claims and its
+    excess over rho0, rescaled to [0, 1], is the repeat rate c_s = (rho_s - rho0) / (1 - rho0).
+    """
+    wrong: dict[str, float] = defaultdict(float)
+    shared: dict[str, float] = defaultdict(float)
+    for cands in learn_items:
+        if len(cands) < 2:
+            continue
+        probs, _, _ = _posterior([[(w, rel[s]) for s, w in cand] for cand in cands])
+        for cand, p in zip(cands, probs, strict=True):
+            for s, w in cand:
+                wrong[s] += w * (1.0 - p)
+                if len(cand) >= 2:
+                    shared[s] += w * (1.0 - p)
+    total = sum(wrong.values())
+    rho0 = sum(shared.values()) / total if total > 0.0 else 1.0
+    if rho0 >= 1.0:
+        return {}
+    k = REPEAT_PSEUDO_COUNT
+    return {
+        s: max(0.0, ((shared[s] + k * rho0) / (wrong[s] + k) - rho0) / (1.0 - rho0)) for s in wrong
+    }

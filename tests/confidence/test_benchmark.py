@@ -30,9 +30,5 @@ def test_population_calibration_target(population: dict[str, object]) -> None:
     assert population["ece"] <= 0.10  # type: ignore[operator]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accuracy target 0.85 not reached yet: measured 0.817 (see docs/confidence.md)",
-)
 def test_population_accuracy_target(population: dict[str, object]) -> None:
     assert population["accuracy"] >= 0.85  # type: ignore[operator]

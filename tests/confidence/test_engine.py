@@ -207,3 +207,19 @@ def test_learn_reliability_smoothing() -> None:
 def test_firmness_validation() -> None:
     with pytest.raises(ValueError):
         ClaimInput("a", KILLED, "s", qv(Bound.exact, best=1), firmness=1.5)
+
+
+def test_learn_reliability_discounts_a_repeater() -> None:
+    """A source that repeats other voices (their mistakes included) loses weight."""
+    claims: list[ClaimInput] = []
+    independent = ("a", "b", "c", "d")
+    for i in range(60):
+        item = (f"inc{i}", "casualties.killed")
+        # each independent source errs on one item in five, each with its own wrong value
+        said = {s: 100 * (k + 1) + i if i % 5 == k else 1 for k, s in enumerate(independent)}
+        said["repeater"] = said["a"] if i % 2 == 0 else said["b"]  # as accurate as a and b
+        claims += [ClaimInput(f"{s}{i}", item, s, qv(Bound.exact, best=v)) for s, v in said.items()]
+    srcs = {s: SourceInfo(s) for s in (*independent, "repeater")}
+    rel = learn_reliability(claims, srcs, {})
+    assert min(rel[s] for s in independent) > 0.7
+    assert rel["repeater"] < min(rel[s] for s in independent) - 0.1
