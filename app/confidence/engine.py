@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -504,6 +504,14 @@ def _assess_prepared(
 # --- attributions ---------------------------------------------------------------------------
 
 
+def _share(claims: Sequence[ClaimInput], covers: Callable[[str], bool]) -> float:
+    """Firmness share of a voice's claims that name the actor or one of its descendants."""
+    total = sum(c.firmness for c in claims)
+    if total <= 0:
+        return 0.0
+    return sum(c.firmness for c in claims if covers(c.value.actor_id or "")) / total
+
+
 def attribute(
     claims: Sequence[ClaimInput],
     sources: Mapping[str, SourceInfo],
@@ -535,6 +543,16 @@ def attribute(
             ]
         )[0]
         active = {c.claim_id for c, _, _, _, counted, _ in prep.contributions if counted}
+        # A voice counts once, but when it names nested actors (Iran, and an Iran-backed
+        # group) its weight is shared between them by firmness.
+        voice_claims: dict[tuple[int, str], list[ClaimInput]] = defaultdict(list)
+        for c, voice, _, cgi, counted, reason in prep.contributions:
+            if (
+                cgi is not None
+                and c.value.stance == "asserts"
+                and (counted or (reason or "").startswith("same voice"))
+            ):
+                voice_claims[(cgi, voice)].append(c)
         named = sorted({c.value.actor_id or "" for c in iclaims if c.value.actor_id})
         by_claim = {c.claim_id: c for c in iclaims}
         results: list[Attribution] = []
@@ -553,8 +571,7 @@ def attribute(
                     if c.value.stance != "asserts":
                         continue
                     total += s.weight
-                    if covers(c.value.actor_id or ""):
-                        mine += s.weight
+                    mine += s.weight * _share(voice_claims[(gi, voice_of[c.claim_id])], covers)
                 if total > 0:
                     p += probs[gi] * mine / total
             supporting = sorted(

@@ -184,6 +184,21 @@ def test_attribution_hierarchy() -> None:
     assert total + att.none_of_these <= 1.0 + 1e-9
 
 
+def test_one_voice_naming_nested_actors_shares_its_weight() -> None:
+    # the article's author says "Iran" (0.5) and, less firmly, "Iran-backed groups" (0.4)
+    claims = [
+        ClaimInput("a1", RESP, "ap", ClaimValue.of_actor("iran"), firmness=0.5),
+        ClaimInput("a2", RESP, "ap", ClaimValue.of_actor("kh"), firmness=0.4),
+    ]
+    (att,) = attribute(claims, SOURCES, PARENTS)
+    by_actor = {a.actor_id: a for a in att.attributions}
+    (item,) = assess(claims, SOURCES, PARENTS)
+    p_candidate = item.candidates[0].probability
+    assert by_actor["iran"].probability == pytest.approx(p_candidate)
+    assert by_actor["kh"].probability == pytest.approx(p_candidate * 0.4 / 0.9)
+    assert item.independent_sources == 1
+
+
 def test_learn_reliability_smoothing() -> None:
     claims: list[ClaimInput] = []
     for i in range(40):
