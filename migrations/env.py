@@ -19,6 +19,13 @@ def _url() -> str:
     return normalise_url(url or get_settings().database_url)
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Keep autogenerate from dropping the PostgreSQL-only GIN indexes (see revision 0003)."""
+    return not (type_ == "index" and name is not None and name.endswith("_gin"))
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=_url(),
@@ -47,6 +54,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -92,3 +92,22 @@ def test_views_are_documented_with_demo_examples(app_client: TestClient) -> None
         model.model_validate(EXAMPLES[view])  # the example is a valid response
     killed = EXAMPLES["conflicts"]["topics"][0]
     assert killed["topic"] == "casualties.killed" and killed["contested"] is True
+
+
+def test_migrations_downgrade_and_upgrade_again(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from app.db import alembic_config
+
+    assert isinstance(tmp_path, Path)
+    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    command.upgrade(alembic_config(url), "head")
+    command.downgrade(alembic_config(url), "base")
+    engine = create_engine(url)
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    command.upgrade(alembic_config(url), "head")
+    assert {"claim", "revision", "idempotency_key"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

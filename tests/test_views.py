@@ -305,3 +305,17 @@ def test_camp_taji_reads_right(viewer: Api) -> None:
     ]
     assert schenker and all(c["confidence"] < 0.9 for c in schenker)
     assert all(sources.get(a["actor"]["id"]) is None for a in attributions)
+
+
+def test_source_and_parent_are_one_voice_unless_marked_independent(
+    editor: Api, taji: dict[str, Any]
+) -> None:
+    spox = new_source(editor, name="Col. Caggins", kind="official", parent_id=taji["coalition"])
+    w = {**taji, "spox": spox["id"]}
+    claim(editor, w, "coalition", q("more_than", low=15), topic="munitions.count")
+    claim(editor, w, "spox", q("more_than", low=15), topic="munitions.count")
+    url = f"/v1/incidents/{taji['incident']}/assessment"
+    assert topic(editor.get(url).json(), "munitions.count")["independent_sources"] == 1
+    r = editor.patch(f"/v1/sources/{spox['id']}", json={"independent_voice": True})
+    assert r.status_code == 200 and r.json()["independent_voice"] is True
+    assert topic(editor.get(url).json(), "munitions.count")["independent_sources"] == 2

@@ -75,9 +75,10 @@ def claim_input(claim: Claim, status: str | None = None) -> engine.ClaimInput:
 
 
 def source_info(source: Source) -> engine.SourceInfo:
+    """A source and its parent are one voice unless the analyst marked it independent."""
     return engine.SourceInfo(
         source_id=source.id,
-        parent_id=source.parent_id,
+        parent_id=None if source.independent_voice else source.parent_id,
         prior=source.reliability_prior,
         reliability=source.reliability,
     )

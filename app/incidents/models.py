@@ -30,6 +30,7 @@ class Incident(SQLModel, table=True):
         ),
         CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="lat_lon_pair"),
         Index("ix_incident_occurred_earliest", "occurred_earliest", "id"),
+        Index("ix_incident_occurred_latest", "occurred_latest"),
         Index("ix_incident_country", "country"),
         Index("ix_incident_lat_lon", "latitude", "longitude"),
         Index("ix_incident_contested", "contested"),

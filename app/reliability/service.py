@@ -73,9 +73,18 @@ def recompute(session: Session) -> ReliabilityReport:
     started = time.perf_counter()
     inputs = _inputs(session)
     sources = {
-        r.id: engine.SourceInfo(source_id=r.id, parent_id=r.parent_id, prior=r.reliability_prior)
+        r.id: engine.SourceInfo(
+            source_id=r.id,
+            parent_id=None if r.independent_voice else r.parent_id,
+            prior=r.reliability_prior,
+        )
         for r in session.execute(
-            select(col(Source.id), col(Source.parent_id), col(Source.reliability_prior))
+            select(
+                col(Source.id),
+                col(Source.parent_id),
+                col(Source.independent_voice),
+                col(Source.reliability_prior),
+            )
         ).all()
     }
     parents = {

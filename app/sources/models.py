@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from app.base import (
@@ -42,6 +42,9 @@ class Source(SQLModel, table=True):
         sa_column=Column(String(26), ForeignKey("source.id"), index=True),
     )
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    independent_voice: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     reliability_prior: float = Field(default=0.5, sa_column=Column(Float, nullable=False))
     reliability: float | None = Field(default=None, sa_column=Column(Float))
     reliability_updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -31,6 +31,11 @@ class SourceCreate(BaseModel):
         default=None, description="The organisation a spokesperson belongs to"
     )
     aliases: Aliases = Field(default_factory=list)
+    independent_voice: bool = Field(
+        default=False,
+        description="Count this source as its own voice even though it has a parent "
+        "(by default a spokesperson and their organisation are one voice)",
+    )
     reliability_prior: float = Field(default=0.5, ge=0, le=1)
     external_id: ExternalId | None = None
 
@@ -45,6 +50,7 @@ class SourceUpdate(BaseModel):
     affiliation: str | None = Field(default=None, max_length=1000)
     parent_id: Identifier | None = None
     aliases: Aliases | None = None
+    independent_voice: bool | None = None
     reliability_prior: float | None = Field(default=None, ge=0, le=1)
     external_id: ExternalId | None = None
 
@@ -60,6 +66,7 @@ class SourcePublic(BaseModel):
     affiliation: str | None
     parent_id: str | None
     aliases: list[str]
+    independent_voice: bool
     reliability_prior: float
     reliability: float | None = Field(
         description="Learned by truth discovery (`claimdesk reliability recompute`); "

@@ -17,7 +17,7 @@ from app.pagination import PageParams, paginate
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate, SourcePublic, SourceUpdate
 
-REQUIRED = {"name", "kind", "aliases", "reliability_prior"}
+REQUIRED = {"name", "kind", "aliases", "reliability_prior", "independent_voice"}
 SourceFilters = NamedFilters
 
 
