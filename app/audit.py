@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel
 
 from app.auth import Principal
-from app.crud import apply_changes, commit_or_conflict, flush_or_conflict, referenced
+from app.crud import (
+    apply_changes,
+    commit_or_conflict,
+    flush_or_conflict,
+    referenced,
+    remember,
+)
 from app.errors import Conflict
 from app.revisions import service as revisions
 
@@ -28,6 +34,7 @@ def stage_create(
     """Add ``obj`` (flushed, not committed) and its ``create`` revision."""
     session.add(obj)
     flush_or_conflict(session, on_unique)
+    remember(session, type(obj), obj.id)  # type: ignore[attr-defined]
     revisions.record(
         session,
         entity_type,

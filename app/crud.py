@@ -23,12 +23,23 @@ def get_or_404(session: Session, model: type[M], ident: str, what: str, lock: bo
     return obj
 
 
+def remember(session: Session, model: type[SQLModel], ident: str) -> None:
+    """Note that a row exists (created or checked in this session's transaction)."""
+    session.info.setdefault("known_ids", set()).add((str(model.__tablename__), ident))
+
+
 def ensure_ref(session: Session, model: type[SQLModel], ident: str | None, pointer: str) -> None:
-    """422 naming ``pointer`` when ``ident`` is set but no such row exists."""
+    """422 naming ``pointer`` when ``ident`` is set but no such row exists.
+
+    Rows already seen in this session are not looked up again, so a bulk import that
+    references the same few sources thousands of times costs one query per source."""
     if ident is None:
+        return
+    if (str(model.__tablename__), ident) in session.info.get("known_ids", ()):
         return
     if session.get(model, ident) is None:
         raise invalid(pointer, f"no {model.__tablename__} with id {ident!r}")
+    remember(session, model, ident)
 
 
 def ensure_no_cycle(
