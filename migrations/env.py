@@ -22,8 +22,15 @@ def _url() -> str:
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Keep autogenerate from dropping the PostgreSQL-only GIN indexes (see revision 0003)."""
-    return not (type_ == "index" and name is not None and name.endswith("_gin"))
+    """Keep autogenerate away from what the models do not describe: the PostgreSQL GIN indexes
+    and tsvector columns (revisions 0003, 0004) and SQLite's FTS5 tables (0004)."""
+    if name is None:
+        return True
+    if type_ == "index" and name.endswith("_gin"):
+        return False
+    if type_ == "column" and name == "search_tsv":
+        return False
+    return not (type_ == "table" and ("_fts" in name))
 
 
 def run_migrations_offline() -> None:

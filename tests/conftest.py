@@ -63,7 +63,7 @@ def table_names() -> list[str]:
     from sqlalchemy import inspect
 
     names = set(inspect(engine).get_table_names()) - {"alembic_version", "topic"}
-    return sorted(names)
+    return sorted(n for n in names if "_fts" not in n)  # FTS tables follow by trigger
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +80,8 @@ def _clean(_database: None) -> Iterator[None]:
     try:
         cur = raw.cursor()
         cur.execute("PRAGMA foreign_keys=OFF")
+        cur.execute("DELETE FROM claim_fts")
+        cur.execute("DELETE FROM incident_fts")
         for name in names:
             cur.execute(f"DELETE FROM {name}")
         cur.execute("DELETE FROM topic WHERE builtin = 0")

@@ -288,3 +288,31 @@ def test_claim_delete_is_admin_only_and_needs_a_reason(
     assert r.status_code == 422
     assert r.json()["errors"][0]["parameter"] == "reason"
     assert editor.get(f"/v1/claims/{c['id']}").status_code == 200
+
+
+def test_full_text_search_on_quotes(editor: Api, world: dict[str, Any]) -> None:
+    inc = world["incident"]["id"]
+    a = new_claim(
+        editor, inc, world["presstv"]["id"], quote="Nearly a dozen Katyusha rockets have hit"
+    )
+    b = new_claim(
+        editor,
+        inc,
+        world["stripes"]["id"],
+        quote="Two Americans and one Briton were killed",
+        translation="Deux Américains et un Britannique tués",
+        language="en",
+    )
+    r = editor.get("/v1/claims", params={"q": "katyusha"})
+    assert [c["id"] for c in r.json()["items"]] == [a["id"]]
+    assert [
+        c["id"] for c in editor.get("/v1/claims", params={"q": "briton killed"}).json()["items"]
+    ] == [b["id"]]
+    assert [
+        c["id"] for c in editor.get("/v1/claims", params={"q": "britannique"}).json()["items"]
+    ] == [b["id"]]
+    assert editor.get("/v1/claims", params={"q": "rockets killed"}).json()["items"] == []
+    editor.patch(f"/v1/claims/{a['id']}", json={"quote": "More than 15 small rockets"})
+    assert editor.get("/v1/claims", params={"q": "katyusha"}).json()["items"] == []
+    r = editor.get(f"/v1/incidents/{inc}/claims", params={"q": "small rockets"})
+    assert [c["id"] for c in r.json()["items"]] == [a["id"]]

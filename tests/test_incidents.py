@@ -136,3 +136,36 @@ def test_incident_with_claims_cannot_be_deleted(editor: Api, admin: Api) -> None
     assert admin.delete(f"/v1/incidents/{inc['id']}").status_code == 409
     empty = new_incident(editor, title="empty")
     assert admin.delete(f"/v1/incidents/{empty['id']}").status_code == 204
+
+
+def test_full_text_and_near(editor: Api) -> None:
+    taji = new_incident(
+        editor,
+        title="Rocket attack on Camp Taji",
+        summary="Katyusha rockets hit the base",
+        latitude=33.53,
+        longitude=44.26,
+    )
+    k1 = new_incident(editor, title="K-1 base attack near Kirkuk", latitude=35.53, longitude=44.36)
+    new_incident(editor, title="Missile strike on Ayn al-Assad", latitude=33.79, longitude=42.44)
+
+    def ids(**params: str) -> list[str]:
+        r = editor.get("/v1/incidents", params=params)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    assert ids(q="katyusha") == [taji["id"]]
+    assert ids(q="ATTACK base") == [taji["id"], k1["id"]]
+    assert ids(q="attack kirkuk") == [k1["id"]]
+    assert ids(q="drone") == []
+    assert ids(q='"unbalanced * (syntax') == []
+    # Camp Taji to K-1 is about 223 km; to Ayn al-Assad about 170 km
+    assert ids(near="33.53,44.26,50") == [taji["id"]]
+    assert ids(near="33.53,44.26,200") == [taji["id"], ids(near="33.79,42.44,1")[0]]
+    assert len(ids(near="33.53,44.26,250")) == 3
+    editor.patch(f"/v1/incidents/{k1['id']}", json={"title": "K-1 air base, Kirkuk"})
+    assert ids(q="attack kirkuk") == []
+    for bad in ("33.5,44.2", "x,y,z", "91,0,10", "33,44,0"):
+        r = editor.get("/v1/incidents", params={"near": bad})
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["parameter"] == "near"

@@ -52,6 +52,15 @@ class ClaimQuery:
         updated_since: datetime | None = None,
         as_of: AsOf = None,
         external_id: Annotated[str | None, Query(max_length=200)] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=200,
+                description="Words that must all appear in "
+                "the quote or its translation (full-text, any language)",
+            ),
+        ] = None,
     ) -> None:
         self.filters = service.ClaimFilters(
             source_id=source_id,
@@ -65,6 +74,7 @@ class ClaimQuery:
             updated_since=updated_since,
             as_of=as_of,
             external_id=external_id,
+            q=q,
         )
 
 

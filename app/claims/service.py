@@ -37,7 +37,7 @@ from app.crud import (
     reject_nulls,
     remember,
 )
-from app.db import json_array_contains
+from app.db import full_text_match, json_array_contains
 from app.enums import Bound, ClaimStatus
 from app.errors import Conflict, invalid
 from app.incidents.models import Incident
@@ -78,6 +78,7 @@ class ClaimFilters:
     updated_since: datetime | None = None
     as_of: datetime | None = None
     external_id: str | None = None
+    q: str | None = None
 
 
 def qualifiers_key(qualifiers: dict[str, Any]) -> str:
@@ -418,6 +419,8 @@ def claim_query(session: Session, filters: ClaimFilters) -> Any:
         stmt = stmt.where(Claim.updated_at >= f.updated_since)  # type: ignore[arg-type]
     if f.external_id:
         stmt = stmt.where(col(Claim.external_id) == f.external_id)
+    if f.q:
+        stmt = stmt.where(full_text_match(session, "claim", col(Claim.id), f.q))
     if f.as_of:
         stmt = stmt.where(Claim.said_at <= f.as_of, Claim.recorded_at <= f.as_of)  # type: ignore[arg-type]
     return stmt

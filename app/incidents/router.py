@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.auth import Principal, admin, editor, viewer
 from app.db import get_session, get_write_session
-from app.errors import problem_responses
+from app.errors import FieldError, ValidationFailed, problem_responses
 from app.http import IfMatch, check_if_match, not_modified, set_etag
 from app.incidents import service
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
@@ -35,6 +35,23 @@ def create_incident(
     return IncidentPublic.model_validate(incident)
 
 
+def parse_near(value: str) -> tuple[float, float, float]:
+    """``lat,lon,km`` → numbers, or a 400 naming the parameter."""
+    try:
+        lat, lon, km = (float(part) for part in value.split(","))
+    except ValueError as exc:
+        raise _bad_near("must be lat,lon,km (three numbers)") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _bad_near("latitude must be in [-90, 90] and longitude in [-180, 180]")
+    if not 0 < km <= 20_000:
+        raise _bad_near("km must be in (0, 20000]")
+    return lat, lon, km
+
+
+def _bad_near(detail: str) -> ValidationFailed:
+    return ValidationFailed(f"near: {detail}", errors=[FieldError(parameter="near", detail=detail)])
+
+
 @router.get("", responses=READ)
 def list_incidents(
     principal: Annotated[Principal, Depends(viewer)],
@@ -51,10 +68,33 @@ def list_incidents(
     contested: bool | None = None,
     updated_since: datetime | None = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Words that must all appear in the title or summary (full-text)",
+        ),
+    ] = None,
+    near: Annotated[
+        str | None,
+        Query(
+            description="`lat,lon,km`: incidents within km of the point",
+            examples=["33.53,44.26,50"],
+        ),
+    ] = None,
 ) -> Page[IncidentPublic]:
     """Incidents in the order they were recorded, filtered by country, tag, time or state."""
     filters = service.IncidentFilters(
-        country, tag, occurred_after, occurred_before, contested, updated_since, external_id
+        country,
+        tag,
+        occurred_after,
+        occurred_before,
+        contested,
+        updated_since,
+        external_id,
+        q,
+        parse_near(near) if near else None,
     )
     items, next_cursor, total = service.list_incidents(session, filters, page)
     return Page[IncidentPublic](

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from app.crud import (
     get_or_404,
     reject_nulls,
 )
-from app.db import json_array_contains
+from app.db import full_text_match, json_array_contains
 from app.errors import Conflict, invalid
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
@@ -35,6 +36,8 @@ class IncidentFilters:
     contested: bool | None = None
     updated_since: datetime | None = None
     external_id: str | None = None
+    q: str | None = None
+    near: tuple[float, float, float] | None = None
 
 
 def snapshot(incident: Incident) -> dict[str, Any]:
@@ -43,6 +46,26 @@ def snapshot(incident: Incident) -> dict[str, Any]:
 
 def _duplicate(_: str) -> Conflict:
     return Conflict("an incident with this external_id already exists")
+
+
+KM_PER_DEGREE = 111.32
+
+
+def near_clauses(lat: float, lon: float, km: float) -> list[Any]:
+    """Incidents within ``km`` of a point: a bounding box on the (latitude, longitude) index,
+    then the equirectangular distance (plain arithmetic, so the same SQL on SQLite and
+    PostgreSQL; within 0.5 % of the great-circle distance up to a few hundred km)."""
+    dlat = km / KM_PER_DEGREE
+    coslat = max(math.cos(math.radians(lat)), 1e-6)
+    dlon = min(180.0, km / (KM_PER_DEGREE * coslat))
+    la, lo = col(Incident.latitude), col(Incident.longitude)
+    dx = (lo - lon) * coslat
+    dy = la - lat
+    return [
+        la.between(lat - dlat, lat + dlat),
+        lo.between(lon - dlon, lon + dlon),
+        (dx * dx + dy * dy) <= dlat * dlat,
+    ]
 
 
 def check_incident(values: dict[str, Any]) -> None:
@@ -91,6 +114,10 @@ def list_incidents(
         stmt = stmt.where(col(Incident.updated_at) >= filters.updated_since)
     if filters.external_id:
         stmt = stmt.where(col(Incident.external_id) == filters.external_id)
+    if filters.q:
+        stmt = stmt.where(full_text_match(session, "incident", col(Incident.id), filters.q))
+    if filters.near:
+        stmt = stmt.where(*near_clauses(*filters.near))
     return paginate(session, stmt, [Incident.id], page, lambda i: (i.id,), (str,))
 
 
