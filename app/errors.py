@@ -9,6 +9,7 @@ and header parameters). Unexpected exceptions become a 500 problem carrying only
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -176,6 +177,18 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, str, str, list
     return 422, "validation", "Invalid request", errors
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the API serves on ``path`` (routers answer a 405 with only their own)."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods.update(m.upper() for m in operations)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClaimdeskError)
     async def _domain(request: Request, exc: ClaimdeskError) -> Response:
@@ -203,9 +216,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        return problem_response(
-            exc.status_code, title, detail, request, headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
+        return problem_response(exc.status_code, title, detail, request, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from app.assessment.router import router as assessment_router
 from app.claims.router import router as claims_router
 from app.config import get_settings
 from app.db import check_schema, get_engine, session_scope
-from app.errors import install_error_handlers
+from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.incidents.router import router as incidents_router
 from app.keys.router import router as keys_router
@@ -125,6 +126,14 @@ ETAG_HEADER = {
 }
 
 
+def _problem_response(spec: dict[str, Any], code: str) -> dict[str, Any]:
+    spec["components"]["schemas"].setdefault("Problem", Problem.model_json_schema())
+    return {
+        "description": HTTPStatus(int(code)).phrase,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document plus what middleware adds: Idempotency-Key and ETag headers."""
     if app.openapi_schema:
@@ -140,6 +149,9 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         for method, op in methods.items():
             if method == "post":
                 op.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+                # what the Idempotency-Key middleware may answer (bad key, in progress, reused)
+                for code in ("400", "409", "422"):
+                    op["responses"].setdefault(code, _problem_response(spec, code))
             names = {p["name"] for p in op.get("parameters", [])}
             versioned = "If-Match" in names or (method == "get" and path.endswith("_id}"))
             if versioned and not path.startswith("/v1/keys"):

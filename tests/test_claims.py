@@ -316,3 +316,21 @@ def test_full_text_search_on_quotes(editor: Api, world: dict[str, Any]) -> None:
     assert editor.get("/v1/claims", params={"q": "katyusha"}).json()["items"] == []
     r = editor.get(f"/v1/incidents/{inc}/claims", params={"q": "small rockets"})
     assert [c["id"] for c in r.json()["items"]] == [a["id"]]
+
+
+def test_patch_to_a_duplicate_external_id_is_409(editor: Api, world: dict[str, Any]) -> None:
+    new_claim(editor, world["incident"]["id"], world["presstv"]["id"], external_id="clm-a")
+    b = new_claim(editor, world["incident"]["id"], world["presstv"]["id"], external_id="clm-b")
+    r = editor.patch(f"/v1/claims/{b['id']}", json={"external_id": "clm-a", "confidence": 0.1})
+    assert r.status_code == 409
+    assert r.headers["content-type"] == "application/problem+json"
+    after = editor.get(f"/v1/claims/{b['id']}").json()
+    assert (after["external_id"], after["confidence"], after["version"]) == ("clm-b", 0.8, 1)
+    for kind, factory in (("sources", new_source), ("incidents", new_incident)):
+        new = factory(editor, external_id=f"{kind}-a")
+        other = factory(
+            editor, external_id=f"{kind}-b", **({"name": "Other"} if kind == "sources" else {})
+        )
+        r = editor.patch(f"/v1/{kind}/{other['id']}", json={"external_id": f"{kind}-a"})
+        assert r.status_code == 409, (kind, r.text)
+        assert new["id"] != other["id"]

@@ -177,3 +177,12 @@ def test_admin_key_must_be_a_real_secret(settings_env: pytest.MonkeyPatch) -> No
     settings_env.setenv("CLAIMDESK_ADMIN_KEY", "short")
     with pytest.raises(ValidationError, match="at least 16"):
         Settings()
+
+
+def test_405_lists_every_allowed_method(editor: Api) -> None:
+    r = editor.request("PUT", "/v1/actors")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, HEAD, POST"
+    assert r.headers["content-type"] == "application/problem+json"
+    r = editor.request("PUT", "/v1/claims/01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    assert r.headers["allow"] == "DELETE, GET, HEAD, PATCH"

@@ -299,6 +299,7 @@ def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: P
     if "qualifiers" in changes:
         column_changes["qualifiers_key"] = qualifiers_key(changes["qualifiers"])
     changed = bool(apply_changes(claim, column_changes))
+    flush_or_conflict(session, _duplicate)  # a duplicate external_id is a 409, not a 500
     if data.links is not None:
         current = links_of(session, [claim.id]).get(claim.id, [])
         old = [LinkIn.model_validate(x, from_attributes=True).model_dump() for x in current]
