@@ -36,10 +36,6 @@ class Principal:
     name: str
     role: Role
 
-    @property
-    def anonymous(self) -> bool:
-        return self.key_id is None
-
 
 ANONYMOUS = Principal(key_id=None, name="anonymous", role=Role.viewer)
 OPERATOR = Principal(key_id=None, name="operator (claimdesk command)", role=Role.admin)

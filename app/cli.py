@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -131,12 +130,6 @@ def reliability_evaluate(
     from app.confidence.evaluate import evaluate_csv
 
     typer.echo(orjson.dumps(evaluate_csv(claims, truth)).decode())
-
-
-class LogLevel(StrEnum):
-    debug = "debug"
-    info = "info"
-    warning = "warning"
 
 
 @cli.command("serve")

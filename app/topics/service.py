@@ -33,7 +33,3 @@ def list_topics(
     if kind:
         stmt = stmt.where(Topic.kind == kind)  # type: ignore[arg-type]
     return paginate(session, stmt, [Topic.key], page, lambda t: (t.key,), (str,))
-
-
-def topic_kinds(session: Session) -> dict[str, str]:
-    return {row.key: row.kind for row in session.execute(select(Topic.key, Topic.kind))}  # type: ignore[call-overload]
