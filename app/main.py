@@ -11,13 +11,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.actors.router import router as actors_router
 from app.assessment.router import router as assessment_router
 from app.claims.router import router as claims_router
 from app.config import get_settings
-from app.db import check_schema, get_engine, session_scope
+from app.db import SchemaOutOfDate, check_schema, get_engine, session_scope
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.incidents.router import router as incidents_router
@@ -46,10 +47,39 @@ Authenticate with `Authorization: Bearer <key>` (create one with
 """
 
 
+class SchemaGuard:
+    """Refuses the ASGI start-up on a stale schema with one clear line (uvicorn prints it and
+    exits) instead of a traceback: ``run `claimdesk db upgrade```."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                check_schema(get_engine())
+            except SchemaOutOfDate as exc:
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                raise  # as Starlette does: servers stop quietly once startup has failed
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return message
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
 def startup_checks() -> None:
-    """Refuse to start on a stale schema; bootstrap the operator's admin key."""
+    """Bootstrap the operator's admin key (the schema was checked by SchemaGuard)."""
     settings = get_settings()
-    check_schema(get_engine())
     if settings.admin_key is not None:
         with session_scope() as session:
             if bootstrap_admin(session, settings.admin_key.get_secret_value()):
@@ -92,7 +122,8 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestContextMiddleware)  # outermost: every response has a request id
+    app.add_middleware(RequestContextMiddleware)  # every response has a request id
+    app.add_middleware(SchemaGuard)  # outermost: refuses to start on a stale schema
     for router in (
         incidents_router,
         claims_router,
