@@ -17,6 +17,7 @@ from app.crud import (
     remember,
 )
 from app.errors import Conflict
+from app.events.service import emit
 from app.revisions import service as revisions
 
 M = TypeVar("M", bound=SQLModel)
@@ -30,8 +31,10 @@ def stage_create(
     principal: Principal,
     snapshot: Snapshot,
     on_unique: Callable[[str], Exception],
+    announce: bool = False,
 ) -> M:
-    """Add ``obj`` (flushed, not committed) and its ``create`` revision."""
+    """Add ``obj`` (flushed, not committed) and its ``create`` revision; ``announce`` also
+    puts ``<entity>.created`` on the change feed."""
     session.add(obj)
     flush_or_conflict(session, on_unique)
     remember(session, type(obj), obj.id)  # type: ignore[attr-defined]
@@ -44,6 +47,8 @@ def stage_create(
         principal,
         revisions.diff(None, snapshot(obj)),
     )
+    if announce:
+        emit(session, f"{entity_type}.created", entity_type, obj.id, snapshot(obj), obj.id)  # type: ignore[attr-defined]
     return obj
 
 
@@ -55,10 +60,14 @@ def save_changes(
     principal: Principal,
     snapshot: Snapshot,
     on_unique: Callable[[str], Exception],
+    announce: bool = False,
 ) -> M:
-    """Apply ``changes``; if anything changed, bump the version and write the revision."""
+    """Apply ``changes``; if anything changed, bump the version and write the revision (and
+    with ``announce`` an ``<entity>.updated`` event)."""
     before = snapshot(obj)
     if apply_changes(obj, changes):
+        flush_or_conflict(session, on_unique)
+        after = snapshot(obj)
         revisions.record(
             session,
             entity_type,
@@ -66,8 +75,10 @@ def save_changes(
             obj.version,  # type: ignore[attr-defined]
             "update",
             principal,
-            revisions.diff(before, snapshot(obj)),
+            revisions.diff(before, after),
         )
+        if announce:
+            emit(session, f"{entity_type}.updated", entity_type, obj.id, after, obj.id)  # type: ignore[attr-defined]
     commit_or_conflict(session, on_unique)
     return obj
 

@@ -20,6 +20,7 @@ from app.claims.router import router as claims_router
 from app.config import get_settings
 from app.db import SchemaOutOfDate, check_schema, get_engine, session_scope
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from app.events.router import router as events_router
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.incidents.router import router as incidents_router
 from app.keys.router import router as keys_router
@@ -116,6 +117,7 @@ def create_app() -> FastAPI:
             {"name": "topics", "description": "What claims are about"},
             {"name": "quantities", "description": "Reading counts written in words"},
             {"name": "history", "description": "Revisions and tombstones: who changed what"},
+            {"name": "events", "description": "The change feed for polling clients"},
             {"name": "keys", "description": "API keys (admin)"},
             {"name": "ops", "description": "Health, readiness and metrics"},
         ],
@@ -134,6 +136,7 @@ def create_app() -> FastAPI:
         quantities_router,
         reliability_router,
         revisions_router,
+        events_router,
         keys_router,
         ops_router,
     ):

@@ -2,6 +2,7 @@
 
 from app.actors.models import Actor
 from app.claims.models import Claim, ClaimLink
+from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
 from app.incidents.models import Incident
 from app.keys.models import ApiKey
@@ -14,6 +15,7 @@ __all__ = [
     "ApiKey",
     "Claim",
     "ClaimLink",
+    "Event",
     "IdempotencyRecord",
     "Incident",
     "Revision",

@@ -22,6 +22,7 @@ from app.assessment import schemas as s
 from app.claims.models import Claim
 from app.confidence import engine
 from app.confidence.values import Bound, ClaimValue, Quantity
+from app.events.service import emit
 from app.incidents.models import Incident
 from app.revisions.models import Revision
 from app.sources.models import Source
@@ -316,8 +317,9 @@ def attributions(
     )
 
 
-def refresh_contested(session: Session, incident_id: str) -> None:
-    """Keep the stored, filterable ``contested`` flag in step with the claims."""
+def refresh_derived(session: Session, incident_id: str) -> None:
+    """Keep the incident's stored, filterable ``contested`` flag and ``leading_actor_id`` in
+    step with its claims, and tell the change feed when either changes."""
     incident = session.get(Incident, incident_id)
     if incident is None:
         return
@@ -326,9 +328,35 @@ def refresh_contested(session: Session, incident_id: str) -> None:
         item.contested
         for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents)
     )
-    if contested != incident.contested:
-        session.execute(
-            update(Incident)
-            .where(col(Incident.id) == incident_id)
-            .values(contested=contested, updated_at=utcnow())
+    results = engine.attribute(corpus.inputs, corpus.source_info, corpus.actor_parents)
+    chosen = next((r for r in results if r.item[1] == "{}"), results[0] if results else None)
+    top = chosen.attributions[0] if chosen and chosen.attributions else None
+    leader = top.actor_id if top is not None and top.probability > 0 else None
+    before_contested, before_leader = incident.contested, incident.leading_actor_id
+    if contested == before_contested and leader == before_leader:
+        return
+    session.execute(
+        update(Incident)
+        .where(col(Incident.id) == incident_id)
+        .values(contested=contested, leading_actor_id=leader, updated_at=utcnow())
+    )
+    session.expire(incident)
+    summary = {"id": incident.id, "title": incident.title, "contested": contested}
+    if contested != before_contested:
+        kind = "incident.contested" if contested else "incident.updated"
+        emit(session, kind, "incident", incident_id, summary, incident_id)
+    if leader != before_leader:
+        emit(
+            session,
+            "attribution.changed",
+            "incident",
+            incident_id,
+            {
+                "incident_id": incident_id,
+                "before": before_leader,
+                "after": leader,
+                "actor_name": corpus.actors[leader].name if leader in corpus.actors else None,
+                "probability": round(top.probability, 6) if top is not None and leader else None,
+            },
+            incident_id,
         )

@@ -40,6 +40,7 @@ from app.crud import (
 from app.db import full_text_match, json_array_contains
 from app.enums import Bound, ClaimStatus
 from app.errors import Conflict, invalid
+from app.events.service import emit, redact
 from app.incidents.models import Incident
 from app.incidents.service import refresh_counts
 from app.pagination import PageParams, paginate
@@ -251,17 +252,18 @@ def build_claim(
         principal,
         revisions.diff(None, created),
     )
+    emit(session, "claim.created", "claim", claim.id, created, claim.incident_id)
     return claim
 
 
 def after_claim_write(session: Session, incident_ids: set[str]) -> None:
     """Derived incident state (counters, contested) in the same transaction as the claim."""
-    from app.assessment.service import refresh_contested
+    from app.assessment.service import refresh_derived
 
     flush_or_conflict(session, _duplicate)
     for incident_id in sorted(incident_ids):
         refresh_counts(session, incident_id)
-        refresh_contested(session, incident_id)
+        refresh_derived(session, incident_id)
 
 
 def create_claim(session: Session, data: ClaimCreate, principal: Principal) -> Claim:
@@ -313,6 +315,7 @@ def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: P
                 claim.updated_at = utcnow()
             changed = True
     if changed:
+        after = snapshot(session, claim)
         revisions.record(
             session,
             "claim",
@@ -320,8 +323,9 @@ def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: P
             claim.version,
             "update",
             principal,
-            revisions.diff(before, snapshot(session, claim)),
+            revisions.diff(before, after),
         )
+        emit(session, "claim.updated", "claim", claim.id, after, claim.incident_id)
         after_claim_write(session, {claim.incident_id})
     commit_or_conflict(session, _duplicate)
     return claim
@@ -343,8 +347,11 @@ def _set_status(
 ) -> None:
     before = snapshot(session, claim)
     apply_changes(claim, {"status": status.value})
-    changes = revisions.diff(before, snapshot(session, claim)) | (extra or {})
+    after = snapshot(session, claim)
+    changes = revisions.diff(before, after) | (extra or {})
     revisions.record(session, "claim", claim.id, claim.version, action, principal, changes, reason)
+    kind = "claim.retracted" if status is ClaimStatus.retracted else "claim.updated"
+    emit(session, kind, "claim", claim.id, after | {"reason": reason}, claim.incident_id)
 
 
 def retract_claim(session: Session, claim: Claim, reason: str, principal: Principal) -> Claim:
@@ -385,8 +392,23 @@ def hard_delete_claim(session: Session, claim: Claim, reason: str, principal: Pr
     for field in ("cites_claim_id", "supersedes_id"):
         column = col(getattr(Claim, field))
         session.execute(update(Claim).where(column == claim.id).values({field: None}))
-    revisions.tombstone(
+    stone = revisions.tombstone(
         session, "claim", claim.id, claim.version, principal, reason, incident_id=claim.incident_id
+    )
+    redact(session, "claim", claim.id)
+    emit(
+        session,
+        "claim.deleted",
+        "claim",
+        claim.id,
+        {
+            "id": claim.id,
+            "incident_id": claim.incident_id,
+            "reason": reason,
+            "deleted_at": stone.deleted_at.isoformat(),
+            "tombstone_id": stone.id,
+        },
+        claim.incident_id,
     )
     session.execute(delete(ClaimLink).where(col(ClaimLink.claim_id) == claim.id))
     session.delete(claim)

@@ -59,6 +59,7 @@ class Incident(SQLModel, table=True):
     source_count: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
+    leading_actor_id: str | None = Field(default=None, sa_column=Column(String(26)))
     external_id: str | None = Field(default=None, sa_column=Column(String(200), unique=True))
     created_at: datetime = created_field()
     updated_at: datetime = updated_field()

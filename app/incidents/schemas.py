@@ -86,6 +86,9 @@ class IncidentPublic(BaseModel):
     contested: bool = Field(description="Some topic has conflicting active claims")
     claim_count: int = Field(description="Claims recorded about the incident (all statuses)")
     source_count: int = Field(description="Distinct sources with a claim about the incident")
+    leading_actor_id: str | None = Field(
+        description="The most probable responsible actor (see /attributions); null if none"
+    )
     external_id: str | None
     created_at: datetime
     updated_at: datetime

@@ -82,7 +82,9 @@ def build_incident(session: Session, data: IncidentCreate, principal: Principal)
     """Validate and stage a new incident without committing (the import path shares it)."""
     check_incident(data.model_dump())
     incident = Incident(**data.model_dump())
-    return stage_create(session, "incident", incident, principal, snapshot, _duplicate)
+    return stage_create(
+        session, "incident", incident, principal, snapshot, _duplicate, announce=True
+    )
 
 
 def create_incident(session: Session, data: IncidentCreate, principal: Principal) -> Incident:
@@ -128,7 +130,9 @@ def update_incident(
     reject_nulls(changes, REQUIRED)
     merged = {f: getattr(incident, f) for f in IncidentUpdate.model_fields} | changes
     check_incident(merged)
-    return save_changes(session, "incident", incident, changes, principal, snapshot, _duplicate)
+    return save_changes(
+        session, "incident", incident, changes, principal, snapshot, _duplicate, announce=True
+    )
 
 
 def delete_incident(

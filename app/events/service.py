@@ -1,0 +1,73 @@
+"""The change feed: events written in the same transaction as the change they describe.
+
+Ids come from the database and only increase. So that a poller that has seen id N can never
+miss an event with a smaller id committed later, event-writing transactions are serialised
+from their first event to their commit: SQLite writers already are (BEGIN IMMEDIATE), and on
+PostgreSQL they take a transaction-scoped advisory lock. Events are written last, just before
+the commit, so the lock is held briefly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session as SASession
+from sqlmodel import Session, col
+
+from app.events.models import Event
+
+ADVISORY_LOCK_KEY = 0x43_4C_41_49  # "CLAI"
+
+
+def emit(
+    session: Session,
+    type_: str,
+    entity_type: str,
+    entity_id: str,
+    payload: dict[str, Any],
+    incident_id: str | None = None,
+) -> None:
+    if not session.info.get("event_lock") and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+        session.info["event_lock"] = True
+    session.add(
+        Event(
+            type=type_,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            incident_id=incident_id,
+            payload=payload,
+        )
+    )
+
+
+@sa_event.listens_for(SASession, "after_transaction_end")
+def _forget_lock(session: SASession, transaction: Any) -> None:
+    """The advisory lock ends with the transaction."""
+    if transaction.parent is None:
+        session.info.pop("event_lock", None)
+
+
+def redact(session: Session, entity_type: str, entity_id: str) -> None:
+    """Legal takedown: remove the content from every event about the entity."""
+    session.execute(
+        update(Event)
+        .where(col(Event.entity_type) == entity_type, col(Event.entity_id) == entity_id)
+        .values(payload={"redacted": True})
+    )
+
+
+def list_events(
+    session: Session,
+    after: int,
+    limit: int,
+    types: list[str] | None,
+    incident_id: str | None,
+) -> list[Event]:
+    stmt = select(Event).where(col(Event.id) > after)
+    if types:
+        stmt = stmt.where(col(Event.type).in_(types))
+    if incident_id:
+        stmt = stmt.where(col(Event.incident_id) == incident_id)
+    return list(session.execute(stmt.order_by(col(Event.id)).limit(limit)).scalars())
