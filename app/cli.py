@@ -132,6 +132,24 @@ def reliability_evaluate(
     typer.echo(orjson.dumps(evaluate_csv(claims, truth)).decode())
 
 
+@cli.command("export")
+def export(
+    format: Annotated[
+        str, typer.Option("--format", help="ndjson (re-importable) or csv")
+    ] = "ndjson",
+) -> None:
+    """Write everything to stdout: NDJSON in the import format, or a CSV of claims."""
+    from app.exports.service import stream
+
+    if format not in ("ndjson", "csv"):
+        raise _fail("--format must be ndjson or csv")
+    _check_schema()
+    out = sys.stdout.buffer
+    for chunk in stream(format):
+        out.write(chunk)
+    out.flush()
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",

@@ -21,6 +21,7 @@ from app.config import get_settings
 from app.db import SchemaOutOfDate, check_schema, get_engine, session_scope
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.events.router import router as events_router
+from app.exports.router import router as exports_router
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.incidents.router import router as incidents_router
 from app.keys.router import router as keys_router
@@ -118,6 +119,7 @@ def create_app() -> FastAPI:
             {"name": "quantities", "description": "Reading counts written in words"},
             {"name": "history", "description": "Revisions and tombstones: who changed what"},
             {"name": "events", "description": "The change feed for polling clients"},
+            {"name": "export", "description": "Everything, as NDJSON or CSV"},
             {"name": "keys", "description": "API keys (admin)"},
             {"name": "ops", "description": "Health, readiness and metrics"},
         ],
@@ -137,6 +139,7 @@ def create_app() -> FastAPI:
         reliability_router,
         revisions_router,
         events_router,
+        exports_router,
         keys_router,
         ops_router,
     ):

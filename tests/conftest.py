@@ -66,9 +66,8 @@ def table_names() -> list[str]:
     return sorted(n for n in names if "_fts" not in n)  # FTS tables follow by trigger
 
 
-@pytest.fixture(autouse=True)
-def _clean(_database: None) -> Iterator[None]:
-    yield
+def wipe() -> None:
+    """Empty every data table (built-in topics stay)."""
     engine = get_engine()
     names = table_names()
     if engine.dialect.name == "postgresql":
@@ -89,6 +88,12 @@ def _clean(_database: None) -> Iterator[None]:
         cur.close()
     finally:
         raw.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean(_database: None) -> Iterator[None]:
+    yield
+    wipe()
 
 
 @pytest.fixture

@@ -56,6 +56,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/claims/{entity_id}/revisions"): VIEWER,
     ("GET", "/v1/tombstones"): VIEWER,
     ("GET", "/v1/events"): VIEWER,
+    ("GET", "/v1/export"): VIEWER,
     ("GET", "/v1/keys"): ADMIN,
     ("POST", "/v1/keys"): ADMIN,
     ("GET", "/v1/keys/{key_id}"): ADMIN,

@@ -171,9 +171,12 @@ def _number(x: float | None) -> float | None:
 
 
 def _candidate_value(corpus: Corpus, cand: engine.Candidate) -> s.CandidateValue:
+    label = cand.label
+    if cand.actor_id and cand.actor_id in corpus.actors:
+        label = corpus.actors[cand.actor_id].name
     return s.CandidateValue(
         kind=cand.kind,
-        label=cand.label,
+        label=label,
         low=_number(cand.low),
         high=_number(cand.high),
         category=cand.category,

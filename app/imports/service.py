@@ -8,7 +8,8 @@ reference given as ``<field>_external_id`` instead of an id: ``parent_external_i
 ``incident_external_id``, ``source_external_id``, ``via_source_external_id``,
 ``cites_claim_external_id`` and, inside a claim value, ``actor_external_id``. A claim may
 carry ``recorded_at`` (not before ``said_at``, not in the future) when an archive is
-back-filled, so ``as_of`` views show what the desk knew at the time.
+back-filled, so ``as_of`` views show what the desk knew at the time, and
+``supersedes_external_id`` (an export re-imported keeps which claim replaced which).
 """
 
 from __future__ import annotations
@@ -150,6 +151,17 @@ def _recorded_at(record: dict[str, Any]) -> datetime | None:
     return value
 
 
+def _supersedes(record: dict[str, Any], resolver: _Resolver) -> str | None:
+    """A re-imported export keeps which claim replaced which."""
+    ext = record.pop("supersedes_external_id", None)
+    if ext is None:
+        return None
+    ident = resolver.lookup(Claim, str(ext))
+    if ident is None:
+        raise _LineError("/supersedes_external_id", f"no claim with external_id {ext!r}")
+    return ident
+
+
 class _LineError(Exception):
     def __init__(self, pointer: str, detail: str) -> None:
         super().__init__(detail)
@@ -227,8 +239,11 @@ def import_records(
             continue
         try:
             recorded_at = _recorded_at(record) if kind_name == "claim" else None
+            supersedes = _supersedes(record, resolver) if kind_name == "claim" else None
             data = kind.schema.model_validate(_translate(record, kind, resolver))
             row = kind.build(session, data, principal)
+            if supersedes is not None:
+                row.supersedes_id = supersedes
             if recorded_at is not None:
                 if recorded_at < row.said_at:
                     raise _LineError("/recorded_at", "must not be before said_at")

@@ -1,0 +1,95 @@
+"""Export: NDJSON re-imports into an empty database; CSV has one row per claim."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.conftest import Api, make_key, new_claim, new_incident, new_source, row_counts, wipe
+
+runner = CliRunner()
+
+
+def conflicts_summary(api: Api) -> dict[str, list[str]]:
+    inc = api.get("/v1/incidents", params={"external_id": "inc-camp-taji-2020-03-11"}).json()
+    view = api.get(f"/v1/incidents/{inc['items'][0]['id']}/conflicts").json()
+    return {
+        t["topic"] + json.dumps(t["qualifiers"], sort_keys=True): sorted(
+            g["value"]["label"] for g in t["groups"]
+        )
+        for t in view["topics"]
+    }
+
+
+def test_ndjson_export_round_trips(viewer: Api, editor: Api) -> None:
+    assert runner.invoke(cli, ["demo", "load"]).exit_code == 0
+    claim = viewer.get("/v1/claims", params={"limit": 1}).json()["items"][0]
+    editor.post(f"/v1/claims/{claim['id']}/retract", json={"reason": "test"})
+    before_counts = row_counts()
+    before_view = conflicts_summary(viewer)
+    r = viewer.get("/v1/export")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    lines = r.text.splitlines()
+    assert (
+        len(lines)
+        == before_counts["source"]
+        + before_counts["actor"]
+        + before_counts["incident"]
+        + before_counts["claim"]
+    )
+    records = [json.loads(line) for line in lines]
+    assert [r["type"] for r in records] == sorted(
+        (r["type"] for r in records), key=["source", "actor", "incident", "claim"].index
+    )
+    wipe()
+    viewer.key = make_key("viewer")  # the wipe took the keys too
+    from app.auth import OPERATOR
+    from app.db import session_scope
+    from app.imports.service import import_records
+
+    with session_scope() as session:
+        report = import_records(session, lines, OPERATOR)
+    assert report.created == {
+        "source": before_counts["source"],
+        "actor": before_counts["actor"],
+        "incident": before_counts["incident"],
+        "claim": before_counts["claim"],
+    }
+    assert conflicts_summary(viewer) == before_view
+    statuses = [
+        c["status"] for c in viewer.get("/v1/claims", params={"limit": 500}).json()["items"]
+    ]
+    assert statuses.count("retracted") == 1
+
+
+def test_csv_export_and_cli(editor: Api) -> None:
+    inc = new_incident(editor)
+    src = new_source(editor, name="Press, TV")
+    new_claim(
+        editor,
+        inc["id"],
+        src["id"],
+        quote='He said "nearly a dozen",\\nthen left',
+        links=[{"url": "https://a.example/1"}, {"url": "https://b.example/2"}],
+    )
+    r = editor.get("/v1/export", params={"format": "csv"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["source_name"] == "Press, TV"
+    assert row["quote"] == 'He said "nearly a dozen",\\nthen left'
+    assert row["bound"] == "approximately" and float(row["best"]) == 11
+    assert row["links"] == "https://a.example/1 https://b.example/2"
+    assert row["incident_title"] == "Rocket attack on Camp Taji"
+    result = runner.invoke(cli, ["export", "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith("id,external_id,incident_id")
+    assert runner.invoke(cli, ["export", "--format", "xml"]).exit_code == 1
+    assert editor.get("/v1/export", params={"format": "xml"}).status_code == 422
