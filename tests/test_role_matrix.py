@@ -41,6 +41,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/incidents/{incident_id}/conflicts"): VIEWER,
     ("GET", "/v1/incidents/{incident_id}/attributions"): VIEWER,
     ("GET", "/v1/incidents/{incident_id}/assessment"): VIEWER,
+    ("GET", "/v1/incidents/{incident_id}/claimreview"): VIEWER,
     ("POST", "/v1/quantities/parse"): VIEWER,
     ("POST", "/v1/reliability/recompute"): ADMIN,
     ("GET", "/v1/claims"): VIEWER,

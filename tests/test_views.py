@@ -319,3 +319,29 @@ def test_source_and_parent_are_one_voice_unless_marked_independent(
     r = editor.patch(f"/v1/sources/{spox['id']}", json={"independent_voice": True})
     assert r.status_code == 200 and r.json()["independent_voice"] is True
     assert topic(editor.get(url).json(), "munitions.count")["independent_sources"] == 2
+
+
+def test_claimreview_json_ld(editor: Api, taji: dict[str, Any]) -> None:
+    firm = new_source(editor, name="Wire", kind="agency", reliability_prior=0.85)["id"]
+    w = {**taji, "w": firm}
+    good = claim(editor, w, "w", q("exact", best=3), links=[{"url": "https://wire.example/x"}])
+    gone = claim(editor, taji, "presstv", q("none_reported"))
+    editor.post(f"/v1/claims/{gone['id']}/retract", json={"reason": "withdrawn"})
+    r = editor.get(f"/v1/incidents/{taji['incident']}/claimreview")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/ld+json")
+    doc = r.json()
+    assert doc["@context"] == "https://schema.org"
+    reviews = {x["url"].rsplit("/", 1)[1]: x for x in doc["@graph"]}
+    assert set(reviews) == {good["id"], gone["id"]}
+    ok = reviews[good["id"]]
+    assert ok["@type"] == "ClaimReview" and ok["claimReviewed"] == good["quote"]
+    assert ok["itemReviewed"]["author"] == {"@type": "Organization", "name": "Wire"}
+    assert ok["itemReviewed"]["appearance"] == [
+        {"@type": "CreativeWork", "url": "https://wire.example/x"}
+    ]
+    assert ok["reviewRating"]["ratingValue"] == 4  # P = 0.85 → 1 + round(3.4)
+    assert ok["reviewRating"]["alternateName"] == "Likely"
+    assert reviews[gone["id"]]["reviewRating"]["ratingValue"] == 1
+    assert reviews[gone["id"]]["reviewRating"]["alternateName"] == "Retracted"
+    assert editor.get("/v1/incidents/nope/claimreview").status_code == 404

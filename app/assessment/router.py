@@ -5,7 +5,8 @@ from datetime import datetime
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from app.assessment import service
@@ -75,3 +76,29 @@ def get_incident_assessment(
     'none of these'), the number of independent sources, and each claim's contribution."""
     corpus = service.load(session, get_incident(session, incident_id), as_of)
     return service.assessment(corpus, as_of)
+
+
+@router.get(
+    "/claimreview",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "schema.org ClaimReview JSON-LD (`@graph` of ClaimReview)",
+            "content": {"application/ld+json": {}},
+        },
+        **READ,
+    },
+)
+def get_incident_claimreview(
+    incident_id: str,
+    request: Request,
+    principal: Annotated[Principal, Depends(viewer)],
+    session: Annotated[Session, Depends(get_session)],
+) -> JSONResponse:
+    """schema.org ClaimReview / Claim JSON-LD for the incident's claims, each rated 1-5 from the
+    assessed probability of the version it supports (for CMS embedding and search engines)."""
+    corpus = service.load(session, get_incident(session, incident_id))
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse(
+        service.claim_review(session, corpus, base), media_type="application/ld+json"
+    )
