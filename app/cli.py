@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -150,20 +151,47 @@ def export(
     out.flush()
 
 
+@cli.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit")] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between passes")] = 2.0,
+) -> None:
+    """Deliver webhooks (any number of workers and API processes may run at once)."""
+    from app.webhooks.service import DeliveryLoop, deliver_due
+
+    _check_schema()
+    if once:
+        typer.echo(f"delivered {deliver_due()}")
+        return
+    loop = DeliveryLoop(interval)
+    typer.echo("delivering webhooks; Ctrl-C to stop")
+    try:
+        loop.run()
+    except KeyboardInterrupt:
+        loop.stop()
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
     demo: Annotated[bool, typer.Option("--demo", help="Load the Camp Taji demo if empty")] = False,
+    deliver: Annotated[
+        bool, typer.Option("--deliver/--no-deliver", help="Deliver webhooks in-process")
+    ] = True,
 ) -> None:
-    """Run the API server (uvicorn)."""
+    """Run the API server (uvicorn). Webhooks are delivered in-process unless --no-deliver
+    (then run `claimdesk worker`)."""
     import uvicorn
 
     from app.db import session_scope
     from app.demo.service import camp_taji_id, is_empty, load_demo
 
     _check_schema()
+    if not deliver:
+        os.environ["CLAIMDESK_DELIVER_WEBHOOKS"] = "false"  # inherited by the workers
+        get_settings.cache_clear()
     settings = get_settings()
     if demo:
         with session_scope() as session:

@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     )
     idempotency_ttl_hours: int = Field(default=24, ge=1, description="Idempotency-Key lifetime")
     log_level: str = Field(default="INFO", description="Python log level")
+    deliver_webhooks: bool = Field(
+        default=True,
+        description="Deliver webhooks from the API process (else run `claimdesk worker`)",
+    )
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Allow webhook URLs on private, loopback or link-local addresses, and http",
+    )
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout")
 

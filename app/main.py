@@ -34,6 +34,8 @@ from app.reliability.router import router as reliability_router
 from app.revisions.router import router as revisions_router
 from app.sources.router import router as sources_router
 from app.topics.router import router as topics_router
+from app.webhooks.router import router as webhooks_router
+from app.webhooks.service import DeliveryLoop
 
 log = logging.getLogger("claimdesk")
 
@@ -90,9 +92,17 @@ def startup_checks() -> None:
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    configure_logging(get_settings().log_level)
+    settings = get_settings()
+    configure_logging(settings.log_level)
     startup_checks()
-    yield
+    loop = DeliveryLoop() if settings.deliver_webhooks else None
+    if loop is not None:
+        loop.start()
+    try:
+        yield
+    finally:
+        if loop is not None:
+            loop.stop()
 
 
 def operation_id(route: APIRoute) -> str:
@@ -121,6 +131,7 @@ def create_app() -> FastAPI:
             {"name": "events", "description": "The change feed for polling clients"},
             {"name": "export", "description": "Everything, as NDJSON or CSV"},
             {"name": "keys", "description": "API keys (admin)"},
+            {"name": "webhooks", "description": "Signed push delivery of the change feed (admin)"},
             {"name": "ops", "description": "Health, readiness and metrics"},
         ],
     )
@@ -140,6 +151,7 @@ def create_app() -> FastAPI:
         revisions_router,
         events_router,
         exports_router,
+        webhooks_router,
         keys_router,
         ops_router,
     ):

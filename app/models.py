@@ -9,6 +9,7 @@ from app.keys.models import ApiKey
 from app.revisions.models import Revision, Tombstone
 from app.sources.models import Source
 from app.topics.models import Topic
+from app.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "Actor",
@@ -22,4 +23,6 @@ __all__ = [
     "Source",
     "Tombstone",
     "Topic",
+    "Webhook",
+    "WebhookDelivery",
 ]

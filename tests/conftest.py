@@ -23,6 +23,8 @@ os.environ["CLAIMDESK_DATABASE_URL"] = TEST_URL
 os.environ.pop("CLAIMDESK_ADMIN_KEY", None)
 os.environ.pop("CLAIMDESK_ANONYMOUS_READ", None)
 os.environ.pop("CLAIMDESK_REQUIRE_IF_MATCH", None)
+os.environ["CLAIMDESK_DELIVER_WEBHOOKS"] = "false"  # tests deliver explicitly
+os.environ.pop("CLAIMDESK_ALLOW_PRIVATE_URLS", None)
 
 from app.config import get_settings  # noqa: E402
 from app.db import alembic_config, get_engine, normalise_url, reset_engine  # noqa: E402

@@ -31,15 +31,17 @@ def emit(
     if not session.info.get("event_lock") and session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
         session.info["event_lock"] = True
-    session.add(
-        Event(
-            type=type_,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            incident_id=incident_id,
-            payload=payload,
-        )
+    event = Event(
+        type=type_,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        incident_id=incident_id,
+        payload=payload,
     )
+    session.add(event)
+    from app.webhooks.service import owe
+
+    owe(session, event)
 
 
 @sa_event.listens_for(SASession, "after_transaction_end")

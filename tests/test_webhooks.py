@@ -1,0 +1,191 @@
+"""Webhooks: subscription, SSRF refusal, signed delivery, retries with backoff, at-least-once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from app.types import utcnow
+from app.webhooks.service import backoff, deliver_due
+from tests.conftest import Api, new_claim, new_incident, new_source
+
+
+class Receiver:
+    """A local HTTP endpoint on 127.0.0.1 that records requests and answers scripted codes."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.codes: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                code = receiver.codes.pop(0) if receiver.codes else 200
+                self.send_response(code)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings_env: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    settings_env.setenv("CLAIMDESK_ALLOW_PRIVATE_URLS", "true")
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def test_private_and_plain_http_urls_are_refused(admin: Api) -> None:
+    for url in (
+        "https://127.0.0.1/hook",
+        "https://10.0.0.5/hook",
+        "https://169.254.169.254/x",
+        "https://[::1]/hook",
+        "http://93.184.216.34/hook",
+        "https://localhost/hook",
+    ):
+        r = admin.post("/v1/webhooks", json={"url": url})
+        assert r.status_code == 422, url
+        assert r.json()["errors"][0]["pointer"] == "/url"
+    r = admin.post(
+        "/v1/webhooks", json={"url": "https://93.184.216.34/hook", "events": ["claim.created"]}
+    )
+    assert r.status_code == 201
+    assert r.json()["secret"].startswith("whsec_")
+    listed = admin.get("/v1/webhooks").json()["items"]
+    assert "secret" not in listed[0]
+    assert (
+        admin.post(
+            "/v1/webhooks", json={"url": "https://93.184.216.34/", "events": ["claim.exploded"]}
+        ).status_code
+        == 422
+    )
+
+
+def test_signed_delivery_at_least_once(admin: Api, editor: Api, receiver: Receiver) -> None:
+    secret = "s3cret-for-the-newsroom-cms"
+    hook = admin.post(
+        "/v1/webhooks",
+        json={
+            "url": receiver.url,
+            "events": ["claim.created", "incident.contested"],
+            "secret": secret,
+        },
+    ).json()
+    inc = new_incident(editor)
+    src = new_source(editor)
+    claim = new_claim(editor, inc["id"], src["id"])
+    assert receiver.requests == []  # written with the claim, sent by a worker
+    assert deliver_due() == 1
+    (request,) = receiver.requests
+    body = request["body"]
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert request["headers"]["X-Claimdesk-Signature"] == expected
+    assert request["headers"]["X-Claimdesk-Event"] == "claim.created"
+    event = json.loads(body)
+    assert event["type"] == "claim.created" and event["payload"]["id"] == claim["id"]
+    assert request["headers"]["X-Claimdesk-Event-Id"] == str(event["id"])
+    deliveries = admin.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
+    assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == [
+        ("delivered", 1, 200)
+    ]
+    assert deliver_due() == 0  # nothing twice
+
+
+def test_receiver_down_means_retry_with_backoff(
+    admin: Api, editor: Api, receiver: Receiver
+) -> None:
+    hook = admin.post(
+        "/v1/webhooks", json={"url": receiver.url, "events": ["incident.created"]}
+    ).json()
+    receiver.codes = [500, 503]
+    new_incident(editor)
+    assert deliver_due() == 0
+    (d,) = admin.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
+    assert (d["status"], d["attempts"], d["last_status_code"], d["last_error"]) == (
+        "pending",
+        1,
+        500,
+        "HTTP 500",
+    )
+    assert deliver_due() == 0  # not due yet: backing off
+    later = utcnow() + timedelta(seconds=11)
+    assert deliver_due(now=later) == 0  # 503
+    assert deliver_due(now=later + timedelta(seconds=21)) == 1
+    (d,) = admin.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
+    assert (d["status"], d["attempts"]) == ("delivered", 3)
+    ids = {json.loads(r["body"])["id"] for r in receiver.requests}
+    assert len(receiver.requests) == 3 and len(ids) == 1  # the same event id every time
+
+
+def test_unreachable_receiver_and_manual_retry(admin: Api, editor: Api, receiver: Receiver) -> None:
+    hook = admin.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/closed", "events": []}
+    ).json()
+    new_incident(editor)
+    assert deliver_due() == 0
+    (d,) = admin.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
+    assert d["status"] == "pending" and d["last_error"].startswith("ConnectError")
+    admin.patch(f"/v1/webhooks/{hook['id']}", json={"url": receiver.url})
+    r = admin.post(f"/v1/webhooks/{hook['id']}/deliveries/{d['id']}/retry")
+    assert r.status_code == 200
+    assert deliver_due() == 1
+    paused = admin.patch(f"/v1/webhooks/{hook['id']}", json={"active": False}).json()
+    assert paused["active"] is False
+    new_incident(editor, title="while paused")
+    assert deliver_due() == 0
+    assert (
+        admin.get(f"/v1/webhooks/{hook['id']}/deliveries", params={"status": "pending"}).json()[
+            "items"
+        ]
+        == []
+    )
+    assert admin.delete(f"/v1/webhooks/{hook['id']}").status_code == 204
+    assert admin.get(f"/v1/webhooks/{hook['id']}").status_code == 404
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
+    assert backoff(30) == timedelta(hours=1)
+
+
+def test_in_process_delivery_loop(admin: Api, editor: Api, receiver: Receiver) -> None:
+    import time
+
+    from app.webhooks.service import DeliveryLoop
+
+    admin.post("/v1/webhooks", json={"url": receiver.url, "events": ["incident.created"]})
+    loop = DeliveryLoop(interval=0.05)
+    loop.start()
+    try:
+        new_incident(editor)
+        deadline = time.monotonic() + 10
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+    assert len(receiver.requests) == 1
+    assert not loop.thread.is_alive()
