@@ -18,6 +18,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -220,6 +221,20 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
         return problem_response(exc.status_code, title, detail, request, headers=headers)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # Services turn the constraint violations they expect into precise problems; one that
+        # surfaces elsewhere (a flush inside a query) is still the client's conflict, not a 500.
+        log.info("integrity error", extra={"error": str(exc.orig)[:300]})
+        return problem_response(
+            409,
+            Conflict.title,
+            "the change conflicts with existing data (a duplicate external_id, or a reference "
+            "to something that no longer exists)",
+            request,
+            slug=Conflict.slug,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

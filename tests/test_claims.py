@@ -334,3 +334,15 @@ def test_patch_to_a_duplicate_external_id_is_409(editor: Api, world: dict[str, A
         r = editor.patch(f"/v1/{kind}/{other['id']}", json={"external_id": f"{kind}-a"})
         assert r.status_code == 409, (kind, r.text)
         assert new["id"] != other["id"]
+
+
+def test_create_with_a_duplicate_external_id_is_409_even_with_webhooks(
+    editor: Api, admin: Api, world: dict[str, Any]
+) -> None:
+    admin.post("/v1/webhooks", json={"url": "https://93.184.216.34/hook"})
+    new_claim(editor, world["incident"]["id"], world["presstv"]["id"], external_id="dup")
+    before = row_counts()
+    r = editor.post("/v1/claims", json=_claim_body(world, external_id="dup"))
+    assert r.status_code == 409
+    assert r.headers["content-type"] == "application/problem+json"
+    assert row_counts() == before

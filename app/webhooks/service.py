@@ -114,12 +114,13 @@ def owe(session: Session, event: Event) -> None:
     """Queue the event for every active webhook that wants its type (same transaction)."""
     hooks: list[tuple[str, list[str]]] | None = session.info.get("active_webhooks")
     if hooks is None:
-        hooks = [
-            (row.id, list(row.events))
-            for row in session.execute(
-                select(col(Webhook.id), col(Webhook.events)).where(col(Webhook.active))
-            )
-        ]
+        with session.no_autoflush:
+            hooks = [
+                (row.id, list(row.events))
+                for row in session.execute(
+                    select(col(Webhook.id), col(Webhook.events)).where(col(Webhook.active))
+                )
+            ]
         session.info["active_webhooks"] = hooks
     wanted = [hid for hid, types in hooks if not types or event.type in types]
     if not wanted:
