@@ -151,6 +151,37 @@ def export(
     out.flush()
 
 
+links_cli = typer.Typer(help="Claim links.", no_args_is_help=True)
+cli.add_typer(links_cli, name="links")
+
+
+@links_cli.command("check")
+def links_check(
+    older_than: Annotated[
+        str | None, typer.Option(help="Also re-check links older than 7d, 12h, 30m")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many links")] = 500,
+    archive: Annotated[bool, typer.Option(help="Request archive snapshots")] = False,
+) -> None:
+    """Check claim links: status, final URL, title and content hash (stored on each link)."""
+    import httpx
+
+    from app.db import session_scope
+    from app.links.service import TIMEOUT_SECONDS, check_links, parse_age
+
+    _check_schema()
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        raise _fail(f"--older-than: {exc}") from exc
+    with (
+        httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client,
+        session_scope() as session,
+    ):
+        report = check_links(session, client, age, limit, archive)
+    typer.echo(orjson.dumps(report.model_dump()).decode())
+
+
 @cli.command("worker")
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit")] = False,

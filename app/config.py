@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         default=True,
         description="Deliver webhooks from the API process (else run `claimdesk worker`)",
     )
+    archive_url: str | None = Field(
+        default=None,
+        description="Archive 'save' endpoint prefix for `links check --archive` "
+        "(e.g. https://web.archive.org/save/)",
+    )
     allow_private_urls: bool = Field(
         default=False,
         description="Allow webhook URLs on private, loopback or link-local addresses, and http",

@@ -26,6 +26,7 @@ from app.idempotency.middleware import IdempotencyMiddleware
 from app.incidents.router import router as incidents_router
 from app.keys.router import router as keys_router
 from app.keys.service import bootstrap_admin
+from app.links.router import router as links_router
 from app.logging import configure_logging
 from app.middleware import RequestContextMiddleware
 from app.ops.router import router as ops_router
@@ -130,6 +131,7 @@ def create_app() -> FastAPI:
             {"name": "history", "description": "Revisions and tombstones: who changed what"},
             {"name": "events", "description": "The change feed for polling clients"},
             {"name": "export", "description": "Everything, as NDJSON or CSV"},
+            {"name": "links", "description": "Checking and archiving source links (admin)"},
             {"name": "keys", "description": "API keys (admin)"},
             {"name": "webhooks", "description": "Signed push delivery of the change feed (admin)"},
             {"name": "ops", "description": "Health, readiness and metrics"},
@@ -152,6 +154,7 @@ def create_app() -> FastAPI:
         events_router,
         exports_router,
         webhooks_router,
+        links_router,
         keys_router,
         ops_router,
     ):

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from app.auth import Principal, admin
+from app.db import get_write_session
+from app.errors import FieldError, ValidationFailed, problem_responses
+from app.links import service
+from app.links.service import LinkCheckReport
+
+router = APIRouter(prefix="/v1/links", tags=["links"])
+
+
+@router.post("/check", responses=problem_responses(400, 401, 403, 422, 500))
+def check_links(
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+    older_than: Annotated[
+        str | None,
+        Query(description="Also re-check links checked before this long ago: 7d, 12h, 30m"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    archive: Annotated[bool, Query(description="Ask the archive for a snapshot")] = False,
+) -> LinkCheckReport:
+    """Check claim links (admin): HTTP status, final URL after redirects, page title and the
+    SHA-256 of the content, stored on each link. Same as `claimdesk links check`."""
+    try:
+        age = service.parse_age(older_than)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"older_than: {exc}", errors=[FieldError(parameter="older_than", detail=str(exc))]
+        ) from exc
+    with httpx.Client(timeout=service.TIMEOUT_SECONDS, follow_redirects=False) as client:
+        return service.check_links(session, client, age, limit, archive)

@@ -1,0 +1,108 @@
+"""Link checking against a local site on 127.0.0.1 (the operator allows private URLs here)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.conftest import Api, new_claim, new_incident, new_source
+
+PAGE = b"<html><head><title>Rockets hit  Camp Taji &amp; more</title></head><body>x</body></html>"
+
+
+@pytest.fixture
+def site(settings_env: pytest.MonkeyPatch) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/article":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(PAGE)
+            elif self.path == "/moved":
+                self.send_response(301)
+                self.send_header("Location", "/article")
+                self.end_headers()
+            elif self.path.startswith("/save/"):
+                self.send_response(200)
+                self.send_header("Content-Location", "/web/2020/" + self.path[len("/save/") :])
+                self.end_headers()
+            else:
+                self.send_response(404)
+                self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    settings_env.setenv("CLAIMDESK_ALLOW_PRIVATE_URLS", "true")
+    settings_env.setenv("CLAIMDESK_ARCHIVE_URL", base + "/save/")
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+def test_link_check_records_status_title_hash_and_archive(
+    editor: Api, admin: Api, site: str
+) -> None:
+    inc = new_incident(editor)
+    src = new_source(editor)
+    c = new_claim(
+        editor,
+        inc["id"],
+        src["id"],
+        links=[
+            {"url": f"{site}/moved"},
+            {"url": f"{site}/gone", "title": "kept"},
+        ],
+    )
+    r = admin.post("/v1/links/check", params={"archive": "true"})
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert (report["checked"], report["ok"], report["broken"], report["archived"]) == (2, 1, 1, 1)
+    links = editor.get(f"/v1/claims/{c['id']}").json()["links"]
+    moved, gone, archived = links
+    assert moved["http_status"] == 200
+    assert moved["final_url"] == f"{site}/article"
+    assert moved["sha256"] == hashlib.sha256(PAGE).hexdigest()
+    assert moved["title"] == "Rockets hit Camp Taji & more"
+    assert moved["checked_at"] is not None
+    assert gone["http_status"] == 404 and gone["title"] == "kept"
+    assert archived["kind"] == "archive" and archived["url"] == f"{site}/web/2020/{site}/moved"
+    # checked links are not checked again unless asked
+    assert admin.post("/v1/links/check").json()["checked"] == 0
+    assert admin.post("/v1/links/check", params={"older_than": "0m"}).json()["checked"] == 2
+    assert admin.post("/v1/links/check", params={"older_than": "soon"}).status_code == 422
+    assert editor.post("/v1/links/check").status_code == 403
+
+
+def test_private_links_are_refused_without_permission(editor: Api, admin: Api) -> None:
+    inc = new_incident(editor)
+    src = new_source(editor)
+    c = new_claim(editor, inc["id"], src["id"], links=[{"url": "https://10.1.2.3/internal"}])
+    report = admin.post("/v1/links/check").json()
+    assert (report["checked"], report["refused"], report["ok"]) == (1, 1, 0)
+    link = editor.get(f"/v1/claims/{c['id']}").json()["links"][0]
+    assert link["http_status"] is None and link["checked_at"] is not None
+
+
+def test_links_check_command(editor: Api, site: str) -> None:
+    inc = new_incident(editor)
+    src = new_source(editor)
+    new_claim(editor, inc["id"], src["id"], links=[{"url": f"{site}/article"}])
+    result = CliRunner().invoke(cli, ["links", "check"])
+    assert result.exit_code == 0, result.output
+    assert '"checked":1' in result.stdout and '"ok":1' in result.stdout
+    assert CliRunner().invoke(cli, ["links", "check", "--older-than", "x"]).exit_code == 1
