@@ -23,6 +23,7 @@ from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
 from app.idempotency.middleware import IdempotencyMiddleware
+from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.keys.router import router as keys_router
 from app.keys.service import bootstrap_admin
@@ -130,6 +131,7 @@ def create_app() -> FastAPI:
             {"name": "quantities", "description": "Reading counts written in words"},
             {"name": "history", "description": "Revisions and tombstones: who changed what"},
             {"name": "events", "description": "The change feed for polling clients"},
+            {"name": "import", "description": "Bulk NDJSON import"},
             {"name": "export", "description": "Everything, as NDJSON or CSV"},
             {"name": "links", "description": "Checking and archiving source links (admin)"},
             {"name": "keys", "description": "API keys (admin)"},
@@ -152,6 +154,7 @@ def create_app() -> FastAPI:
         reliability_router,
         revisions_router,
         events_router,
+        imports_router,
         exports_router,
         webhooks_router,
         links_router,

@@ -93,3 +93,30 @@ def test_csv_export_and_cli(editor: Api) -> None:
     assert result.stdout.splitlines()[0].startswith("id,external_id,incident_id")
     assert runner.invoke(cli, ["export", "--format", "xml"]).exit_code == 1
     assert editor.get("/v1/export", params={"format": "xml"}).status_code == 422
+
+
+def test_import_endpoint(editor: Api, viewer: Api) -> None:
+    from app.demo.service import demo_lines
+
+    body = ("\n".join(demo_lines()) + "\n").encode()
+    headers = {"Content-Type": "application/x-ndjson"}
+    r = editor.client.post("/v1/import", content=body, headers=editor.headers(headers))
+    assert r.status_code == 200, r.text
+    first = r.json()
+    assert first["created"]["claim"] == row_counts()["claim"] > 30
+    again = editor.client.post("/v1/import", content=body, headers=editor.headers(headers)).json()
+    assert again["created"] == {} and again["unchanged"] == first["created"]
+    before = row_counts()
+    bad = (
+        b'{"type": "source", "external_id": "new-1", "name": "New", "kind": "outlet"}\n'
+        b'{"type": "claim", "external_id": "c-x", "incident_external_id": "nope"}\n'
+    )
+    r = editor.client.post("/v1/import", content=bad, headers=editor.headers(headers))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["line"] == 2
+    assert r.json()["errors"][0]["pointer"] == "/incident_external_id"
+    assert row_counts() == before
+    r = editor.client.post("/v1/import", content=b"\xff\xfe", headers=editor.headers(headers))
+    assert r.status_code == 400
+    r = viewer.client.post("/v1/import", content=bad, headers=viewer.headers(headers))
+    assert r.status_code == 403

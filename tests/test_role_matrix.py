@@ -58,6 +58,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/tombstones"): VIEWER,
     ("GET", "/v1/events"): VIEWER,
     ("GET", "/v1/export"): VIEWER,
+    ("POST", "/v1/import"): EDITOR,
     ("POST", "/v1/links/check"): ADMIN,
     ("GET", "/v1/webhooks"): ADMIN,
     ("POST", "/v1/webhooks"): ADMIN,
