@@ -120,3 +120,19 @@ def test_import_endpoint(editor: Api, viewer: Api) -> None:
     assert r.status_code == 400
     r = viewer.client.post("/v1/import", content=bad, headers=viewer.headers(headers))
     assert r.status_code == 403
+
+
+def test_export_puts_parents_first_after_re_parenting(editor: Api) -> None:
+    child = new_source(editor, name="Spokesman", kind="official", country=None)
+    parent = new_source(editor, name="Coalition", kind="organisation", country=None)
+    editor.patch(f"/v1/sources/{child['id']}", json={"parent_id": parent["id"]})
+    lines = editor.get("/v1/export").text.splitlines()
+    names = [json.loads(line)["name"] for line in lines]
+    assert names.index("Coalition") < names.index("Spokesman")
+    wipe()
+    from app.auth import OPERATOR
+    from app.db import session_scope
+    from app.imports.service import import_records
+
+    with session_scope() as session:
+        assert import_records(session, lines, OPERATOR).created == {"source": 2}

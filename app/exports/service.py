@@ -49,6 +49,35 @@ def _chunks(session: Session, model: Any, order: Any) -> Iterator[list[Any]]:
         session.expunge_all()
 
 
+def _parents_first(session: Session, model: Any) -> Iterator[list[Any]]:
+    """Sources (or actors) with every parent before its children, whatever the ids say, so
+    the export re-imports even after a re-parenting. Hierarchies are small: the (id, parent)
+    pairs are read at once, the rows in chunks."""
+    pairs = session.execute(select(col(model.id), col(model.parent_id))).all()
+    parent: dict[str, str | None] = {ident: parent_id for ident, parent_id in pairs}
+    depth: dict[str, int] = {}
+
+    def depth_of(ident: str) -> int:
+        seen: list[str] = []
+        current: str | None = ident
+        while current is not None and current not in depth and current not in seen:
+            seen.append(current)
+            current = parent.get(current)
+        base = depth.get(current, -1) if current is not None else -1
+        for i, node in enumerate(reversed(seen)):
+            depth[node] = base + 1 + i
+        return depth[ident]
+
+    ordered = sorted(parent, key=lambda i: (depth_of(i), i))
+    for start in range(0, len(ordered), CHUNK):
+        ids = ordered[start : start + CHUNK]
+        rows = {
+            r.id: r for r in session.execute(select(model).where(col(model.id).in_(ids))).scalars()
+        }
+        yield [rows[i] for i in ids if i in rows]
+        session.expunge_all()
+
+
 class _Names:
     """id → external id (or the id itself), so references survive a re-import."""
 
@@ -71,7 +100,7 @@ class _Names:
 def ndjson(session: Session) -> Iterator[bytes]:
     names = _Names(session)
     for model, kind in ((Source, "source"), (Actor, "actor")):
-        for rows in _chunks(session, model, col(model.id)):
+        for rows in _parents_first(session, model):
             for r in rows:
                 record: dict[str, Any] = {
                     "type": kind,
