@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Request, Response
 
@@ -60,3 +61,13 @@ def check_if_match(if_match: str | None, obj: Any) -> None:
             "re-apply your change and retry",
             headers={"ETag": current},
         )
+
+
+T = TypeVar("T")
+
+
+def for_write(get: Callable[..., T], session: Any, ident: str, if_match: str | None) -> T:
+    """The row to change, locked for this transaction, after checking ``If-Match``."""
+    obj = get(session, ident, lock=True)
+    check_if_match(if_match, obj)
+    return obj

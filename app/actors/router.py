@@ -12,7 +12,7 @@ from app.auth import Principal, admin, editor, viewer
 from app.db import get_session, get_write_session
 from app.enums import ActorKind
 from app.errors import problem_responses
-from app.http import IfMatch, check_if_match, not_modified, set_etag
+from app.http import IfMatch, for_write, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
 from app.validation import CountryCode
 
@@ -84,8 +84,7 @@ def update_actor(
     if_match: IfMatch = None,
 ) -> ActorPublic:
     """Change some fields of an actor (only those sent). Honours If-Match."""
-    actor = service.get_actor(session, actor_id, lock=True)
-    check_if_match(if_match, actor)
+    actor = for_write(service.get_actor, session, actor_id, if_match)
     actor = service.update_actor(session, actor, data, principal)
     set_etag(response, actor)
     return ActorPublic.model_validate(actor)
@@ -102,6 +101,5 @@ def delete_actor(
     ] = "deleted by an admin",
 ) -> None:
     """Delete an actor that nothing references (409 otherwise). Admin only."""
-    actor = service.get_actor(session, actor_id, lock=True)
-    check_if_match(if_match, actor)
+    actor = for_write(service.get_actor, session, actor_id, if_match)
     service.delete_actor(session, actor, principal, reason)

@@ -18,7 +18,7 @@ from app.claims.schemas import (
 from app.db import get_session, get_write_session
 from app.enums import ClaimStatus, Stance
 from app.errors import problem_responses
-from app.http import IfMatch, check_if_match, not_modified, set_etag
+from app.http import IfMatch, for_write, not_modified, set_etag
 from app.incidents.service import get_incident
 from app.pagination import Page, PageParams, page_params
 from app.validation import LanguageTag
@@ -152,8 +152,7 @@ def update_claim(
     if_match: IfMatch = None,
 ) -> ClaimPublic:
     """Correct some fields of a claim (only those sent; `links` replaces all links)."""
-    claim = service.get_claim(session, claim_id, lock=True)
-    check_if_match(if_match, claim)
+    claim = for_write(service.get_claim, session, claim_id, if_match)
     claim = service.update_claim(session, claim, data, principal)
     set_etag(response, claim)
     return service.publish(session, [claim])[0]
@@ -169,8 +168,7 @@ def retract_claim(
     if_match: IfMatch = None,
 ) -> ClaimPublic:
     """Retract a claim: it stays readable and filterable but no longer counts. Honours If-Match."""
-    claim = service.get_claim(session, claim_id, lock=True)
-    check_if_match(if_match, claim)
+    claim = for_write(service.get_claim, session, claim_id, if_match)
     claim = service.retract_claim(session, claim, data.reason, principal)
     set_etag(response, claim)
     return service.publish(session, [claim])[0]
@@ -187,8 +185,7 @@ def supersede_claim(
 ) -> ClaimPublic:
     """Replace a claim with a corrected one (`supersedes_id` set; the old one becomes
     `superseded` in the same transaction). Returns the replacement. Honours If-Match."""
-    claim = service.get_claim(session, claim_id, lock=True)
-    check_if_match(if_match, claim)
+    claim = for_write(service.get_claim, session, claim_id, if_match)
     body = ClaimCreate.model_validate(
         data.model_dump() | {"incident_id": data.incident_id or claim.incident_id}
     )
@@ -210,6 +207,5 @@ def delete_claim(
 ) -> None:
     """Hard delete (legal takedown, admin only): the content is removed, also from the
     history; a tombstone with id, type, time and reason stays in `/v1/tombstones`."""
-    claim = service.get_claim(session, claim_id, lock=True)
-    check_if_match(if_match, claim)
+    claim = for_write(service.get_claim, session, claim_id, if_match)
     service.hard_delete_claim(session, claim, reason, principal)

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.auth import Principal, admin, editor, viewer
 from app.db import get_session, get_write_session
 from app.errors import FieldError, ValidationFailed, problem_responses
-from app.http import IfMatch, check_if_match, not_modified, set_etag
+from app.http import IfMatch, for_write, not_modified, set_etag
 from app.incidents import service
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import Page, PageParams, page_params
@@ -130,8 +130,7 @@ def update_incident(
     if_match: IfMatch = None,
 ) -> IncidentPublic:
     """Change some fields of an incident (only those sent). Honours If-Match."""
-    incident = service.get_incident(session, incident_id, lock=True)
-    check_if_match(if_match, incident)
+    incident = for_write(service.get_incident, session, incident_id, if_match)
     incident = service.update_incident(session, incident, data, principal)
     set_etag(response, incident)
     return IncidentPublic.model_validate(incident)
@@ -148,6 +147,5 @@ def delete_incident(
     ] = "deleted by an admin",
 ) -> None:
     """Delete an incident without claims (409 otherwise). Admin only."""
-    incident = service.get_incident(session, incident_id, lock=True)
-    check_if_match(if_match, incident)
+    incident = for_write(service.get_incident, session, incident_id, if_match)
     service.delete_incident(session, incident, principal, reason)

@@ -10,7 +10,7 @@ from app.auth import Principal, admin, editor, viewer
 from app.db import get_session, get_write_session
 from app.enums import SourceKind
 from app.errors import problem_responses
-from app.http import IfMatch, check_if_match, not_modified, set_etag
+from app.http import IfMatch, for_write, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
 from app.sources import service
 from app.sources.schemas import SourceCreate, SourcePublic, SourceUpdate
@@ -84,8 +84,7 @@ def update_source(
     if_match: IfMatch = None,
 ) -> SourcePublic:
     """Change some fields of a source (only those sent). Honours If-Match."""
-    source = service.get_source(session, source_id, lock=True)
-    check_if_match(if_match, source)
+    source = for_write(service.get_source, session, source_id, if_match)
     source = service.update_source(session, source, data, principal)
     set_etag(response, source)
     return SourcePublic.model_validate(source)
@@ -102,6 +101,5 @@ def delete_source(
     ] = "deleted by an admin",
 ) -> None:
     """Delete a source that nothing references (409 otherwise). Admin only."""
-    source = service.get_source(session, source_id, lock=True)
-    check_if_match(if_match, source)
+    source = for_write(service.get_source, session, source_id, if_match)
     service.delete_source(session, source, principal, reason)
