@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from app.actors.models import Actor
 from app.assessment import schemas as s
 from app.claims.models import Claim
+from app.claims.service import links_of, value_out
 from app.confidence import engine
 from app.confidence.values import Bound, ClaimValue, Quantity
 from app.events.service import emit
@@ -150,8 +151,6 @@ def _actor_ref(corpus: Corpus, actor_id: str) -> s.ActorRef:
 
 
 def _claim_ref(corpus: Corpus, claim: Claim, status: str) -> s.ClaimRef:
-    from app.claims.service import value_out
-
     return s.ClaimRef(
         claim_id=claim.id,
         source=_source_ref(corpus, claim.source_id),
@@ -278,6 +277,13 @@ def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
     )
 
 
+def whole_incident(
+    results: list[engine.AttributionAssessment],
+) -> engine.AttributionAssessment | None:
+    """Attributions are about the incident as a whole: the unqualified item when there is one."""
+    return next((r for r in results if r.item[1] == "{}"), results[0] if results else None)
+
+
 def attributions(
     corpus: Corpus, as_of: datetime | None, topic: str = "responsibility"
 ) -> s.AttributionsView:
@@ -285,8 +291,7 @@ def attributions(
     results = engine.attribute(
         corpus.inputs, corpus.source_info, corpus.actor_parents, topic=topic, as_of=as_of
     )
-    # Attributions are about the incident as a whole: the unqualified item when there is one.
-    chosen = next((r for r in results if r.item[1] == "{}"), results[0] if results else None)
+    chosen = whole_incident(results)
     if chosen is None:
         return s.AttributionsView(
             incident_id=corpus.incident.id,
@@ -332,7 +337,7 @@ def refresh_derived(session: Session, incident_id: str) -> None:
         for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents)
     )
     results = engine.attribute(corpus.inputs, corpus.source_info, corpus.actor_parents)
-    chosen = next((r for r in results if r.item[1] == "{}"), results[0] if results else None)
+    chosen = whole_incident(results)
     top = chosen.attributions[0] if chosen and chosen.attributions else None
     leader = top.actor_id if top is not None and top.probability > 0 else None
     before_contested, before_leader = incident.contested, incident.leading_actor_id
@@ -369,8 +374,6 @@ def claim_review(session: Session, corpus: Corpus, base_url: str) -> dict[str, A
     """schema.org ClaimReview JSON-LD: each claim with the assessed probability of the version
     it supports as a 1-5 rating (retracted and superseded claims are rated 1, "Retracted")."""
     from datetime import UTC, datetime
-
-    from app.claims.service import links_of
 
     probability: dict[str, float] = {}
     for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents):

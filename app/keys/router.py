@@ -9,6 +9,7 @@ from app.auth import Principal, admin
 from app.db import get_session, get_write_session
 from app.errors import problem_responses
 from app.keys import service
+from app.keys.models import ApiKey
 from app.keys.schemas import KeyCreate, KeyPublic, KeyWithSecret
 from app.pagination import Page, PageParams, page_params
 
@@ -16,6 +17,12 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 READ = problem_responses(400, 401, 403, 404, 422, 500)
 WRITE = problem_responses(400, 401, 403, 404, 409, 422, 500)
+
+
+def _with_secret(key: ApiKey, secret: str) -> KeyWithSecret:
+    return KeyWithSecret.model_validate(
+        KeyPublic.model_validate(key).model_dump() | {"key": secret}
+    )
 
 
 @router.post("", status_code=201, responses=WRITE)
@@ -29,9 +36,7 @@ def create_key(
     key, secret = service.create_key(session, data.name, data.role)
     session.commit()
     response.headers["Location"] = f"/v1/keys/{key.id}"
-    return KeyWithSecret.model_validate(
-        KeyPublic.model_validate(key).model_dump() | {"key": secret}
-    )
+    return _with_secret(key, secret)
 
 
 @router.get("", responses=READ)
@@ -77,6 +82,4 @@ def rotate_key(
 ) -> KeyWithSecret:
     """Give a key a new secret (same id and role); the old secret stops working at once."""
     key, secret = service.rotate_key(session, service.get_key(session, key_id, lock=True))
-    return KeyWithSecret.model_validate(
-        KeyPublic.model_validate(key).model_dump() | {"key": secret}
-    )
+    return _with_secret(key, secret)
