@@ -1,4 +1,5 @@
-"""Outbound URL safety: webhook targets must not reach into the operator's own network."""
+"""Outbound URL safety: webhook and link-check targets must not reach into the operator's
+own network."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from app.claims.models import ClaimLink
 from app.config import get_settings
 from app.types import new_id, utcnow
-from app.webhooks.urls import UnsafeURL, check_url
+from app.urls import UnsafeURL, check_url
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5

@@ -25,9 +25,9 @@ from app.errors import invalid
 from app.events.models import Event
 from app.pagination import PageParams, paginate
 from app.types import utcnow
+from app.urls import UnsafeURL, check_url
 from app.webhooks.models import Webhook, WebhookDelivery
 from app.webhooks.schemas import WebhookCreate, WebhookUpdate
-from app.webhooks.urls import UnsafeURL, check_url
 
 log = logging.getLogger("claimdesk.webhooks")
 
