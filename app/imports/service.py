@@ -168,16 +168,25 @@ class _LineError(Exception):
         self.pointer, self.detail = pointer, detail
 
 
-def _prefetch(resolver: _Resolver, lines: list[str | bytes]) -> None:
+def _parse(lines: Iterable[str | bytes]) -> list[tuple[int, Any]]:
+    """(line number, the decoded value or the JSON error) for every non-blank line."""
+    parsed: list[tuple[int, Any]] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            parsed.append((number, orjson.loads(raw)))
+        except orjson.JSONDecodeError as exc:
+            parsed.append((number, exc))
+    return parsed
+
+
+def _prefetch(resolver: _Resolver, parsed: list[tuple[int, Any]]) -> None:
     """Every external id the file names (its records and their references), per table."""
     wanted: dict[type[SQLModel], set[str]] = {kind.model: set() for kind in KINDS.values()}
-    for raw in lines:
-        try:
-            record = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            continue  # reported with its line number by the main pass
+    for _, record in parsed:
         if not isinstance(record, dict):
-            continue
+            continue  # reported with its line number by the main pass
         kind = KINDS.get(str(record.get("type")))
         if kind is None:
             continue
@@ -199,28 +208,23 @@ def import_records(
 ) -> ImportReport:
     """Stage every record; commit only if every line is valid, else raise a 422 by line."""
     resolver = _Resolver(session)
-    lines = list(lines)
-    _prefetch(resolver, lines)
+    parsed = _parse(lines)
+    _prefetch(resolver, parsed)
     errors: list[FieldError] = []
     created: Counter[str] = Counter()
     unchanged: Counter[str] = Counter()
     touched_incidents: set[str] = set()
     count = 0
-    for number, raw in enumerate(lines, start=1):
+    for number, record in parsed:
         if len(errors) >= MAX_ERRORS:
             break
-        text = raw.decode() if isinstance(raw, bytes) else raw
-        if not text.strip():
-            continue
         count = number
 
         def fail(pointer: str, detail: str, line: int = number) -> None:
             errors.append(FieldError(line=line, pointer=pointer, detail=detail))
 
-        try:
-            record = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            fail("", f"not valid JSON: {exc}")
+        if isinstance(record, orjson.JSONDecodeError):
+            fail("", f"not valid JSON: {record}")
             continue
         if not isinstance(record, dict):
             fail("", "each line must be a JSON object")
