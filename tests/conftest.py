@@ -1,6 +1,12 @@
 """Test fixtures. The database is chosen with CLAIMDESK_TEST_DATABASE_URL (default: a fresh
-SQLite file); the schema is always built by ``alembic upgrade head``, never ``create_all``.
-Each test starts from empty tables (built-in topics kept)."""
+SQLite file per process); the schema is always built by ``alembic upgrade head``, never
+``create_all``. Each test starts from empty tables (built-in topics kept).
+
+Under pytest-xdist every worker gets its own database, so ``pytest -n N`` works on PostgreSQL:
+worker ``gw0`` of ``.../claimdesk_test`` uses ``.../claimdesk_test_gw0``, created when missing
+and left in place afterwards (its schema is dropped and rebuilt at the start of every session,
+so it is reusable; drop ``<name>_gw*`` by hand when you no longer want them). A serial run uses
+the named database itself."""
 
 from __future__ import annotations
 
@@ -16,8 +22,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-TEST_URL = os.environ.get("CLAIMDESK_TEST_DATABASE_URL") or (
-    "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="claimdesk-test-")) / "test.db")
+
+def worker_database_url(base: str, worker: str | None) -> str:
+    """The database URL one xdist worker uses: ``<name>_<worker>`` on PostgreSQL."""
+    url = make_url(base)
+    if not worker or url.get_backend_name() != "postgresql":
+        return base
+    return url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+
+
+TEST_URL = worker_database_url(
+    os.environ.get("CLAIMDESK_TEST_DATABASE_URL")
+    or "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="claimdesk-test-")) / "test.db"),
+    os.environ.get("PYTEST_XDIST_WORKER"),
 )
 os.environ["CLAIMDESK_DATABASE_URL"] = TEST_URL
 os.environ.pop("CLAIMDESK_ADMIN_KEY", None)
@@ -34,10 +51,27 @@ def is_postgres() -> bool:
     return make_url(normalise_url(TEST_URL)).get_backend_name() == "postgresql"
 
 
+def create_database_if_missing(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names, connecting to the server's ``postgres``."""
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            ).first()
+            if not exists:
+                quoted = conn.dialect.identifier_preparer.quote(str(target.database))
+                conn.execute(text(f"CREATE DATABASE {quoted}"))
+    finally:
+        engine.dispose()
+
+
 def fresh_database() -> None:
     """Drop everything and rebuild the schema with the migrations."""
     url = normalise_url(TEST_URL)
     if is_postgres():
+        create_database_if_missing(url)
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
