@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,14 +23,81 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import get_engine
+from app.db import WRITE_OPTION, get_engine
 from app.enums import Role
 from app.errors import Forbidden, Unauthorized
 from app.keys.models import ApiKey
 from app.types import utcnow
 
+log = logging.getLogger("claimdesk.auth")
+
 KEY_PREFIX = "cdk_"
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+class UsageRecorder:
+    """Writes ``api_key.last_used_at`` at most once per ``LAST_USED_RESOLUTION`` per key, from
+    one background thread in its own short transaction: authenticating a request never writes
+    and so never waits for (or takes) the write lock. A write that fails (the database is busy
+    or down) is dropped and tried again on the key's next use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._written: dict[str, datetime] = {}
+        self._pending: dict[str, datetime] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._future: Future[None] | None = None
+        self._running = False
+
+    def seen(self, key_id: str, stored: datetime | None) -> None:
+        now = utcnow()
+        with self._lock:
+            last = self._written.get(key_id)
+            if stored is not None and (last is None or stored > last):
+                last = stored
+            if key_id in self._pending or (last is not None and now - last <= LAST_USED_RESOLUTION):
+                return
+            self._pending[key_id] = now
+            self._written[key_id] = now
+            if not self._running:
+                self._running = True
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(1, thread_name_prefix="last-used")
+                self._future = self._executor.submit(self._flush)
+
+    def _flush(self) -> None:
+        while True:
+            with self._lock:
+                pending, self._pending = self._pending, {}
+                if not pending:
+                    self._running = False
+                    return
+            self._write(pending)
+
+    def _write(self, pending: dict[str, datetime]) -> None:
+        try:
+            with Session(get_engine()) as session:
+                session.connection(execution_options={WRITE_OPTION: True})
+                for key_id, when in pending.items():
+                    session.execute(
+                        update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=when)
+                    )
+                session.commit()
+        except Exception as exc:  # busy or down: forget, the next use tries again
+            log.debug("last_used_at not written: %s", exc)
+            with self._lock:
+                for key_id in pending:
+                    self._written.pop(key_id, None)
+
+    def drain(self) -> None:
+        """Wait for the writes already queued (tests, shutdown)."""
+        with self._lock:
+            future = self._future
+        if future is not None:
+            future.result()
+
+
+USAGE = UsageRecorder()
 
 
 @dataclass(frozen=True)
@@ -77,10 +147,7 @@ def authenticate(key: str) -> Principal:
             raise _unauthorized("unknown API key")
         if row.revoked_at is not None:
             raise _unauthorized("this API key has been revoked")
-        now = utcnow()
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-            session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
-            session.commit()
+        USAGE.seen(row.id, row.last_used_at)
         return Principal(key_id=row.id, name=row.name, role=Role(row.role))
 
 

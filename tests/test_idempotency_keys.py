@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from app.auth import USAGE
 from app.db import get_engine
 from tests.conftest import Api, make_key, new_incident, new_source, row_counts
 
@@ -100,6 +101,7 @@ def test_key_management(admin: Api, editor: Api, app_client: TestClient) -> None
     assert secret.startswith("cdk_") and created["prefix"] == secret[:12]
     cms = Api(app_client, secret)
     assert cms.post("/v1/sources", json=SOURCE).status_code == 201
+    USAGE.drain()  # last_used_at is written in the background
     listed = admin.get("/v1/keys").json()["items"]
     assert secret not in str(listed)
     mine = next(k for k in listed if k["id"] == created["id"])
@@ -132,3 +134,85 @@ def test_last_admin_key_cannot_be_revoked(admin: Api) -> None:
     r = admin.post(f"/v1/keys/{admin_ids[0]}/revoke")
     assert r.status_code == 409
     assert admin.get("/v1/keys").status_code == 200
+
+
+def _stored_anywhere(secret: str) -> list[str]:
+    """Where ``secret`` (or its base64-free bytes) appears: every row of every table as text,
+    and on SQLite the database file and its write-ahead log byte for byte."""
+    from sqlalchemy import inspect
+
+    USAGE.drain()
+    engine = get_engine()
+    found = []
+    with engine.connect() as conn:
+        for name in inspect(engine).get_table_names():
+            if engine.dialect.name == "postgresql":
+                rows = conn.execute(text(f'SELECT t::text FROM "{name}" t')).scalars()
+            else:
+                rows = (repr(tuple(r)) for r in conn.execute(text(f'SELECT * FROM "{name}"')))
+            found += [f"{name}: {row[:80]}" for row in rows if secret in row]
+    if engine.dialect.name == "sqlite":
+        from pathlib import Path
+
+        path = engine.url.database or ""
+        for suffix in ("", "-wal"):
+            file = Path(path + suffix)
+            if file.exists() and secret.encode() in file.read_bytes():
+                found.append(f"file {file}")
+    return found
+
+
+def test_secrets_are_never_stored_even_for_idempotent_replays(admin: Api) -> None:
+    h = {"Idempotency-Key": "new-cms-key"}
+    first = admin.post("/v1/keys", json={"name": "cms", "role": "editor"}, headers=h)
+    assert first.status_code == 201
+    secret = first.json()["key"]
+    assert secret.startswith("cdk_")
+    again = admin.post("/v1/keys", json={"name": "cms", "role": "editor"}, headers=h)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["key"] is None  # shown once: a replay cannot show it again
+    assert again.json()["id"] == first.json()["id"]
+    key_id = first.json()["id"]
+    rh = {"Idempotency-Key": "rotate-cms-key"}
+    rotated = admin.post(f"/v1/keys/{key_id}/rotate", headers=rh)
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["key"]
+    replay = admin.post(f"/v1/keys/{key_id}/rotate", headers=rh)
+    assert replay.headers["idempotent-replayed"] == "true" and replay.json()["key"] is None
+    assert admin.get("/v1/keys").status_code == 200  # a write of last_used_at, if any
+    assert _stored_anywhere(secret) == []
+    assert _stored_anywhere(new_secret) == []
+    assert _stored_anywhere(admin.key or "") == []
+    # the scan can find a secret: a body that is not a key response is stored as sent
+    assert (
+        admin.post(
+            "/v1/sources", json=SOURCE | {"name": secret}, headers={"Idempotency-Key": "s"}
+        ).status_code
+        == 201
+    )
+    assert _stored_anywhere(secret) != []
+
+
+def test_reads_never_write_last_used_at_more_than_once_a_minute(
+    editor: Api, app_client: TestClient
+) -> None:
+    from sqlalchemy import event
+
+    writes: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE API_KEY"):
+            writes.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        for _ in range(20):
+            assert editor.get("/v1/sources").status_code == 200
+            USAGE.drain()
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", count)
+    assert len(writes) == 1
+    with get_engine().connect() as conn:
+        used = conn.execute(text("SELECT last_used_at FROM api_key")).scalars().all()
+    assert [u for u in used if u is not None]

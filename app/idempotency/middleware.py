@@ -2,7 +2,11 @@
 (status, body, ``Idempotent-Replayed: true``); the same key with another body is a 422; keys
 are scoped per API key (the hash of the presented credential) and expire after
 ``CLAIMDESK_IDEMPOTENCY_TTL_HOURS``. Two concurrent requests with one key create one row: the
-second waits for the first and replays its response."""
+second waits for the first and replays its response.
+
+A route whose response carries a secret (a new API key) names the secret's members in
+``request.state.idempotency_redact``: the stored copy has them set to ``null``, so the secret
+is never written to the database and a replay says that it was shown once."""
 
 from __future__ import annotations
 
@@ -23,6 +27,23 @@ WAIT_SECONDS = 10.0
 KEPT_HEADERS = {"content-type", "location", "etag"}
 # Responses that say nothing about the request's effect are not remembered.
 NOT_STORED = {401, 403, 429}
+REDACT_STATE = "idempotency_redact"
+
+
+def _redact(body: bytes, members: object) -> bytes:
+    """The body with the named top-level JSON members set to null (secrets are never stored)."""
+    if not members:
+        return body
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return b""
+    if not isinstance(document, dict):
+        return b""
+    for name in members if isinstance(members, (list, tuple)) else ():
+        if name in document:
+            document[name] = None
+    return orjson.dumps(document)
 
 
 async def _problem(send: Send, status: int, title: str, detail: str, slug: str) -> None:
@@ -145,4 +166,5 @@ class IdempotencyMiddleware:
         if status >= 500 or status in NOT_STORED:
             await to_thread.run_sync(service.release, owner, key)
         else:
-            await to_thread.run_sync(service.finish, owner, key, status, kept, b"".join(out))
+            stored_body = _redact(b"".join(out), scope.get("state", {}).get(REDACT_STATE))
+            await to_thread.run_sync(service.finish, owner, key, status, kept, stored_body)

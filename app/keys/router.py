@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
 from app.auth import Principal, admin
@@ -19,7 +19,9 @@ READ = problem_responses(400, 401, 403, 404, 422, 500)
 WRITE = problem_responses(400, 401, 403, 404, 409, 422, 500)
 
 
-def _with_secret(key: ApiKey, secret: str) -> KeyWithSecret:
+def _with_secret(request: Request, key: ApiKey, secret: str) -> KeyWithSecret:
+    # An Idempotency-Key replay must not be able to show the secret: it is never stored.
+    request.state.idempotency_redact = ("key",)
     return KeyWithSecret.model_validate(
         KeyPublic.model_validate(key).model_dump() | {"key": secret}
     )
@@ -27,6 +29,7 @@ def _with_secret(key: ApiKey, secret: str) -> KeyWithSecret:
 
 @router.post("", status_code=201, responses=WRITE)
 def create_key(
+    request: Request,
     data: KeyCreate,
     response: Response,
     principal: Annotated[Principal, Depends(admin)],
@@ -36,7 +39,7 @@ def create_key(
     key, secret = service.create_key(session, data.name, data.role)
     session.commit()
     response.headers["Location"] = f"/v1/keys/{key.id}"
-    return _with_secret(key, secret)
+    return _with_secret(request, key, secret)
 
 
 @router.get("", responses=READ)
@@ -76,10 +79,11 @@ def revoke_key(
 
 @router.post("/{key_id}/rotate", responses=WRITE)
 def rotate_key(
+    request: Request,
     key_id: str,
     principal: Annotated[Principal, Depends(admin)],
     session: Annotated[Session, Depends(get_write_session)],
 ) -> KeyWithSecret:
     """Give a key a new secret (same id and role); the old secret stops working at once."""
     key, secret = service.rotate_key(session, service.get_key(session, key_id, lock=True))
-    return _with_secret(key, secret)
+    return _with_secret(request, key, secret)

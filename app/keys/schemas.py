@@ -32,4 +32,8 @@ class KeyPublic(BaseModel):
 
 
 class KeyWithSecret(KeyPublic):
-    key: str = Field(description="The secret: shown once, store it now")
+    key: str | None = Field(
+        description="The secret: shown once, store it now. `null` when the response is an "
+        "Idempotency-Key replay (`Idempotent-Replayed: true`): the secret is never stored, so "
+        "rotate the key if the first response was lost"
+    )
