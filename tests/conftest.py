@@ -262,3 +262,26 @@ def row_counts() -> dict[str, int]:
             name: conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one()
             for name in [*table_names(), "topic"]
         }
+
+
+class FakeDNS:
+    """``socket.getaddrinfo`` answering for names under ``.test`` from a table the test can
+    change (DNS changing between registration and delivery); other names resolve as usual."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import socket
+
+        self.table: dict[str, str] = {}
+        real = socket.getaddrinfo
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kw: Any) -> Any:
+            if isinstance(host, str) and host.endswith(".test"):
+                if host not in self.table:
+                    raise socket.gaierror(socket.EAI_NONAME, "unknown test host")
+                address = self.table[host]
+                family = socket.AF_INET6 if ":" in address else socket.AF_INET
+                sockaddr = (address, port or 0, 0, 0) if ":" in address else (address, port or 0)
+                return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", sockaddr)]
+            return real(host, port, *args, **kw)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)

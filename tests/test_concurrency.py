@@ -148,3 +148,53 @@ def test_incident_etag_changes_when_claims_change_it(editor: Api) -> None:
         f"/v1/incidents/{inc['id']}", json={"summary": "x"}, headers={"If-Match": r.headers["etag"]}
     )
     assert ok.status_code == 200
+
+
+def _slow_if_match(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Widen the window between reading the row (and checking If-Match) and writing it, so
+    two concurrent writers overlap in it unless the row lock serialises them."""
+    import time
+
+    from app import http
+
+    check = http.check_if_match
+
+    def slow(if_match: str | None, obj: Any) -> None:
+        check(if_match, obj)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(http, "check_if_match", slow)
+
+
+def test_row_lock_serialises_concurrent_writers(
+    editor: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two real concurrent transactions on the same row. ``for_write`` locks the row (SELECT
+    ... FOR UPDATE), so the second writer waits for the first to commit, then sees the new
+    version: one 412 with the same If-Match, and no lost version bump without it. With
+    ``lock=False`` both writers read version 1 and both succeed on PostgreSQL. (SQLite
+    serialises writing transactions anyway: BEGIN IMMEDIATE.)"""
+    s = new_source(editor)
+    _slow_if_match(monkeypatch, 0.5)
+    url = f"/v1/sources/{s['id']}"
+
+    def patch(body: dict[str, Any], headers: dict[str, str]) -> int:
+        return int(editor.patch(url, json=body, headers=headers).status_code)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        same_etag = list(
+            pool.map(lambda i: patch({"affiliation": f"writer {i}"}, {"If-Match": '"1"'}), range(2))
+        )
+    assert sorted(same_etag) == [200, 412]
+    assert editor.get(url).json()["version"] == 2
+
+    changes = [{"country": "IQ"}, {"homepage_url": "https://x.org/"}]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        blind = list(pool.map(lambda c: patch(c, {}), changes))
+    assert blind == [200, 200]
+    final = editor.get(url).json()
+    assert (final["country"], final["homepage_url"], final["version"]) == (
+        "IQ",
+        "https://x.org/",
+        4,
+    )

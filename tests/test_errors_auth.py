@@ -28,6 +28,42 @@ def test_wrong_types_are_422(editor: Api) -> None:
     assert {"/name", "/kind", "/aliases/0"} <= pointers
 
 
+def _unescape(token: str) -> str:
+    """RFC 6901: ``~1`` is ``/`` and ``~0`` is ``~`` (in that order)."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def test_json_pointers_escape_tilde_and_slash(editor: Api) -> None:
+    """Break: member names put into the pointer unescaped. A member named ``a/b~c`` is the
+    single token ``a~1b~0c`` (RFC 6901), ``~1`` is ``~01``, never a path of two members."""
+    weird = ["a/b~c", "~1", "/", "~", "x~/y"]
+    before = row_counts()
+    r = editor.post("/v1/sources", json={"name": "x", "kind": "outlet"} | dict.fromkeys(weird, 1))
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    pointers = sorted(e["pointer"] for e in r.json()["errors"])
+    assert pointers == sorted(["/a~1b~0c", "/~01", "/~1", "/~0", "/x~0~1y"])
+    assert sorted(_unescape(p[1:]) for p in pointers) == sorted(weird)
+    assert row_counts() == before
+    inc = new_incident(editor)
+    src = editor.post("/v1/sources", json={"name": "Press TV", "kind": "outlet"}).json()
+    body = {
+        "incident_id": inc["id"],
+        "source_id": src["id"],
+        "said_at": "2020-03-11T18:00:00Z",
+        "quote": "q",
+        "topic": "casualties.killed",
+        "value": {"kind": "quantity", "bound": "exact", "best": 1},
+        "qualifiers": {"unit/~x": "US"},
+    }
+    before = row_counts()
+    r = editor.post("/v1/claims", json=body)
+    assert r.status_code == 422
+    (pointer,) = {e["pointer"] for e in r.json()["errors"]}
+    assert pointer.split("/")[1:3] == ["qualifiers", "unit~1~0x"]
+    assert row_counts() == before
+
+
 def test_body_that_is_not_an_object(editor: Api) -> None:
     r = editor.post("/v1/sources", json=[1, 2])
     assert r.status_code == 422

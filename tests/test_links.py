@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.conftest import Api, new_claim, new_incident, new_source
+from tests.conftest import Api, FakeDNS, new_claim, new_incident, new_source
 
 PAGE = b"<html><head><title>Rockets hit  Camp Taji &amp; more</title></head><body>x</body></html>"
 
@@ -106,3 +106,57 @@ def test_links_check_command(editor: Api, site: str) -> None:
     assert result.exit_code == 0, result.output
     assert '"checked":1' in result.stdout and '"ok":1' in result.stdout
     assert CliRunner().invoke(cli, ["links", "check", "--older-than", "x"]).exit_code == 1
+
+
+def test_every_redirect_hop_is_checked_against_private_addresses(
+    editor: Api, settings_env: pytest.MonkeyPatch
+) -> None:
+    """Break: only the first URL checked. A public page that redirects (directly, or after a
+    public hop) into the private network is refused, and the private address is never
+    requested; redirects between public hosts still work."""
+    import httpx
+
+    from app.db import session_scope
+    from app.links.service import check_links
+
+    settings_env.delenv("CLAIMDESK_ALLOW_PRIVATE_URLS", raising=False)
+    dns = FakeDNS(settings_env)
+    dns.table |= {"news.example.test": "93.184.216.34", "intranet.example.test": "10.0.0.7"}
+    routes = {
+        "https://news.example.test/a": "https://93.184.216.35/b",
+        "https://93.184.216.35/b": "https://intranet.example.test/secret",
+        "https://93.184.216.34/direct": "https://169.254.169.254/latest/meta-data",
+        "https://news.example.test/ok": "https://93.184.216.35/final",
+    }
+    requested: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        requested.append(url)
+        if url in routes:
+            return httpx.Response(302, headers={"Location": routes[url]})
+        return httpx.Response(200, content=PAGE, headers={"Content-Type": "text/html"})
+
+    inc = new_incident(editor)
+    src = new_source(editor)
+    c = new_claim(
+        editor,
+        inc["id"],
+        src["id"],
+        links=[
+            {"url": "https://news.example.test/a"},
+            {"url": "https://93.184.216.34/direct"},
+            {"url": "https://news.example.test/ok"},
+        ],
+    )
+    with (
+        httpx.Client(transport=httpx.MockTransport(handler)) as client,
+        session_scope() as session,
+    ):
+        report = check_links(session, client)
+    assert (report.checked, report.refused, report.ok) == (3, 2, 1)
+    assert not any("intranet" in u or "169.254" in u for u in requested), requested
+    assert requested[-2:] == ["https://news.example.test/ok", "https://93.184.216.35/final"]
+    chained, direct, ok = editor.get(f"/v1/claims/{c['id']}").json()["links"]
+    assert chained["http_status"] is None and direct["http_status"] is None
+    assert ok["http_status"] == 200 and ok["final_url"] == "https://93.184.216.35/final"

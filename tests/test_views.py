@@ -3,6 +3,8 @@ Camp Taji demo."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -78,17 +80,122 @@ def test_conflict_groups_and_contested_flag(editor: Api, taji: dict[str, Any]) -
     assert topic(view, KILLED)["contested"] is False
 
 
-def test_as_of_hides_later_claims_and_later_retractions(editor: Api, taji: dict[str, Any]) -> None:
-    claim(editor, taji, "presstv", q("none_reported"), said_at="2020-03-11T18:00:00Z")
-    claim(editor, taji, "official", q("exact", best=3), said_at="2020-03-11T21:00:00Z")
-    url = f"/v1/incidents/{taji['incident']}/conflicts"
-    assert editor.get(url).json()["contested"] is True
-    # recorded today: in 2020 the desk knew nothing
-    assert editor.get(url, params={"as_of": "2020-03-11T20:00:00Z"}).json()["topics"] == []
-    from datetime import UTC, datetime, timedelta
+def _instant() -> str:
+    """Now, strictly after everything written so far and before anything written next."""
+    time.sleep(0.01)
+    at = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    return at
 
-    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    assert editor.get(url, params={"as_of": soon}).json()["contested"] is True
+
+def _killed_claims(view: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(claim ids in the groups, claim ids excluded) of the death-toll topic of a view."""
+    t = next((t for t in view["topics"] if t["topic"] == KILLED), None)
+    if t is None:
+        return set(), set()
+    grouped = {c["claim_id"] for g in t["groups"] for c in g["claims"]}
+    return grouped, {c["claim_id"] for c in t["excluded"]}
+
+
+def test_as_of_hides_later_claims_and_later_retractions(editor: Api, taji: dict[str, Any]) -> None:
+    url = f"/v1/incidents/{taji['incident']}/conflicts"
+    before_anything = _instant()
+    press = claim(editor, taji, "presstv", q("none_reported"), said_at="2020-03-11T18:00:00Z")
+    official = claim(editor, taji, "official", q("exact", best=3), said_at="2020-03-11T21:00:00Z")
+    both_recorded = _instant()
+    stripes = claim(editor, taji, "stripes", q("exact", best=2), said_at="2020-03-11T22:00:00Z")
+    all_recorded = _instant()
+    r = editor.post(f"/v1/claims/{official['id']}/retract", json={"reason": "misquoted"})
+    assert r.status_code == 200, r.text
+    after_retraction = _instant()
+
+    # nothing had been recorded yet (the claims were said in 2020, but recorded today)
+    assert editor.get(url, params={"as_of": before_anything}).json()["topics"] == []
+    # later claims are hidden; the retraction made after the instant is not yet applied
+    view = editor.get(url, params={"as_of": both_recorded}).json()
+    assert _killed_claims(view) == ({press["id"], official["id"]}, set())
+    assert view["contested"] is True
+    view = editor.get(url, params={"as_of": all_recorded}).json()
+    assert _killed_claims(view) == ({press["id"], official["id"], stripes["id"]}, set())
+    # a retraction made before the instant is applied
+    view = editor.get(url, params={"as_of": after_retraction}).json()
+    assert _killed_claims(view) == ({press["id"], stripes["id"]}, {official["id"]})
+
+
+def test_as_of_honours_a_retraction_made_after_the_instant(
+    editor: Api, taji: dict[str, Any]
+) -> None:
+    """Break: the set of later retractions is never computed (every retraction counts)."""
+    claim(editor, taji, "presstv", q("none_reported"))
+    official = claim(editor, taji, "official", q("exact", best=3))
+    then = _instant()
+    editor.post(f"/v1/claims/{official['id']}/retract", json={"reason": "misquoted"})
+    base = f"/v1/incidents/{taji['incident']}"
+    assert editor.get(f"{base}/conflicts").json()["contested"] is False
+    view = editor.get(f"{base}/conflicts", params={"as_of": then}).json()
+    assert view["contested"] is True
+    assert official["id"] in _killed_claims(view)[0]
+    assessed = editor.get(f"{base}/assessment", params={"as_of": then}).json()
+    explained = {x["claim_id"]: x for x in topic(assessed, KILLED)["explanation"]}
+    assert explained[official["id"]]["counted"] is True
+    assert explained[official["id"]]["weight"] > 0
+    labels = {c["value"]["label"] for c in topic(assessed, KILLED)["candidates"]}
+    assert "3" in labels
+
+
+def test_as_of_excludes_a_retraction_made_before_the_instant(
+    editor: Api, taji: dict[str, Any]
+) -> None:
+    """Break: every retraction is treated as made after the instant."""
+    claim(editor, taji, "presstv", q("none_reported"))
+    official = claim(editor, taji, "official", q("exact", best=3))
+    editor.post(f"/v1/claims/{official['id']}/retract", json={"reason": "misquoted"})
+    later = _instant()
+    base = f"/v1/incidents/{taji['incident']}"
+    view = editor.get(f"{base}/conflicts", params={"as_of": later}).json()
+    assert view["contested"] is False
+    assert _killed_claims(view)[1] == {official["id"]}
+    assessed = editor.get(f"{base}/assessment", params={"as_of": later}).json()
+    explained = {x["claim_id"]: x for x in topic(assessed, KILLED)["explanation"]}
+    assert explained[official["id"]]["counted"] is False
+    assert explained[official["id"]]["weight"] == 0
+    assert "3" not in {c["value"]["label"] for c in topic(assessed, KILLED)["candidates"]}
+
+
+def test_superseded_claims_are_left_out_of_conflicts_assessment_and_contested(
+    editor: Api, taji: dict[str, Any]
+) -> None:
+    """Break: the engine counts superseded claims like active ones."""
+    claim(editor, taji, "presstv", q("none_reported"))
+    wrong = claim(editor, taji, "official", q("exact", best=3))
+    base = f"/v1/incidents/{taji['incident']}"
+    assert editor.get(base).json()["contested"] is True
+    body = {
+        "incident_id": taji["incident"],
+        "source_id": taji["official"],
+        "said_at": "2020-03-11T18:00:00Z",
+        "quote": "No one was hurt, the official corrected",
+        "topic": KILLED,
+        "value": q("exact", best=0),
+    }
+    r = editor.post(f"/v1/claims/{wrong['id']}/supersede", json=body)
+    assert r.status_code == 201, r.text
+    fixed = r.json()
+    assert editor.get(f"/v1/claims/{wrong['id']}").json()["status"] == "superseded"
+    # the stored, filterable flag follows
+    assert editor.get(base).json()["contested"] is False
+    assert editor.get("/v1/incidents", params={"contested": "true"}).json()["items"] == []
+    view = editor.get(f"{base}/conflicts").json()
+    assert view["contested"] is False
+    grouped, excluded = _killed_claims(view)
+    assert wrong["id"] not in grouped and fixed["id"] in grouped
+    assert excluded == {wrong["id"]}
+    assessed = topic(editor.get(f"{base}/assessment").json(), KILLED)
+    assert [c["value"]["label"] for c in assessed["candidates"]] == ["0"]
+    explained = {x["claim_id"]: x for x in assessed["explanation"]}
+    assert explained[wrong["id"]]["counted"] is False
+    assert explained[wrong["id"]]["weight"] == 0
+    assert explained[fixed["id"]]["counted"] is True
 
 
 def test_numbers_that_overlap_are_one_candidate(editor: Api, taji: dict[str, Any]) -> None:

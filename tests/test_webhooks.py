@@ -15,7 +15,7 @@ import pytest
 
 from app.types import utcnow
 from app.webhooks.service import backoff, deliver_due
-from tests.conftest import Api, new_claim, new_incident, new_source
+from tests.conftest import Api, FakeDNS, new_claim, new_incident, new_source
 
 
 class Receiver:
@@ -189,3 +189,70 @@ def test_in_process_delivery_loop(admin: Api, editor: Api, receiver: Receiver) -
         loop.stop()
     assert len(receiver.requests) == 1
     assert not loop.thread.is_alive()
+
+
+def test_paused_webhook_does_not_send_what_was_already_queued(
+    admin: Api, editor: Api, receiver: Receiver
+) -> None:
+    """Break: ``active`` ignored at delivery time. Deliveries queued while the webhook was
+    active are held while it is paused (not sent), and go out once it is resumed."""
+    hook = admin.post(
+        "/v1/webhooks", json={"url": receiver.url, "events": ["incident.created"]}
+    ).json()
+    new_incident(editor)
+    (queued,) = admin.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
+    assert queued["status"] == "pending"
+    r = admin.patch(f"/v1/webhooks/{hook['id']}", json={"active": False})
+    assert r.status_code == 200 and r.json()["active"] is False
+    assert deliver_due() == 0
+    assert deliver_due(now=utcnow() + timedelta(minutes=5)) == 0
+    assert receiver.requests == []
+    (held,) = admin.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
+    assert held["id"] == queued["id"] and held["status"] != "delivered"
+    assert held["delivered_at"] is None
+    admin.patch(f"/v1/webhooks/{hook['id']}", json={"active": True})
+    assert deliver_due(now=utcnow() + timedelta(hours=2)) == 1
+    assert len(receiver.requests) == 1
+    (sent,) = admin.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["items"]
+    assert sent["status"] == "delivered"
+
+
+def test_ssrf_is_checked_again_at_delivery_time(
+    admin: Api, editor: Api, settings_env: pytest.MonkeyPatch
+) -> None:
+    """Break: the URL check at delivery removed. The host resolved to a public address when
+    the webhook was saved; by delivery time its DNS points into the private network, and
+    nothing may be sent there."""
+    import httpx
+
+    settings_env.delenv("CLAIMDESK_ALLOW_PRIVATE_URLS", raising=False)
+    dns = FakeDNS(settings_env)
+    dns.table["hooks.newsroom.test"] = "93.184.216.34"
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(200)
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    hook = admin.post(
+        "/v1/webhooks",
+        json={"url": "https://hooks.newsroom.test/claimdesk", "events": ["incident.created"]},
+    )
+    assert hook.status_code == 201, hook.text
+    hook_id = hook.json()["id"]
+    new_incident(editor, title="while public")
+    assert deliver_due(client) == 1
+    assert sent == ["https://hooks.newsroom.test/claimdesk"]
+
+    for private in ("10.0.0.7", "127.0.0.1", "169.254.169.254", "::1"):
+        dns.table["hooks.newsroom.test"] = private
+        new_incident(editor, title=f"after the DNS moved to {private}")
+        assert deliver_due(client) == 0, private
+        assert len(sent) == 1, private
+    pending = admin.get(f"/v1/webhooks/{hook_id}/deliveries", params={"status": "pending"}).json()[
+        "items"
+    ]
+    assert len(pending) == 4
+    assert all(d["last_error"] for d in pending)
+    assert all(d["last_status_code"] is None for d in pending)
