@@ -136,3 +136,54 @@ def test_export_puts_parents_first_after_re_parenting(editor: Api) -> None:
 
     with session_scope() as session:
         assert import_records(session, lines, OPERATOR).created == {"source": 2}
+
+
+def test_imported_recorded_at_drives_as_of(editor: Api) -> None:
+    """A back-filled claim says when the desk learnt it; ``as_of`` before then hides it."""
+    headers = editor.headers({"Content-Type": "application/x-ndjson"})
+    lines = [
+        {"type": "source", "external_id": "s", "name": "Briefer", "kind": "official"},
+        {
+            "type": "incident",
+            "external_id": "i",
+            "title": "Series",
+            "occurred_earliest": "2019-12-01T00:00:00Z",
+            "occurred_latest": "2019-12-01T00:00:00Z",
+        },
+        {
+            "type": "claim",
+            "external_id": "c",
+            "incident_external_id": "i",
+            "source_external_id": "s",
+            "said_at": "2019-12-05T12:00:00Z",
+            "quote": "a good chance",
+            "topic": "occurred",
+            "value": {"kind": "statement"},
+            "links": [{"url": "https://example.org/a"}],
+            "recorded_at": "2020-03-11T20:45:00Z",
+        },
+    ]
+    body = "\n".join(json.dumps(x) for x in lines).encode()
+    r = editor.client.post("/v1/import", content=body, headers=headers)
+    assert r.status_code == 200, r.text
+    claim = editor.get("/v1/claims", params={"external_id": "c"}).json()["items"][0]
+    assert (claim["said_at"], claim["recorded_at"]) == (
+        "2019-12-05T12:00:00Z",
+        "2020-03-11T20:45:00Z",
+    )
+    inc = claim["incident_id"]
+    said_not_known = editor.get(
+        f"/v1/incidents/{inc}/claims", params={"as_of": "2020-01-01T00:00:00Z"}
+    )
+    assert said_not_known.json()["items"] == []
+    known = editor.get(f"/v1/incidents/{inc}/claims", params={"as_of": "2020-03-12T00:00:00Z"})
+    assert [c["id"] for c in known.json()["items"]] == [claim["id"]]
+    lines[2] = {**lines[2], "external_id": "c2", "recorded_at": "2019-12-01T00:00:00Z"}
+    body = "\n".join(json.dumps(x) for x in lines).encode()
+    r = editor.client.post("/v1/import", content=body, headers=headers)
+    assert r.status_code == 422
+    assert r.json()["errors"][0] == {
+        "line": 3,
+        "pointer": "/recorded_at",
+        "detail": "must not be before said_at",
+    }

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Column, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.base import created_field, enum_check
 from app.enums import TopicKind
+from app.types import JSONType
 
 
 class Topic(SQLModel, table=True):
@@ -20,10 +22,27 @@ class Topic(SQLModel, table=True):
     unit: str | None = Field(default=None, sa_column=Column(String(50)))
     description: str | None = Field(default=None, sa_column=Column(Text))
     builtin: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    #: Declared implications on this topic's value, e.g. ``casualties`` is at least the sum of
+    #: ``casualties.killed`` and ``casualties.wounded``: ``[{"kind": "at_least_sum_of",
+    #: "topics": [...]}]`` (see :mod:`app.confidence.implications`).
+    implications: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSONType, nullable=False, server_default="[]")
+    )
+    #: A category topic's taxonomy: normalised value -> normalised parent value (or null for a
+    #: root), e.g. ``{"katyusha rocket": "small rocket", "small rocket": "rocket"}``.
+    categories: dict[str, str | None] = Field(
+        default_factory=dict, sa_column=Column(JSONType, nullable=False, server_default="{}")
+    )
     created_at: datetime = created_field()
 
 
 BUILTIN_TOPICS: list[dict[str, str | None]] = [
+    {
+        "key": "casualties",
+        "kind": "quantity",
+        "unit": "people",
+        "description": "People killed or wounded (casualties of any kind)",
+    },
     {
         "key": "casualties.killed",
         "kind": "quantity",
