@@ -22,6 +22,7 @@ from app.db import SchemaOutOfDate, check_schema, get_engine, session_scope
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
+from app.extract.router import router as extract_router
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
@@ -131,6 +132,7 @@ def create_app() -> FastAPI:
             {"name": "quantities", "description": "Reading counts written in words"},
             {"name": "history", "description": "Revisions and tombstones: who changed what"},
             {"name": "events", "description": "The change feed for polling clients"},
+            {"name": "extract", "description": "Suggested claims read from an article"},
             {"name": "import", "description": "Bulk NDJSON import"},
             {"name": "export", "description": "Everything, as NDJSON or CSV"},
             {"name": "links", "description": "Checking and archiving source links (admin)"},
@@ -156,6 +158,7 @@ def create_app() -> FastAPI:
         events_router,
         imports_router,
         exports_router,
+        extract_router,
         webhooks_router,
         links_router,
         keys_router,

@@ -75,6 +75,8 @@ MATRIX: dict[tuple[str, str], str] = {
 }
 EXTRA = {
     # routes added by later features register here (see MATRIX above for the format)
+    ("POST", "/v1/extract"): EDITOR,
+    ("POST", "/v1/extract/accept"): EDITOR,
 }
 MATRIX.update(EXTRA)
 
