@@ -164,10 +164,10 @@ def links_check(
     archive: Annotated[bool, typer.Option(help="Request archive snapshots")] = False,
 ) -> None:
     """Check claim links: status, final URL, title and content hash (stored on each link)."""
-    import httpx
 
     from app.db import session_scope
     from app.links.service import TIMEOUT_SECONDS, check_links, parse_age
+    from app.urls import safe_client
 
     _check_schema()
     try:
@@ -175,7 +175,7 @@ def links_check(
     except ValueError as exc:
         raise _fail(f"--older-than: {exc}") from exc
     with (
-        httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client,
+        safe_client(TIMEOUT_SECONDS, get_settings().allow_private_urls) as client,
         session_scope() as session,
     ):
         report = check_links(session, client, age, limit, archive)
@@ -245,6 +245,7 @@ def serve(
         log_level=settings.log_level.lower(),
         proxy_headers=True,
         access_log=False,  # our JSON access log carries the request id
+        server_header=False,  # no "Server: uvicorn" banner
     )
 
 

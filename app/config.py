@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         description="Allow webhook URLs on private, loopback or link-local addresses, and http",
     )
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
+    db_pool_timeout_s: float = Field(
+        default=10,
+        gt=0,
+        description="Wait this long for a pooled PostgreSQL connection (503 after)",
+    )
+    db_connect_timeout_s: int = Field(
+        default=5, ge=1, description="PostgreSQL connect timeout (an outage answers 503 after it)"
+    )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout")
 
     @field_validator("admin_key", mode="before")

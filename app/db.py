@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -54,8 +58,82 @@ def _sqlite_begin(conn: Any) -> None:
     # through a read-then-write; readers use a deferred BEGIN and never block in WAL mode.
     if conn.get_execution_options().get(WRITE_OPTION):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        HEALTH.clear(BUSY)
     else:
         conn.exec_driver_sql("BEGIN")
+
+
+log = logging.getLogger("claimdesk.db")
+
+BUSY = "busy"
+UNAVAILABLE = "unavailable"
+RETRY_AFTER = {BUSY: 1, UNAVAILABLE: 5}
+# PostgreSQL SQLSTATE classes and codes that mean "the server is gone or going", not "busy".
+_PG_GONE = ("08", "57P01", "57P02", "57P03", "53")
+
+
+class DatabaseHealth:
+    """Remembers whether the database is busy (SQLite write lock not obtained in time) or
+    unavailable (connection refused or lost), so that an outage is logged once when it starts
+    and once when it ends, however many requests it turns away."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down: dict[str, float] = {}
+
+    def report(self, kind: str, exc: BaseException) -> None:
+        with self._lock:
+            if kind in self._down:
+                return
+            self._down[kind] = time.monotonic()
+        log.warning(
+            "database %s: answering 503 until it recovers",
+            kind,
+            extra={"error": str(getattr(exc, "orig", None) or exc)[:300]},
+        )
+
+    def clear(self, kind: str) -> None:
+        if kind not in self._down:  # the common case: no lock taken
+            return
+        with self._lock:
+            started = self._down.pop(kind, None)
+        if started is not None:
+            log.warning(
+                "database %s no more, after %.1f s",
+                kind,
+                time.monotonic() - started,
+            )
+
+    def is_down(self, kind: str) -> bool:
+        return kind in self._down
+
+
+HEALTH = DatabaseHealth()
+
+
+def unavailability(exc: BaseException) -> str | None:
+    """``BUSY`` or ``UNAVAILABLE`` if ``exc`` means the database cannot serve the request
+    now (a client may retry), else None."""
+    if isinstance(exc, SATimeoutError):  # the connection pool is exhausted
+        return BUSY
+    if isinstance(exc, DisconnectionError):
+        return UNAVAILABLE
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return None
+    if getattr(exc, "connection_invalidated", False) or isinstance(exc, InterfaceError):
+        return UNAVAILABLE
+    orig = getattr(exc, "orig", None)
+    message = str(orig or exc).lower()
+    if "locked" in message or "busy" in message:
+        return BUSY
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is None or sqlstate.startswith(_PG_GONE):
+        return UNAVAILABLE
+    return BUSY  # deadlock, serialisation failure, lock or statement timeout: try again
+
+
+def _reachable(*_: Any) -> None:
+    HEALTH.clear(UNAVAILABLE)
 
 
 def build_engine(url: str | None = None) -> Engine:
@@ -71,10 +149,18 @@ def build_engine(url: str | None = None) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "after_cursor_execute", _reachable)
         return engine
-    return create_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size, pool_pre_ping=True
+    engine = create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_pool_timeout_s,
+        connect_args={"connect_timeout": settings.db_connect_timeout_s},
     )
+    event.listen(engine, "after_cursor_execute", _reachable)
+    return engine
 
 
 _engine: Engine | None = None

@@ -18,9 +18,18 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db import BUSY, HEALTH, RETRY_AFTER, UNAVAILABLE, unavailability
 
 log = logging.getLogger("claimdesk.errors")
 
@@ -103,6 +112,34 @@ class PreconditionRequired(ClaimdeskError):
     status, slug, title = 428, "precondition-required", "If-Match is required"
 
 
+class PayloadTooLarge(ClaimdeskError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class TooManyRequests(ClaimdeskError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+UNAVAILABLE_TITLE = "Service unavailable"
+UNAVAILABLE_DETAIL = {
+    BUSY: "the database is busy with other writes; retry after the Retry-After seconds",
+    UNAVAILABLE: "the database cannot be reached; retry after the Retry-After seconds",
+}
+
+
+def _unavailable_body(kind: str, instance: str, request_id: str | None) -> bytes:
+    return orjson.dumps(
+        {
+            "type": PROBLEM_BASE + "database-" + kind,
+            "title": UNAVAILABLE_TITLE,
+            "status": 503,
+            "detail": UNAVAILABLE_DETAIL[kind],
+            "instance": instance,
+            "request_id": request_id,
+        }
+    )
+
+
 def field_error(pointer: str, detail: str) -> FieldError:
     return FieldError(pointer=pointer, detail=detail)
 
@@ -147,6 +184,8 @@ def _pointer(loc: Sequence[int | str]) -> tuple[str | None, str | None]:
     # Discriminated unions add the tag name to the location: drop it from the pointer.
     rest = [p for p in rest if not (isinstance(p, str) and p in _UNION_TAGS)]
     if where == "body":
+        if not rest:
+            return "", None  # the whole document
         return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in rest), None
     return None, ".".join(str(p) for p in rest) or str(where)
 
@@ -171,6 +210,9 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, str, str, list
                 ],
             )
         pointer, parameter = _pointer(err.get("loc", ()))
+        if err.get("type") == "union_tag_invalid" and pointer is not None:
+            tag = str((err.get("ctx") or {}).get("discriminator", "")).strip("'")
+            pointer = f"{pointer}/{tag}" if tag else pointer
         msg = str(err.get("msg", "invalid"))
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
@@ -236,6 +278,21 @@ def install_error_handlers(app: FastAPI) -> None:
             slug=Conflict.slug,
         )
 
+    async def _database(request: Request, exc: Exception) -> Response:
+        kind = unavailability(exc)
+        if kind is None:
+            return await _unexpected(request, exc)
+        HEALTH.report(kind, exc)
+        return Response(
+            _unavailable_body(kind, request.url.path, getattr(request.state, "request_id", None)),
+            status_code=503,
+            media_type=PROBLEM_MEDIA_TYPE,
+            headers={"Retry-After": str(RETRY_AFTER[kind])},
+        )
+
+    for cls in (OperationalError, InterfaceError, DisconnectionError, SATimeoutError):
+        app.add_exception_handler(cls, _database)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception(
@@ -250,13 +307,77 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+class ErrorBoundary:
+    """Answers every exception that escapes the application (or its middleware, such as the
+    Idempotency-Key store) itself, without re-raising it to the server: a database that is
+    busy or down is a 503 problem with ``Retry-After``, anything else a 500 problem; the
+    connection stays open for the client's next request. Failures after the response was
+    complete (a clean-up write) are logged, not raised."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = finished = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started, finished
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                finished = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            kind = unavailability(exc)
+            if kind is not None:
+                HEALTH.report(kind, exc)
+            if finished:
+                if kind is None:
+                    log.exception("error after the response was sent")
+                return
+            if started:
+                raise
+            request_id = scope.get("state", {}).get("request_id")
+            if kind is not None:
+                status, body = 503, _unavailable_body(kind, scope["path"], request_id)
+                headers = [(b"retry-after", str(RETRY_AFTER[kind]).encode())]
+            else:
+                log.exception("unhandled error", extra={"request_id": request_id})
+                status, headers = 500, []
+                body = orjson.dumps(
+                    {
+                        "type": PROBLEM_BASE + "internal",
+                        "title": "Internal server error",
+                        "status": 500,
+                        "detail": "An unexpected error occurred; quote the request id when "
+                        "reporting it.",
+                        "instance": scope["path"],
+                        "request_id": request_id,
+                    }
+                )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), *headers],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {
         "model": Problem,
         "description": HTTPStatus(code).phrase,
         "content": {PROBLEM_MEDIA_TYPE: {}},
     }
-    for code in (400, 401, 403, 404, 409, 412, 422, 428, 500)
+    for code in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 500, 503)
 }
 
 

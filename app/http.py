@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from fastapi import Header, Request, Response
 
 from app.config import get_settings
-from app.errors import PreconditionFailed, PreconditionRequired
+from app.errors import FieldError, PreconditionFailed, PreconditionRequired, ValidationFailed
 
 
 def etag_of(obj: Any) -> str:
@@ -71,3 +72,63 @@ def for_write(get: Callable[..., T], session: Any, ident: str, if_match: str | N
     obj = get(session, ident, lock=True)
     check_if_match(if_match, obj)
     return obj
+
+
+NUL = "\x00"
+NUL_DETAIL = "must not contain NUL (\\u0000) characters"
+_JSON_NUL = b"\\u0000"  # the only way JSON can carry a NUL character
+
+
+def nul_pointers(value: Any, pointer: str = "") -> list[str]:
+    """JSON pointers of every string (member name or value) in ``value`` holding a NUL."""
+    found: list[str] = []
+    if isinstance(value, str):
+        if NUL in value:
+            found.append(pointer)
+    elif isinstance(value, dict):
+        for name, member in value.items():
+            escaped = str(name).replace("~", "~0").replace("/", "~1")
+            if NUL in str(name):
+                found.append(f"{pointer}/{escaped}".replace(NUL, "\\u0000"))
+            found += nul_pointers(member, f"{pointer}/{escaped}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += nul_pointers(item, f"{pointer}/{index}")
+    return found
+
+
+def json_nul_pointers(body: bytes) -> list[str]:
+    """``nul_pointers`` of a JSON document, or [] when it holds none (or is not JSON)."""
+    if _JSON_NUL not in body:
+        return []
+    try:
+        return nul_pointers(orjson.loads(body))
+    except orjson.JSONDecodeError:
+        return []
+
+
+async def reject_nul_bytes(request: Request) -> None:
+    """An app-wide dependency: a NUL character in a path or query parameter or anywhere in a
+    JSON body is a 422 naming the field. PostgreSQL cannot store NUL in text, and SQLite
+    would store it silently: neither is what the client meant."""
+    errors = [
+        FieldError(parameter=name, detail=NUL_DETAIL)
+        for name, value in request.path_params.items()
+        if isinstance(value, str) and NUL in value
+    ]
+    errors += [
+        FieldError(parameter=name.replace(NUL, "\\u0000"), detail=NUL_DETAIL)
+        for name, value in request.query_params.multi_items()
+        if NUL in name or NUL in value
+    ]
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("POST", "PUT", "PATCH") and content_type.startswith(
+        ("application/json", "application/merge-patch+json")
+    ):
+        errors += [
+            FieldError(pointer=p, detail=NUL_DETAIL)
+            for p in json_nul_pointers(await request.body())
+        ]
+    if errors:
+        names = ", ".join(e.parameter or e.pointer or "body" for e in errors)
+        raise ValidationFailed(f"{names}: {NUL_DETAIL}", errors=errors)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,10 +19,11 @@ from app.assessment.router import router as assessment_router
 from app.claims.router import router as claims_router
 from app.config import get_settings
 from app.db import SchemaOutOfDate, check_schema, get_engine, session_scope
-from app.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from app.errors import PROBLEM_MEDIA_TYPE, ErrorBoundary, Problem, install_error_handlers
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
 from app.extract.router import router as extract_router
+from app.http import reject_nul_bytes
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
@@ -118,6 +119,7 @@ def create_app() -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(reject_nul_bytes)],
         generate_unique_id_function=operation_id,
         openapi_tags=[
             {"name": "incidents", "description": "Events that claims are about"},
@@ -143,6 +145,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ErrorBoundary)  # 503/500 problems for what escapes the app
     app.add_middleware(RequestContextMiddleware)  # every response has a request id
     app.add_middleware(SchemaGuard)  # outermost: refuses to start on a stale schema
     for router in (

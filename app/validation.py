@@ -8,7 +8,14 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
-from pydantic import AfterValidator, AnyUrl, AwareDatetime, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyUrl,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -105,8 +112,38 @@ HttpUrlStr = Annotated[
     Field(max_length=2048, json_schema_extra={"format": "uri"}, examples=["https://example.org/"]),
     AfterValidator(_http_url),
 ]
-Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
+_OFFSET = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
+
+
+def _iso_with_offset(value: object) -> object:
+    """Only an ISO 8601 date-time string with an offset: a number (``0.5``) is not read as
+    seconds since 1970, and a naive date-time is not silently taken as UTC."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string, e.g. 2020-03-11T18:00:00Z")
+    text = value.strip()
+    if "T" not in text.upper() and " " not in text:
+        raise ValueError(f"{value!r} is not an ISO 8601 date-time (e.g. 2020-03-11T18:00:00Z)")
+    if not _OFFSET.search(text):
+        raise ValueError(f"{value!r} has no time zone offset: add Z (UTC) or one such as +03:00")
+    return text
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_with_offset), AfterValidator(_instant)]
 """A UTC instant given with an explicit offset (``Z`` or ``+03:00``), not before the epoch."""
+
+QueryInstant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_with_offset),
+    AfterValidator(_utc),
+    Field(description="An ISO 8601 date-time with an offset (Z or +03:00)"),
+]
+"""A query parameter's instant: ISO 8601 with an offset; numbers and naive times are 422."""
 
 Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -14,7 +13,7 @@ from app.enums import ActorKind
 from app.errors import problem_responses
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
-from app.validation import CountryCode
+from app.validation import CountryCode, QueryInstant
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
@@ -45,7 +44,7 @@ def list_actors(
     country: CountryCode | None = None,
     name_prefix: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
     parent_id: str | None = None,
-    updated_since: datetime | None = None,
+    updated_since: QueryInstant | None = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[ActorPublic]:
     """Actors in name order, filtered by kind, country, name prefix, parent or update time."""

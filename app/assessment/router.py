@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from importlib import resources
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from app.auth import Principal, viewer
 from app.db import get_session
 from app.errors import problem_responses
 from app.incidents.service import get_incident
+from app.validation import QueryInstant
 
 router = APIRouter(prefix="/v1/incidents/{incident_id}", tags=["assessment"])
 READ = problem_responses(400, 401, 403, 404, 422, 500)
@@ -31,7 +31,7 @@ def _documented(view: str) -> dict[int | str, dict[str, Any]]:
 
 
 AsOf = Annotated[
-    datetime | None,
+    QueryInstant | None,
     Query(
         description="Only what had been said and recorded by this instant ('what did we "
         "know at 8 p.m.?')"

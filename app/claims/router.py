@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -21,7 +20,7 @@ from app.errors import problem_responses
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.incidents.service import get_incident
 from app.pagination import Page, PageParams, page_params
-from app.validation import LanguageTag
+from app.validation import LanguageTag, QueryInstant
 
 router = APIRouter(tags=["claims"])
 
@@ -29,7 +28,7 @@ READ = problem_responses(400, 401, 403, 404, 422, 500)
 WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 500)
 
 AsOf = Annotated[
-    datetime | None,
+    QueryInstant | None,
     Query(description="Only what had been said and recorded by this instant"),
 ]
 
@@ -47,9 +46,9 @@ class ClaimQuery:
         stance: Stance | None = None,
         language: LanguageTag | None = None,
         tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-        said_after: datetime | None = None,
-        said_before: datetime | None = None,
-        updated_since: datetime | None = None,
+        said_after: QueryInstant | None = None,
+        said_before: QueryInstant | None = None,
+        updated_since: QueryInstant | None = None,
         as_of: AsOf = None,
         external_id: Annotated[str | None, Query(max_length=200)] = None,
         q: Annotated[

@@ -18,7 +18,9 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 def list_events(
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
-    after: Annotated[int, Query(ge=0, description="Only events with a larger id")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="Only events with a larger id")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     type: Annotated[list[EventType] | None, Query(description="Only these types")] = None,
     incident_id: str | None = None,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,7 +12,7 @@ from app.http import IfMatch, for_write, not_modified, set_etag
 from app.incidents import service
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import Page, PageParams, page_params
-from app.validation import CountryCode
+from app.validation import CountryCode, QueryInstant
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
 
@@ -60,13 +59,13 @@ def list_incidents(
     country: CountryCode | None = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     occurred_after: Annotated[
-        datetime | None, Query(description="Incidents that may have happened at or after this")
+        QueryInstant | None, Query(description="Incidents that may have happened at or after this")
     ] = None,
     occurred_before: Annotated[
-        datetime | None, Query(description="Incidents that may have happened at or before this")
+        QueryInstant | None, Query(description="Incidents that may have happened at or before this")
     ] = None,
     contested: bool | None = None,
-    updated_since: datetime | None = None,
+    updated_since: QueryInstant | None = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[
         str | None,

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from app.auth import Principal, admin
+from app.config import get_settings
 from app.db import get_write_session
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.links import service
 from app.links.service import LinkCheckReport
+from app.urls import safe_client
 
 router = APIRouter(prefix="/v1/links", tags=["links"])
 
@@ -34,5 +35,5 @@ def check_links(
         raise ValidationFailed(
             f"older_than: {exc}", errors=[FieldError(parameter="older_than", detail=str(exc))]
         ) from exc
-    with httpx.Client(timeout=service.TIMEOUT_SECONDS, follow_redirects=False) as client:
+    with safe_client(service.TIMEOUT_SECONDS, get_settings().allow_private_urls) as client:
         return service.check_links(session, client, age, limit, archive)

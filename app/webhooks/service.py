@@ -25,7 +25,7 @@ from app.errors import invalid
 from app.events.models import Event
 from app.pagination import PageParams, paginate
 from app.types import utcnow
-from app.urls import UnsafeURL, check_url
+from app.urls import UnsafeURL, check_url, safe_client
 from app.webhooks.models import Webhook, WebhookDelivery
 from app.webhooks.schemas import WebhookCreate, WebhookUpdate
 
@@ -240,7 +240,7 @@ def _attempt(client: httpx.Client, delivery_id: str) -> bool:
 def deliver_due(client: httpx.Client | None = None, now: datetime | None = None) -> int:
     """Send every delivery that is due now; returns how many were delivered."""
     own = client is None
-    client = client or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+    client = client or safe_client(TIMEOUT_SECONDS, get_settings().allow_private_urls)
     delivered = 0
     try:
         while True:
@@ -267,7 +267,7 @@ class DeliveryLoop:
         self.thread.start()
 
     def run(self) -> None:
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+        with safe_client(TIMEOUT_SECONDS, get_settings().allow_private_urls) as client:
             while not self.stopping.is_set():
                 try:
                     deliver_due(client)
