@@ -73,7 +73,7 @@ def test_an_embedded_ipv4_is_judged_as_itself(v4: ipaddress.IPv4Address) -> None
 
 
 class _Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"hello")
