@@ -42,6 +42,43 @@ def test_grouping_properties(xs: list[tuple[str, ClaimValue]]) -> None:
                 assert compatible(a[1], b[1], PARENTS)
 
 
+@given(items)
+@settings(max_examples=200)
+def test_no_two_groups_could_be_one(xs: list[tuple[str, ClaimValue]]) -> None:
+    """The partition is not finer than it must be: between any two groups some pair of values
+    is incompatible (otherwise they would be one candidate), and equal values always share a
+    group. ("Every item in its own group" satisfies the clique laws above, not these.)"""
+    groups = group_compatible(xs, lambda t: t[1], PARENTS, lambda t: t[0])
+    for i, first in enumerate(groups):
+        for second in groups[i + 1 :]:
+            assert not all(compatible(a[1], b[1], PARENTS) for a in first for b in second)
+    where = {x[0]: gi for gi, g in enumerate(groups) for x in g}
+    for a in xs:
+        for b in xs:
+            if a[1] == b[1]:
+                assert where[a[0]] == where[b[0]]
+
+
+def test_a_wide_value_joins_the_lowest_compatible_group() -> None:
+    from app.confidence.values import Bound, Quantity
+
+    def n(bound: Bound, **kw: float) -> ClaimValue:
+        return ClaimValue.of_quantity(Quantity(bound, **kw))
+
+    claims = [
+        ("twenty", n(Bound.exact, best=20)),
+        ("at least three", n(Bound.at_least, low=3)),
+        ("five", n(Bound.exact, best=5)),
+        ("also five", n(Bound.exact, best=5)),
+        ("under ten", n(Bound.fewer_than, high=10)),
+    ]
+    groups = group_compatible(claims, lambda c: c[1], {}, lambda c: c[0])
+    assert [sorted(c[0] for c in g) for g in groups] == [
+        ["also five", "at least three", "five", "under ten"],
+        ["twenty"],
+    ]
+
+
 @given(items, st.randoms())
 @settings(max_examples=200)
 def test_grouping_is_order_independent(xs: list[tuple[str, ClaimValue]], rnd: object) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -112,8 +114,21 @@ CASES: list[tuple[str, tuple[Bound, float | None, float | None, float | None]]] 
 ]
 
 
-def test_table_is_large_enough() -> None:
-    assert len(CASES) >= 80
+def test_every_bound_the_parser_produces_is_in_the_table() -> None:
+    """Each kind of result is pinned by at least one exact case (``unknown`` is never a
+    parse result: an unparseable phrase is an error)."""
+    assert {expected[0] for _, expected in CASES} == set(Bound) - {Bound.unknown}
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_case_and_spacing_do_not_matter(
+    text: str, expected: tuple[Bound, float | None, float | None, float | None]
+) -> None:
+    want = parse_quantity(text).total
+    assert parse_quantity(text.upper()).total == want
+    # (a single space between digits is a thousands separator: "1 200")
+    spaced = re.sub(r"(?<!\d) | (?!\d)", "   ", text)
+    assert parse_quantity("  " + spaced + "\t").total == want
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
