@@ -110,6 +110,7 @@ def wipe() -> None:
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
             conn.execute(text("DELETE FROM topic WHERE builtin = false"))
+        reset_builtin_topics()
         return
     raw = engine.raw_connection()  # autocommit: PRAGMA foreign_keys only works outside BEGIN
     try:
@@ -124,6 +125,20 @@ def wipe() -> None:
         cur.close()
     finally:
         raw.close()
+    reset_builtin_topics()
+
+
+def reset_builtin_topics() -> None:
+    """Built-in topics back to their migration's implications and no taxonomy."""
+    from sqlalchemy import update
+
+    from app.topics.models import BUILTIN_IMPLICATIONS, Topic
+
+    table = Topic.__table__  # type: ignore[attr-defined]
+    with get_engine().begin() as conn:
+        conn.execute(update(table).values(categories={}, implications=[]))
+        for key, implications in BUILTIN_IMPLICATIONS.items():
+            conn.execute(update(table).where(table.c.key == key).values(implications=implications))
 
 
 @pytest.fixture(autouse=True)

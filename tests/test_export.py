@@ -37,15 +37,21 @@ def test_ndjson_export_round_trips(viewer: Api, editor: Api) -> None:
     lines = r.text.splitlines()
     assert (
         len(lines)
-        == before_counts["source"]
+        == 1  # the demo's munitions.type taxonomy
+        + before_counts["source"]
         + before_counts["actor"]
         + before_counts["incident"]
         + before_counts["claim"]
     )
     records = [json.loads(line) for line in lines]
     assert [r["type"] for r in records] == sorted(
-        (r["type"] for r in records), key=["source", "actor", "incident", "claim"].index
+        (r["type"] for r in records), key=["topic", "source", "actor", "incident", "claim"].index
     )
+    assert records[0]["categories"] == [
+        {"value": "rocket", "parent": None},
+        {"value": "small rocket", "parent": "rocket"},
+        {"value": "katyusha rocket", "parent": "small rocket"},
+    ]
     wipe()
     viewer.key = make_key("viewer")  # the wipe took the keys too
     from app.auth import OPERATOR
@@ -55,6 +61,7 @@ def test_ndjson_export_round_trips(viewer: Api, editor: Api) -> None:
     with session_scope() as session:
         report = import_records(session, lines, OPERATOR)
     assert report.created == {
+        "topic": 1,
         "source": before_counts["source"],
         "actor": before_counts["actor"],
         "incident": before_counts["incident"],
@@ -95,15 +102,21 @@ def test_csv_export_and_cli(editor: Api) -> None:
     assert editor.get("/v1/export", params={"format": "xml"}).status_code == 422
 
 
-def test_import_endpoint(editor: Api, viewer: Api) -> None:
+def test_import_endpoint(editor: Api, admin: Api, viewer: Api) -> None:
     from app.demo.service import demo_lines
 
     body = ("\n".join(demo_lines()) + "\n").encode()
     headers = {"Content-Type": "application/x-ndjson"}
+    # the demo declares a taxonomy on munitions.type: changing a topic needs an admin
     r = editor.client.post("/v1/import", content=body, headers=editor.headers(headers))
+    assert r.status_code == 403 and "line 1" in r.json()["detail"]
+    assert row_counts()["claim"] == 0
+    r = admin.client.post("/v1/import", content=body, headers=admin.headers(headers))
     assert r.status_code == 200, r.text
     first = r.json()
     assert first["created"]["claim"] == row_counts()["claim"] > 30
+    assert first["created"]["topic"] == 1
+    # re-importing changes nothing, so an editor may
     again = editor.client.post("/v1/import", content=body, headers=editor.headers(headers)).json()
     assert again["created"] == {} and again["unchanged"] == first["created"]
     before = row_counts()

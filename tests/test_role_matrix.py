@@ -32,6 +32,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/v1/topics"): VIEWER,
     ("GET", "/v1/topics/{key}"): VIEWER,
     ("POST", "/v1/topics"): ADMIN,
+    ("PATCH", "/v1/topics/{key}"): ADMIN,
     ("GET", "/v1/incidents"): VIEWER,
     ("POST", "/v1/incidents"): EDITOR,
     ("GET", "/v1/incidents/{incident_id}"): VIEWER,

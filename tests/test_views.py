@@ -310,18 +310,46 @@ def test_attributions_hierarchy_and_denials(editor: Api, taji: dict[str, Any]) -
     claim(editor, w, "official", {"kind": "actor", "actor_id": isis}, confidence=0.5, **kw)
     view = editor.get(f"/v1/incidents/{taji['incident']}/attributions").json()
     assert view["contested"] is True
+    # one entry per competing version, named by its most specific actor, as /assessment does:
+    # "Iran" (Coalition) is compatible with Kataib Hezbollah (US officials), not a rival
     by_name = {a["actor"]["name"]: a for a in view["attributions"]}
-    assert set(by_name) == {"Iran", "Kataib Hezbollah", "ISIS"}
-    assert by_name["Iran"]["probability"] >= by_name["Kataib Hezbollah"]["probability"]
-    assert by_name["Iran"]["probability"] > by_name["ISIS"]["probability"]
+    assert set(by_name) == {"Kataib Hezbollah", "ISIS"}
+    assert by_name["Kataib Hezbollah"]["probability"] > by_name["ISIS"]["probability"]
     assert [a["name"] for a in by_name["Kataib Hezbollah"]["compatible_with"]] == ["Iran"]
     assert by_name["ISIS"]["compatible_with"] == []
-    assert [c["claim_id"] for c in by_name["Iran"]["denying"]] == [denial["id"]]
-    assert {s["name"] for s in by_name["Iran"]["said_by"]} == {"US officials", "Coalition"}
+    # denying Iran denies its sub-groups too
+    assert [c["claim_id"] for c in by_name["Kataib Hezbollah"]["denying"]] == [denial["id"]]
+    assert by_name["ISIS"]["denying"] == []
+    assert {s["name"] for s in by_name["Kataib Hezbollah"]["said_by"]} == {
+        "US officials",
+        "Coalition",
+    }
     # said-by is never responsible-for
     assert all(a["actor"]["name"] not in ("US officials", "Press TV") for a in view["attributions"])
     ranked = [a["probability"] for a in view["attributions"]]
     assert ranked == sorted(ranked, reverse=True)
+    # the same candidates, probabilities and names as the assessment
+    assessed = topic(
+        editor.get(f"/v1/incidents/{taji['incident']}/assessment").json(), "responsibility"
+    )
+    named = [
+        (c["value"]["label"], c["probability"])
+        for c in assessed["candidates"]
+        if c["value"]["stance"] == "asserts"
+    ]
+    assert named == [(a["actor"]["name"], a["probability"]) for a in view["attributions"]]
+
+
+def test_an_actor_only_ever_denied_is_listed_at_zero(editor: Api, taji: dict[str, Any]) -> None:
+    isis = new_actor(editor, name="ISIS", kind="armed_group", country=None)["id"]
+    kw = {"topic": "responsibility"}
+    denial = claim(
+        editor, taji, "presstv", {"kind": "actor", "actor_id": isis}, stance="denies", **kw
+    )
+    view = editor.get(f"/v1/incidents/{taji['incident']}/attributions").json()
+    [only] = view["attributions"]
+    assert (only["actor"]["name"], only["probability"], only["supporting"]) == ("ISIS", 0.0, [])
+    assert [c["claim_id"] for c in only["denying"]] == [denial["id"]]
 
 
 def test_views_404_and_bad_as_of(editor: Api) -> None:
@@ -390,18 +418,39 @@ def test_camp_taji_reads_right(viewer: Api) -> None:
     base = f"/v1/incidents/{inc['id']}"
     assert inc["contested"] is True
     conflicts = viewer.get(f"{base}/conflicts").json()
-    # Press TV's "no immediate reports about anyone wounded" (no one hurt) against the reports
-    # of casualties; the death toll itself (3, via Stars and Stripes) is uncontested
+    # Press TV's "no immediate reports about anyone wounded" (no one hurt) against the three
+    # killed, through the casualties implication, and McGurk's "reports of ... casualties"
     hurt = topic(conflicts, "casualties")
     assert hurt["contested"] is True
+    assert hurt["implied_by"] == ["casualties >= casualties.killed + casualties.wounded"]
     groups = {g["value"]["label"]: g for g in hurt["groups"]}
+    assert set(groups) == {"0", "[3, ∞]"}
     assert [c["source"]["name"] for c in groups["0"]["claims"]] == ["Press TV"]
+    assert groups["0"]["claims"][0]["implied"] is None
+    three = {c["speaker"]: c for c in groups["[3, ∞]"]["claims"]}
+    assert set(three) == {"a security official", "Brett McGurk"}
+    implied = three["a security official"]["implied"]
+    assert implied["from_topics"] == [KILLED]
+    assert implied["value"]["bound"] == "at_least" and implied["value"]["low"] == 3
+    assert "says casualties.killed 3" in implied["why"]
+    assert three["a security official"]["value"]["best"] == 3  # what was said stays as said
+    assert three["Brett McGurk"]["implied"] is None
+    # no death toll was put in Press TV's mouth: the death toll itself is uncontested
     killed = topic(conflicts, KILLED)
     assert [g["value"]["label"] for g in killed["groups"]] == ["3"]
     assert all(
         c["via_source"] and c["via_source"]["name"] == "Stars and Stripes"
         for c in killed["groups"][0]["claims"]
     )
+    # katyusha rocket ⊂ small rocket: compatible, not contested
+    types = topic(conflicts, "munitions.type")
+    assert types["contested"] is False
+    [rockets] = types["groups"]
+    assert rockets["value"] == {**rockets["value"], "kind": "category", "label": "katyusha rocket"}
+    assert {c["value"]["category"] for c in rockets["claims"]} == {
+        "katyusha rocket",
+        "small rocket",
+    }
     munitions = topic(conflicts, "munitions.count")
     assert munitions["contested"] is True
     assert sorted(g["value"]["label"] for g in munitions["groups"]) == ["[16, ∞]", "[9, 12]"]
@@ -453,13 +502,18 @@ def test_camp_taji_reads_right(viewer: Api) -> None:
     # attributions: Iran and an Iran-backed group, compatible; only the author's own implied
     # framing (Schenker's December words are background, not about Camp Taji)
     attributions = viewer.get(f"{base}/attributions").json()["attributions"]
-    names = {a["actor"]["name"]: a for a in attributions}
-    assert "Iran" in names
-    backed = [a for a in attributions if a["actor"]["name"] != "Iran"]
-    assert backed and all("Iran" in [c["name"] for c in a["compatible_with"]] for a in backed)
-    said_by = {s["name"] for a in attributions for s in a["said_by"]}
-    assert said_by == {"Seth J. Frantzman"}
-    assert all(c["confidence"] <= 0.5 for a in attributions for c in a["supporting"])
+    [lead] = attributions
+    assert lead["actor"]["name"] == "Iran-backed armed groups in Iraq"
+    assert [c["name"] for c in lead["compatible_with"]] == ["Iran"]
+    assert {s["name"] for s in lead["said_by"]} == {"Seth J. Frantzman"}
+    assert all(c["confidence"] <= 0.5 for c in lead["supporting"])
+    # the three views name the same leading candidate the same way, with one probability
+    responsibility = topic(assessment, "responsibility")["candidates"][0]
+    assert responsibility["value"]["label"] == lead["actor"]["name"]
+    assert responsibility["probability"] == lead["probability"]
+    [group] = topic(conflicts, "responsibility")["groups"]
+    assert group["value"]["label"] == lead["actor"]["name"]
+    assert viewer.get(base).json()["leading_actor_id"] == lead["actor"]["id"]
     # attributions name actors (GET /v1/actors/{id}), never sources
     for a in attributions:
         actor = viewer.get(f"/v1/actors/{a['actor']['id']}")

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.claims.schemas import ClaimValueOut
+from app.claims.schemas import ClaimValueOut, QuantityOut
 
 
 class SourceRef(BaseModel):
@@ -20,8 +20,26 @@ class ActorRef(BaseModel):
     parent_id: str | None
 
 
+class ImpliedBy(BaseModel):
+    """Why a claim made on one topic counts on another: a topic implication."""
+
+    rule: str = Field(examples=["casualties >= casualties.killed + casualties.wounded"])
+    from_claim_ids: list[str] = Field(description="The claims the implied value comes from")
+    from_topics: list[str]
+    value: QuantityOut = Field(description="What they imply on this topic")
+    why: str = Field(
+        examples=[
+            "a security official (via Stars and Stripes) says casualties.killed 3; since "
+            "casualties >= casualties.killed + casualties.wounded, that means casualties is "
+            "at least 3"
+        ]
+    )
+
+
 class ClaimRef(BaseModel):
-    """A claim as the views show it: who said what, when, and how firmly."""
+    """A claim as the views show it: who said what, when, and how firmly. On a topic it was
+    not made on, ``implied`` says which rule brought it there (its ``value`` and ``quote``
+    stay what was said)."""
 
     claim_id: str
     source: SourceRef = Field(description="Who said it")
@@ -33,6 +51,7 @@ class ClaimRef(BaseModel):
     status: Literal["active", "retracted", "superseded"]
     value: ClaimValueOut
     quote: str
+    implied: ImpliedBy | None = None
 
 
 class CandidateValue(BaseModel):
@@ -46,6 +65,7 @@ class CandidateValue(BaseModel):
     actor: ActorRef | None = None
     stance: Literal["asserts", "denies"] = "asserts"
     denied_actor_ids: list[str] = Field(default_factory=list)
+    denied_categories: list[str] = Field(default_factory=list)
 
 
 class ConflictGroup(BaseModel):
@@ -58,6 +78,11 @@ class TopicConflicts(BaseModel):
     topic: str
     qualifiers: dict[str, str]
     contested: bool = Field(description="Two or more groups have asserting claims")
+    implied_by: list[str] = Field(
+        default_factory=list,
+        description="Topic implications that brought claims on other topics here (a "
+        "cross-topic conflict); each such claim says why in `implied`",
+    )
     groups: list[ConflictGroup]
     excluded: list[ClaimRef] = Field(
         description="Retracted or superseded claims, or values that constrain nothing"
@@ -90,6 +115,9 @@ class Contribution(BaseModel):
     candidate: int | None = Field(description="Index of the candidate it supports")
     counted: bool
     excluded_reason: str | None
+    implied: ImpliedBy | None = Field(
+        default=None, description="Set when the claim was made on another topic and counts here"
+    )
 
 
 class Candidate(BaseModel):
@@ -104,6 +132,10 @@ class TopicAssessment(BaseModel):
     topic: str
     qualifiers: dict[str, str]
     contested: bool
+    implied_by: list[str] = Field(
+        default_factory=list,
+        description="Topic implications that brought claims on other topics here",
+    )
     independent_sources: int = Field(description="Distinct independent voices on this topic")
     candidates: list[Candidate] = Field(description="Most probable first")
     none_of_these: float = Field(description="1 - the candidates' probabilities")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -19,14 +19,24 @@ from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.assessment import schemas as s
+from app.assessment.implied import category_of, expand
 from app.claims.models import Claim
+from app.claims.schemas import QuantityOut
 from app.claims.service import links_of, value_out
 from app.confidence import engine
-from app.confidence.values import Bound, ClaimValue, Quantity
+from app.confidence.implications import Derived
+from app.confidence.values import (
+    Bound,
+    ClaimValue,
+    Quantity,
+    actor_ancestors,
+    effective_interval,
+)
 from app.events.service import emit
 from app.incidents.models import Incident
 from app.revisions.models import Revision
 from app.sources.models import Source
+from app.topics.service import rules_and_taxonomies
 from app.types import utcnow
 
 METHOD = (
@@ -46,7 +56,10 @@ class Corpus:
     sources: dict[str, Source]
     source_info: dict[str, engine.SourceInfo]
     actors: dict[str, Actor]
+    #: the actor hierarchy and the category taxonomies (:mod:`app.assessment.implied`)
     actor_parents: dict[str, str | None]
+    #: implied claims (topic implications) by their engine id
+    implied: dict[str, Derived] = field(default_factory=dict)
 
 
 def claim_value(claim: Any) -> ClaimValue:
@@ -124,14 +137,19 @@ def load(session: Session, incident: Incident, as_of: datetime | None = None) ->
         session, Source, [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
     )
     actors: dict[str, Actor] = _with_ancestors(session, Actor, [c.actor_id or "" for c in claims])
+    rules, taxonomies = rules_and_taxonomies(session)
+    expanded = expand(
+        [claim_input(c, "active" if c.id in reverted else None) for c in claims], rules, taxonomies
+    )
     return Corpus(
         incident=incident,
         claims=claims,
-        inputs=[claim_input(c, "active" if c.id in reverted else None) for c in claims],
+        inputs=expanded.inputs,
         sources=sources,
         source_info={sid: source_info(src) for sid, src in sources.items()},
         actors=actors,
-        actor_parents={aid: a.parent_id for aid, a in actors.items()},
+        actor_parents={aid: a.parent_id for aid, a in actors.items()} | expanded.parents,
+        implied=expanded.implied,
     )
 
 
@@ -170,6 +188,21 @@ def _number(x: float | None) -> float | None:
 
 
 def _candidate_value(corpus: Corpus, cand: engine.Candidate) -> s.CandidateValue:
+    stance: Literal["asserts", "denies"] = "denies" if cand.stance == "denies" else "asserts"
+    denied = [category_of(d) or d for d in cand.denied]
+    if cand.kind == "actor" and (
+        (cand.actor_id and category_of(cand.actor_id) is not None)
+        or (not cand.actor_id and cand.denied and category_of(cand.denied[0]) is not None)
+    ):
+        # a category of a topic with a taxonomy, grouped by the engine like an actor
+        category = category_of(cand.actor_id) if cand.actor_id else None
+        return s.CandidateValue(
+            kind="category",
+            label=category or ("not " + "/".join(denied)),
+            category=category,
+            stance=stance,
+            denied_categories=denied if not category else [],
+        )
     label = cand.label
     if cand.actor_id and cand.actor_id in corpus.actors:
         label = corpus.actors[cand.actor_id].name
@@ -180,9 +213,42 @@ def _candidate_value(corpus: Corpus, cand: engine.Candidate) -> s.CandidateValue
         high=_number(cand.high),
         category=cand.category,
         actor=_actor_ref(corpus, cand.actor_id) if cand.actor_id else None,
-        stance="denies" if cand.stance == "denies" else "asserts",
+        stance=stance,
         denied_actor_ids=list(cand.denied),
     )
+
+
+def _implied_ref(corpus: Corpus, index: _Index, ident: str, status: str) -> s.ClaimRef:
+    """An implied claim as the views show it: the claim it comes from, and why."""
+    d = corpus.implied[ident]
+    first = index.claims[d.claim_ids[0]]
+    ref = _claim_ref(corpus, first, status)
+    who = (first.speaker or ref.source.name) + (
+        f" (via {ref.via_source.name})" if ref.via_source else ""
+    )
+    said = "; ".join(f"{index.claims[c].topic} {_said_value(index.claims[c])}" for c in d.claim_ids)
+    low = _number(d.low)
+    ref.implied = s.ImpliedBy(
+        rule=d.implication.describe(),
+        from_claim_ids=list(d.claim_ids),
+        from_topics=[index.claims[c].topic for c in d.claim_ids],
+        value=QuantityOut(bound=Bound.at_least, low=low, best=None, high=None),
+        why=f"{who} says {said}; since {d.implication.describe()}, that means "
+        f"{d.topic} is at least {_fmt(d.low)}",
+    )
+    return ref
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _said_value(claim: Claim) -> str:
+    q = Quantity(Bound(claim.q_bound or "unknown"), claim.q_low, claim.q_best, claim.q_high)
+    low, high = effective_interval(q)
+    if low == high:
+        return _fmt(low)
+    return f"at least {_fmt(low)}" if math.isinf(high) else f"{_fmt(low)} to {_fmt(high)}"
 
 
 def _qualifiers(item: tuple[str, str]) -> dict[str, str]:
@@ -195,9 +261,26 @@ class _Index:
         self.corpus = corpus
         self.claims = {c.id: c for c in corpus.claims}
         self.status = {i.claim_id: i.status for i in corpus.inputs}
+        self.said_at = {i.claim_id: i.said_at for i in corpus.inputs}
 
     def ref(self, claim_id: str) -> s.ClaimRef:
+        if claim_id in self.corpus.implied:
+            return _implied_ref(self.corpus, self, claim_id, self.status[claim_id])
         return _claim_ref(self.corpus, self.claims[claim_id], self.status[claim_id])
+
+    def public_id(self, claim_id: str) -> str:
+        """The stored claim an engine id stands for (an implied claim: its first source)."""
+        d = self.corpus.implied.get(claim_id)
+        return d.claim_ids[0] if d is not None else claim_id
+
+    def rules(self, claim_ids: Iterable[str]) -> list[str]:
+        return sorted(
+            {
+                self.corpus.implied[c].implication.describe()
+                for c in claim_ids
+                if c in self.corpus.implied
+            }
+        )
 
 
 def conflicts(corpus: Corpus, as_of: datetime | None) -> s.ConflictsView:
@@ -219,6 +302,7 @@ def conflicts(corpus: Corpus, as_of: datetime | None) -> s.ConflictsView:
                 topic=item.item[0],
                 qualifiers=_qualifiers(item.item),
                 contested=item.contested,
+                implied_by=index.rules(grouped),
                 groups=groups,
                 excluded=[index.ref(cid) for cid in _by_time(index, excluded)],
             )
@@ -232,10 +316,14 @@ def conflicts(corpus: Corpus, as_of: datetime | None) -> s.ConflictsView:
 
 
 def _by_time(index: _Index, claim_ids: Iterable[str]) -> list[str]:
-    return sorted(claim_ids, key=lambda cid: (index.claims[cid].said_at, cid))
+    return sorted(
+        claim_ids,
+        key=lambda cid: (index.said_at.get(cid) or index.claims[index.public_id(cid)].said_at, cid),
+    )
 
 
 def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
+    index = _Index(corpus)
     topics: list[s.TopicAssessment] = []
     for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents, as_of):
         topics.append(
@@ -243,13 +331,14 @@ def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
                 topic=item.item[0],
                 qualifiers=_qualifiers(item.item),
                 contested=item.contested,
+                implied_by=index.rules(c.claim_id for c in item.contributions),
                 independent_sources=item.independent_sources,
                 candidates=[
                     s.Candidate(
                         value=_candidate_value(corpus, cand),
                         probability=round(cand.probability, 6),
                         independent_sources=cand.independent_sources,
-                        claim_ids=list(cand.claim_ids),
+                        claim_ids=[index.public_id(c) for c in cand.claim_ids],
                         sources=[_source_ref(corpus, sid) for sid in cand.source_ids],
                     )
                     for cand in item.candidates
@@ -257,7 +346,8 @@ def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
                 none_of_these=round(item.none_of_these, 6),
                 explanation=[
                     s.Contribution(
-                        claim_id=c.claim_id,
+                        claim_id=index.public_id(c.claim_id),
+                        implied=index.ref(c.claim_id).implied,
                         source=_source_ref(corpus, c.source_id),
                         voice=_source_ref(corpus, c.voice).name,
                         reliability=round(c.reliability, 6),
@@ -277,21 +367,33 @@ def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
     )
 
 
-def whole_incident(
-    results: list[engine.AttributionAssessment],
-) -> engine.AttributionAssessment | None:
+def whole_incident(results: list[engine.ItemAssessment]) -> engine.ItemAssessment | None:
     """Attributions are about the incident as a whole: the unqualified item when there is one."""
     return next((r for r in results if r.item[1] == "{}"), results[0] if results else None)
+
+
+def _responsibility(
+    corpus: Corpus, as_of: datetime | None = None, topic: str = "responsibility"
+) -> engine.ItemAssessment | None:
+    """The assessment of who is responsible: the same item, model and candidates as
+    ``/assessment`` shows for the topic."""
+    inputs = [i for i in corpus.inputs if i.item[0] == topic and i.value.kind == "actor"]
+    return whole_incident(engine.assess(inputs, corpus.source_info, corpus.actor_parents, as_of))
+
+
+def _lineage(actor_id: str, parents: dict[str, str | None]) -> list[str]:
+    return [actor_id, *actor_ancestors(actor_id, parents)]
 
 
 def attributions(
     corpus: Corpus, as_of: datetime | None, topic: str = "responsibility"
 ) -> s.AttributionsView:
+    """Competing attributions: one per candidate of the assessment, named by the candidate's
+    most specific actor (as ``/assessment`` labels it), with the candidate's probability; the
+    other actors of its line are ``compatible_with`` it. A denial of an actor or of one of its
+    ancestors is listed as denying it; an actor only ever denied is listed at probability 0."""
     index = _Index(corpus)
-    results = engine.attribute(
-        corpus.inputs, corpus.source_info, corpus.actor_parents, topic=topic, as_of=as_of
-    )
-    chosen = whole_incident(results)
+    chosen = _responsibility(corpus, as_of, topic)
     if chosen is None:
         return s.AttributionsView(
             incident_id=corpus.incident.id,
@@ -301,20 +403,37 @@ def attributions(
             none_of_these=1.0,
             attributions=[],
         )
+    value = {i.claim_id: i.value for i in corpus.inputs}
+    grouped = {cid for cand in chosen.candidates for cid in cand.claim_ids}
+    denials = sorted(c for c in grouped if value[c].stance == "denies")
+    placed: set[str] = set()
     out: list[s.Attribution] = []
-    for a in chosen.attributions:
-        supporting = [index.ref(cid) for cid in _by_time(index, a.supporting_claim_ids)]
-        said_by = {r.source.id: r.source for r in supporting}
+
+    def entry(actor: str, probability: float, supporting: list[str], named: set[str]) -> None:
+        line = set(_lineage(actor, corpus.actor_parents))
+        denying = [d for d in denials if value[d].actor_id in line]
+        placed.update(denying)
+        refs = [index.ref(cid) for cid in _by_time(index, supporting)]
+        said_by = {r.source.id: r.source for r in refs}
         out.append(
             s.Attribution(
-                actor=_actor_ref(corpus, a.actor_id),
-                probability=round(a.probability, 6),
-                compatible_with=[_actor_ref(corpus, x) for x in a.compatible_actor_ids],
-                supporting=supporting,
-                denying=[index.ref(cid) for cid in _by_time(index, a.denying_claim_ids)],
+                actor=_actor_ref(corpus, actor),
+                probability=round(probability, 6),
+                compatible_with=[_actor_ref(corpus, a) for a in sorted(named - {actor})],
+                supporting=refs,
+                denying=[index.ref(cid) for cid in _by_time(index, denying)],
                 said_by=sorted(said_by.values(), key=lambda r: r.name),
             )
         )
+
+    for cand in chosen.candidates:
+        if cand.stance != "asserts" or not cand.actor_id:
+            continue
+        supporting = [c for c in cand.claim_ids if value[c].stance == "asserts"]
+        named = {value[c].actor_id or "" for c in supporting} - {""}
+        entry(cand.actor_id, cand.probability, supporting, named)
+    for denied in sorted({value[d].actor_id or "" for d in denials if d not in placed} - {""}):
+        entry(denied, 0.0, [], set())
     return s.AttributionsView(
         incident_id=corpus.incident.id,
         as_of=as_of,
@@ -336,9 +455,12 @@ def refresh_derived(session: Session, incident_id: str) -> None:
         item.contested
         for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents)
     )
-    results = engine.attribute(corpus.inputs, corpus.source_info, corpus.actor_parents)
-    chosen = whole_incident(results)
-    top = chosen.attributions[0] if chosen and chosen.attributions else None
+    chosen = _responsibility(corpus)
+    top = (
+        next((c for c in chosen.candidates if c.stance == "asserts" and c.actor_id), None)
+        if chosen
+        else None
+    )
     leader = top.actor_id if top is not None and top.probability > 0 else None
     before_contested, before_leader = incident.contested, incident.leading_actor_id
     if contested == before_contested and leader == before_leader:

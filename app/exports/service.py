@@ -1,5 +1,6 @@
 """Export everything as NDJSON (the import format, so an export re-imports into an empty
-database) or as a flat CSV of claims. Rows are streamed in chunks, never all in memory."""
+database: topics an admin added or declared a taxonomy or implications on come first) or as a
+flat CSV of claims. Rows are streamed in chunks, never all in memory."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from app.claims.service import links_of, value_out
 from app.db import get_engine
 from app.incidents.models import Incident
 from app.sources.models import Source
+from app.topics.models import BUILTIN_IMPLICATIONS, Topic
+from app.topics.service import public as topic_public
 
 CHUNK = 500
 
@@ -97,8 +100,40 @@ class _Names:
         return self.cache[key]
 
 
+def _topics(session: Session) -> Iterator[dict[str, Any]]:
+    """Topic records for what the migrations do not make: added topics, and built-in topics
+    with a taxonomy or implications of their own. A topic comes after those it implies from."""
+    pending = [
+        t
+        for t in session.execute(select(Topic).order_by(col(Topic.key))).scalars()
+        if not t.builtin or t.categories or t.implications != BUILTIN_IMPLICATIONS.get(t.key, [])
+    ]
+    done = {t.key for t in session.execute(select(Topic)).scalars() if t.builtin}
+    while pending:
+        ready = [
+            t
+            for t in pending
+            if all(p in done for i in t.implications for p in i.get("topics", []))
+        ] or pending[:1]
+        for t in ready:
+            done.add(t.key)
+            pending.remove(t)
+            public = topic_public(t)
+            yield {
+                "type": "topic",
+                "key": t.key,
+                "kind": t.kind,
+                "unit": t.unit,
+                "description": t.description,
+                "implications": [i.model_dump(exclude={"rule"}) for i in public.implications],
+                "categories": [c.model_dump() for c in public.categories],
+            }
+
+
 def ndjson(session: Session) -> Iterator[bytes]:
     names = _Names(session)
+    for topic in _topics(session):
+        yield orjson.dumps(topic) + b"\n"
     for model, kind in ((Source, "source"), (Actor, "actor")):
         for rows in _parents_first(session, model):
             for r in rows:

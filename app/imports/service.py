@@ -10,6 +10,11 @@ reference given as ``<field>_external_id`` instead of an id: ``parent_external_i
 carry ``recorded_at`` (not before ``said_at``, not in the future) when an archive is
 back-filled, so ``as_of`` views show what the desk knew at the time, and
 ``supersedes_external_id`` (an export re-imported keeps which claim replaced which).
+
+A ``topic`` record (``{"type": "topic", "key": …, "kind": …, "implications": […],
+"categories": […]}``, keyed by ``key``, no external id) creates a topic or adds implications
+and taxonomy terms to an existing one, built-in topics included; re-importing it changes
+nothing. Changing a topic needs an admin key (403 otherwise).
 """
 
 from __future__ import annotations
@@ -31,13 +36,15 @@ from app.auth import Principal
 from app.claims.models import Claim
 from app.claims.schemas import ClaimCreate
 from app.claims.service import after_claim_write, build_claim
-from app.errors import ClaimdeskError, FieldError, ValidationFailed
+from app.enums import Role
+from app.errors import ClaimdeskError, FieldError, Forbidden, ValidationFailed
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate
 from app.incidents.service import build_incident
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate
 from app.sources.service import build_source
+from app.topics import service as topics
 from app.validation import Instant
 
 MAX_ERRORS = 100
@@ -203,6 +210,30 @@ def _prefetch(resolver: _Resolver, parsed: list[tuple[int, Any]]) -> None:
             resolver.prefetch(model, ids)
 
 
+def _import_topic(
+    session: Session,
+    record: dict[str, Any],
+    principal: Principal,
+    number: int,
+    fail: Callable[[str, str], None],
+) -> bool:
+    """A topic record (keyed by ``key``, no external id): creates the topic or adds its
+    implications and taxonomy terms; only an admin may change topics. True if it changed."""
+    body = {k: v for k, v in record.items() if k != "type"}
+    if principal.role is not Role.admin and topics.would_change(session, body):
+        session.rollback()
+        raise Forbidden(f"line {number}: adding or changing a topic needs the admin role")
+    try:
+        return topics.merge_topic(session, body)[1]
+    except ValidationError as exc:
+        for err in exc.errors():
+            fail("/" + "/".join(str(p) for p in err["loc"]), str(err["msg"]))
+    except ClaimdeskError as exc:
+        for e in exc.errors or [FieldError(pointer="", detail=exc.detail or exc.title)]:
+            fail(e.pointer or "", e.detail)
+    return False
+
+
 def import_records(
     session: Session, lines: Iterable[str | bytes], principal: Principal
 ) -> ImportReport:
@@ -230,9 +261,15 @@ def import_records(
             fail("", "each line must be a JSON object")
             continue
         kind_name = str(record.get("type"))
+        if kind_name == "topic":
+            if _import_topic(session, record, principal, number, fail):
+                created["topic"] += 1
+            else:
+                unchanged["topic"] += 1
+            continue
         kind = KINDS.get(kind_name)
         if kind is None:
-            fail("/type", f"must be one of {', '.join(KINDS)}")
+            fail("/type", f"must be one of topic, {', '.join(KINDS)}")
             continue
         external_id = record.get("external_id")
         if not isinstance(external_id, str) or not external_id.strip():

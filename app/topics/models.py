@@ -36,6 +36,13 @@ class Topic(SQLModel, table=True):
     created_at: datetime = created_field()
 
 
+#: The implications the migrations declare on built-in topics.
+BUILTIN_IMPLICATIONS: dict[str, list[dict[str, Any]]] = {
+    "casualties": [
+        {"kind": "at_least_sum_of", "topics": ["casualties.killed", "casualties.wounded"]}
+    ],
+}
+
 BUILTIN_TOPICS: list[dict[str, str | None]] = [
     {
         "key": "casualties",

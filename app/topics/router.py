@@ -11,7 +11,7 @@ from app.enums import TopicKind
 from app.errors import problem_responses
 from app.pagination import Page, PageParams, page_params
 from app.topics import service
-from app.topics.schemas import TopicCreate, TopicPublic
+from app.topics.schemas import TopicCreate, TopicPublic, TopicUpdate
 
 router = APIRouter(prefix="/v1/topics", tags=["topics"])
 
@@ -26,7 +26,7 @@ def list_topics(
     """The topics claims can be about (built-in and added by admins), in key order."""
     items, next_cursor, total = service.list_topics(session, kind, page)
     return Page[TopicPublic](
-        items=[TopicPublic.model_validate(t) for t in items], next_cursor=next_cursor, total=total
+        items=[service.public(t) for t in items], next_cursor=next_cursor, total=total
     )
 
 
@@ -37,7 +37,7 @@ def get_topic(
     session: Annotated[Session, Depends(get_session)],
 ) -> TopicPublic:
     """One topic by key, e.g. `casualties.killed`."""
-    return TopicPublic.model_validate(service.get_topic(session, key))
+    return service.public(service.get_topic(session, key))
 
 
 @router.post("", status_code=201, responses=problem_responses(400, 401, 403, 409, 422, 500))
@@ -47,7 +47,20 @@ def create_topic(
     principal: Annotated[Principal, Depends(admin)],
     session: Annotated[Session, Depends(get_write_session)],
 ) -> TopicPublic:
-    """Add a topic (admin only)."""
+    """Add a topic (admin only), with its implications (quantity topics) or its category
+    taxonomy (category topics)."""
     topic = service.create_topic(session, data, principal)
     response.headers["Location"] = f"/v1/topics/{topic.key}"
-    return TopicPublic.model_validate(topic)
+    return service.public(topic)
+
+
+@router.patch("/{key}", responses=problem_responses(401, 403, 404, 422, 500))
+def update_topic(
+    key: str,
+    data: TopicUpdate,
+    principal: Annotated[Principal, Depends(admin)],
+    session: Annotated[Session, Depends(get_write_session)],
+) -> TopicPublic:
+    """Change a topic's description, implications or category taxonomy (admin only; built-in
+    topics too). `implications` and `categories` replace the stored lists."""
+    return service.public(service.update_topic(session, key, data, principal))

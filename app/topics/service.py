@@ -1,25 +1,169 @@
-"""Topics: what a claim is about and which kind of value it carries."""
+"""Topics: what a claim is about, which kind of value it carries, what it implies about other
+topics (quantities) and how its values nest (categories)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth import Principal
+from app.confidence.implications import Implication as Rule
+from app.confidence.implications import ImplicationError, parse_implications
+from app.confidence.taxonomy import TaxonomyError, ancestors, merge, normalise_terms
 from app.crud import commit_or_conflict, get_or_404
-from app.errors import Conflict
+from app.errors import Conflict, invalid
 from app.pagination import PageParams, paginate
 from app.topics.models import Topic
-from app.topics.schemas import TopicCreate
+from app.topics.schemas import (
+    CategoryTerm,
+    Implication,
+    TopicCreate,
+    TopicPublic,
+    TopicUpdate,
+)
+
+
+def _check_implications(
+    session: Session, key: str, kind: str, raw: Sequence[dict[str, Any]], pointer: str
+) -> list[dict[str, Any]]:
+    """The stored form of ``raw`` after checking it: quantity topics implied by existing
+    quantity topics; 422 naming the member otherwise."""
+    if raw and kind != "quantity":
+        raise invalid(pointer, "only quantity topics can declare implications")
+    try:
+        rules = parse_implications(key, list(raw))
+    except ImplicationError as exc:
+        raise invalid(pointer + exc.pointer, exc.detail) from exc
+    for i, rule in enumerate(rules):
+        for j, part in enumerate(rule.parts):
+            other = session.get(Topic, part)
+            if other is None:
+                raise invalid(f"{pointer}/{i}/topics/{j}", f"no topic {part!r}")
+            if other.kind != "quantity":
+                raise invalid(f"{pointer}/{i}/topics/{j}", f"{part!r} is not a quantity topic")
+    return [rule.as_json() for rule in rules]
+
+
+def _taxonomy(
+    kind: str, terms: Iterable[CategoryTerm], pointer: str, existing: dict[str, str | None]
+) -> dict[str, str | None]:
+    pairs = [(t.value, t.parent) for t in terms]
+    if pairs and kind != "category":
+        raise invalid(pointer, "only category topics can declare a taxonomy")
+    try:
+        return merge(existing, pairs) if existing else normalise_terms(pairs)
+    except TaxonomyError as exc:
+        raise invalid(pointer + exc.pointer, exc.detail) from exc
 
 
 def create_topic(session: Session, data: TopicCreate, principal: Principal) -> Topic:
     if session.get(Topic, data.key) is not None:
         raise Conflict(f"topic {data.key!r} already exists")
-    topic = Topic(**data.model_dump(), builtin=False)
+    topic = Topic(
+        key=data.key,
+        kind=data.kind.value,
+        unit=data.unit,
+        description=data.description,
+        builtin=False,
+        implications=_check_implications(
+            session,
+            data.key,
+            data.kind.value,
+            [i.model_dump(exclude={"rule"}) for i in data.implications],
+            "/implications",
+        ),
+        categories=_taxonomy(data.kind.value, data.categories, "/categories", {}),
+    )
     session.add(topic)
     commit_or_conflict(session, lambda _: Conflict(f"topic {data.key!r} already exists"))
     return topic
+
+
+def update_topic(session: Session, key: str, data: TopicUpdate, principal: Principal) -> Topic:
+    topic = get_or_404(session, Topic, key, "topic", lock=True)
+    sent = data.model_fields_set
+    if "description" in sent:
+        topic.description = data.description
+    if "implications" in sent:
+        topic.implications = _check_implications(
+            session,
+            key,
+            topic.kind,
+            [i.model_dump(exclude={"rule"}) for i in data.implications or []],
+            "/implications",
+        )
+    if "categories" in sent:
+        topic.categories = _taxonomy(topic.kind, data.categories or [], "/categories", {})
+    session.add(topic)
+    session.commit()
+    session.refresh(topic)
+    return topic
+
+
+def merge_topic(session: Session, record: dict[str, Any]) -> tuple[Topic, bool]:
+    """An imported topic record: create the topic, or add its implications and taxonomy
+    terms to the existing one (idempotent). Returns the topic and whether anything changed.
+    Raises a 422 naming the member; the caller decides who may change topics."""
+    data = TopicCreate.model_validate(record)
+    topic = session.get(Topic, data.key)
+    if topic is None:
+        topic = Topic(
+            key=data.key,
+            kind=data.kind.value,
+            unit=data.unit,
+            description=data.description,
+            builtin=False,
+            implications=_check_implications(
+                session,
+                data.key,
+                data.kind.value,
+                [i.model_dump(exclude={"rule"}) for i in data.implications],
+                "/implications",
+            ),
+            categories=_taxonomy(data.kind.value, data.categories, "/categories", {}),
+        )
+        session.add(topic)
+        session.flush()
+        return topic, True
+    if topic.kind != data.kind.value:
+        raise invalid("/kind", f"topic {data.key!r} exists with kind {topic.kind!r}")
+    added = [
+        i.model_dump(exclude={"rule"})
+        for i in data.implications
+        if i.model_dump(exclude={"rule"}) not in topic.implications
+    ]
+    implications = topic.implications + _check_implications(
+        session, data.key, topic.kind, added, "/implications"
+    )
+    categories = _taxonomy(topic.kind, data.categories, "/categories", dict(topic.categories))
+    if implications == topic.implications and categories == topic.categories:
+        return topic, False
+    topic.implications, topic.categories = implications, categories
+    session.add(topic)
+    session.flush()
+    return topic, True
+
+
+def would_change(session: Session, record: dict[str, Any]) -> bool:
+    """Would importing this topic record change anything? (A malformed one: yes.)"""
+    try:
+        data = TopicCreate.model_validate(record)
+    except ValueError:
+        return True
+    topic = session.get(Topic, data.key)
+    if topic is None or topic.kind != data.kind.value:
+        return True
+    if any(i.model_dump(exclude={"rule"}) not in topic.implications for i in data.implications):
+        return True
+    try:
+        return merge(topic.categories, [(t.value, t.parent) for t in data.categories]) != (
+            topic.categories
+        )
+    except TaxonomyError:
+        return True
 
 
 def get_topic(session: Session, key: str) -> Topic:
@@ -33,3 +177,44 @@ def list_topics(
     if kind:
         stmt = stmt.where(Topic.kind == kind)  # type: ignore[arg-type]
     return paginate(session, stmt, [Topic.key], page, lambda t: (t.key,), (str,))
+
+
+def _terms(taxonomy: dict[str, str | None]) -> list[CategoryTerm]:
+    """Parents before children, then alphabetically."""
+    return [
+        CategoryTerm(value=v, parent=taxonomy[v])
+        for v in sorted(taxonomy, key=lambda v: (len(ancestors(v, taxonomy)), v))
+    ]
+
+
+def public(topic: Topic) -> TopicPublic:
+    rules = parse_implications(topic.key, topic.implications)
+    return TopicPublic(
+        key=topic.key,
+        kind=topic.kind,
+        unit=topic.unit,
+        description=topic.description,
+        builtin=topic.builtin,
+        implications=[
+            Implication(kind=r.kind, topics=list(r.parts), rule=r.describe()) for r in rules
+        ],
+        categories=_terms(topic.categories),
+        created_at=topic.created_at,
+    )
+
+
+def rules_and_taxonomies(
+    session: Session,
+) -> tuple[list[Rule], dict[str, dict[str, str | None]]]:
+    """Every declared implication and every non-empty taxonomy (a few rows: read per view)."""
+    rules: list[Rule] = []
+    taxonomies: dict[str, dict[str, str | None]] = {}
+    rows = session.execute(
+        select(col(Topic.key), col(Topic.implications), col(Topic.categories))
+    ).all()
+    for key, implications, categories in rows:
+        if implications:
+            rules.extend(parse_implications(key, implications))
+        if categories:
+            taxonomies[key] = dict(categories)
+    return rules, taxonomies
