@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import BigInteger, Column, Index, Integer, String
 from sqlmodel import Field, SQLModel
@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 from app.base import enum_check
 from app.types import JSONType, UTCDateTime, utcnow
 
-EVENT_TYPES = (
+EventType = Literal[
     "claim.created",
     "claim.updated",
     "claim.retracted",
@@ -18,7 +18,8 @@ EVENT_TYPES = (
     "incident.updated",
     "incident.contested",
     "attribution.changed",
-)
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
 class Event(SQLModel, table=True):

@@ -5,16 +5,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EventType = Literal[
-    "claim.created",
-    "claim.updated",
-    "claim.retracted",
-    "claim.deleted",
-    "incident.created",
-    "incident.updated",
-    "incident.contested",
-    "attribution.changed",
-]
+from app.events.models import EventType
+
+__all__ = ["EventPage", "EventPublic", "EventType"]
 
 
 class EventPublic(BaseModel):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as SASession
 from sqlmodel import Session, col
 
 from app.events.models import Event
+from app.webhooks.outbox import owe
 
 ADVISORY_LOCK_KEY = 0x43_4C_41_49  # "CLAI"
 
@@ -39,8 +40,6 @@ def emit(
         payload=payload,
     )
     session.add(event)
-    from app.webhooks.service import owe
-
     owe(session, event)
 
 

@@ -107,30 +107,6 @@ def retry_delivery(session: Session, hook: Webhook, delivery_id: str) -> Webhook
     return delivery
 
 
-# --- fan-out (called by the change feed) --------------------------------------------------
-
-
-def owe(session: Session, event: Event) -> None:
-    """Queue the event for every active webhook that wants its type (same transaction)."""
-    hooks: list[tuple[str, list[str]]] | None = session.info.get("active_webhooks")
-    if hooks is None:
-        with session.no_autoflush:
-            hooks = [
-                (row.id, list(row.events))
-                for row in session.execute(
-                    select(col(Webhook.id), col(Webhook.events)).where(col(Webhook.active))
-                )
-            ]
-        session.info["active_webhooks"] = hooks
-    wanted = [hid for hid, types in hooks if not types or event.type in types]
-    if not wanted:
-        return
-    session.flush()  # the event's id
-    assert event.id is not None
-    for hid in wanted:
-        session.add(WebhookDelivery(webhook_id=hid, event_id=event.id))
-
-
 # --- delivery -----------------------------------------------------------------------------
 
 
