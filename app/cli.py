@@ -125,12 +125,23 @@ def reliability_recompute() -> None:
 def reliability_evaluate(
     claims: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Claims CSV")],
     truth: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Ground truth CSV")],
+    hierarchy: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="Value hierarchy CSV (columns value,parent)"
+        ),
+    ] = None,
 ) -> None:
     """Measure the engine against ground truth (CSV: ObjectID,PropertyID,PropertyValue,
-    SourceID[,TimeStamp]); prints one JSON object with accuracy and ECE, and majority vote's."""
+    SourceID[,TimeStamp]); prints one JSON object: accuracy, ECE, majority vote's, a 10-bin
+    reliability table and the Spearman correlation of learned vs empirical source accuracy."""
     from app.confidence.evaluate import evaluate_csv
 
-    typer.echo(orjson.dumps(evaluate_csv(claims, truth)).decode())
+    try:
+        result = evaluate_csv(claims, truth, hierarchy)
+    except (ValueError, KeyError) as exc:
+        raise _fail(f"cannot read the benchmark: {exc}") from exc
+    typer.echo(orjson.dumps(result).decode())
 
 
 @cli.command("export")

@@ -7,15 +7,16 @@ See docs/confidence.md for the model in plain words and in maths. Summary:
 * claims that are not independent form one *voice* (same source or organisation, carried
   ``via`` a source that speaks on the item itself, or citing another claim); a voice counts
   once per candidate;
-* each counted voice adds ``w · ln(m · r / (1 - r))`` to its candidate's score, where ``r`` is
-  the source reliability, ``m`` the number of wrong alternatives it could have picked and
+* each counted voice adds ``w · max(0, ln(n · r / (1 - r)))`` to its candidate's score, where
+  ``r`` is the source reliability, ``n`` the item's domain size (the number of false values a
+  source could pick, at least the number of candidates) and
   ``w = firmness * independence discount * evidential weight`` (``none_reported`` weighs
-  0.5, ``unknown`` 0); ``P(candidate) = exp(score) / (Σ exp(score) + 1)``: the ``+ 1`` is the
-  "none of these" alternative (an unobserved value);
-* reliabilities are learned by EM over the whole corpus under the same model, smoothed
-  towards a Beta prior built from the analyst's prior and an empirical-Bayes group mean;
-  a source whose mistakes keep coinciding with other voices' (a repeater, copy detection)
-  has its reliability moved towards the uninformative value.
+  0.5, ``unknown`` 0); ``P(candidate) = exp(score) / (Σ exp(score) + n + 1 - k)``: the
+  unobserved values are "none of these". A vote never counts against its own value, so
+  agreement never lowers a probability;
+* reliabilities, domain sizes and copying are learned over the whole corpus by
+  :func:`app.confidence.truth.solve` (EM with a hierarchical Beta prior, AccuCopy pairwise copy
+  detection, a pooled repeat rate for long-tail partners).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+import numpy as np
+
+from app.confidence import truth
 from app.confidence.grouping import group_compatible
 from app.confidence.values import (
     Bound,
@@ -35,9 +39,11 @@ from app.confidence.values import (
     effective_interval,
     evidential_weight,
     normalise_category,
+    value_sort_key,
 )
 
 __all__ = [
+    "DEFAULT_DOMAIN_SIZE",
     "EXTRA_ALTERNATIVES",
     "GROUP_PSEUDO_COUNT",
     "PRIOR_PSEUDO_COUNT",
@@ -48,29 +54,33 @@ __all__ = [
     "ClaimInput",
     "Contribution",
     "ItemAssessment",
+    "Learned",
     "SourceInfo",
     "assess",
     "attribute",
+    "learn",
     "learn_reliability",
     "voices",
 ]
 
-#: Unobserved alternatives ("none of these") in every item, each with score 0.
+#: Domain size (false values a source could pick) of an item when none was learned: the
+#: smallest in which a neutral source's agreement is evidence (ln(2 · 0.5 / 0.5) > 0). An
+#: item always has at least one unobserved alternative ("none of these").
+DEFAULT_DOMAIN_SIZE = 2.0
+#: Kept for backward compatibility: the minimum number of unobserved alternatives.
 EXTRA_ALTERNATIVES = 1.0
-#: Pseudo-counts of the Beta prior on a source's reliability: the analyst's prior and the
-#: empirical-Bayes mean of sources with similar activity (see docs/confidence.md).
-PRIOR_PSEUDO_COUNT = 2.0
-GROUP_PSEUDO_COUNT = 10.0
+#: Pseudo-counts of the Beta prior on a source's reliability (see app.confidence.truth).
+PRIOR_PSEUDO_COUNT = truth.PRIOR_PSEUDO_COUNT
+GROUP_PSEUDO_COUNT = truth.GROUP_PSEUDO_COUNT
 #: Reliabilities are kept inside [R_MIN, R_MAX] so no single voice is ever conclusive.
-R_MIN = 0.01
-R_MAX = 0.9
+R_MIN = truth.R_MIN
+R_MAX = truth.R_MAX
 #: Pseudo-claims at the pooled rate when estimating a source's repeat (copy) rate.
-REPEAT_PSEUDO_COUNT = 10.0
-#: The reliability at which a vote adds no evidence in a two-candidate item (m · r / (1 - r)
-#: = 1 with m = 1 + E): what a pure repeat of other voices is worth.
-R_UNINFORMATIVE = 1.0 / (2.0 + EXTRA_ALTERNATIVES)
-EM_ITERATIONS = 30
-EM_TOLERANCE = 1e-5
+REPEAT_PSEUDO_COUNT = truth.REPEAT_PSEUDO_COUNT
+#: The reliability at which a vote adds no evidence in the default domain.
+R_UNINFORMATIVE = 1.0 / (1.0 + DEFAULT_DOMAIN_SIZE)
+EM_ITERATIONS = truth.EM_ITERATIONS
+EM_TOLERANCE = truth.EM_TOLERANCE
 
 Status = Literal["active", "retracted", "superseded"]
 
@@ -349,26 +359,33 @@ def _group_by_item(claims: Iterable[ClaimInput]) -> dict[tuple[str, str], list[C
 
 
 def _log_odds(r: float, m: float) -> float:
+    """What one full vote adds to its value's score: ln(m · r / (1 - r)), floored at 0."""
     r = min(R_MAX, max(R_MIN, r))
-    return math.log(m * r / (1.0 - r))
+    return max(0.0, math.log(m * r / (1.0 - r)))
+
+
+def _domain(k: int, n: float | None) -> float:
+    return max(float(k), DEFAULT_DOMAIN_SIZE if n is None else n)
 
 
 def _posterior(
-    slots: Sequence[Sequence[tuple[float, float]]], extra: float = EXTRA_ALTERNATIVES
+    slots: Sequence[Sequence[tuple[float, float]]], n: float | None = None
 ) -> tuple[list[float], float, list[float]]:
     """Candidate probabilities for one item.
 
-    ``slots[c]`` lists (weight, reliability) of the voices counted for candidate ``c``.
+    ``slots[c]`` lists (weight, reliability) of the voices counted for candidate ``c``; ``n``
+    is the learned domain size (None: :data:`DEFAULT_DOMAIN_SIZE`).
     Returns (probabilities, none_of_these, scores).
     """
     k = len(slots)
-    m = max(1.0, k - 1 + extra)
-    scores = [sum(w * _log_odds(r, m) for w, r in cand) for cand in slots]
-    top = max([*scores, 0.0])
-    exps = [math.exp(s - top) for s in scores]
-    rest = extra * math.exp(-top)
-    z = sum(exps) + rest
-    return [e / z for e in exps], rest / z, scores
+    m = _domain(k, n)
+    if k == 1 and len(slots[0]) >= 2:
+        # agreement never argues against: every voice counts at least as a neutral one
+        scores = [sum(w * max(_log_odds(r, m), math.log(m)) for w, r in slots[0])]
+    else:
+        scores = [sum(w * _log_odds(r, m) for w, r in cand) for cand in slots]
+    probs, none = truth.posterior(scores, m)
+    return probs, none, scores
 
 
 def _reliability_of(source_id: str, sources: Mapping[str, SourceInfo]) -> float:
@@ -445,7 +462,7 @@ def _assess_prepared(
         [(s.weight, _reliability_of(s.source_id, sources)) for s in cand] for cand in prep.slots
     ]
     probs, none, scores = _posterior(rel_slots)
-    m = max(1.0, len(prep.slots) - 1 + EXTRA_ALTERNATIVES)
+    m = _domain(len(prep.slots), None)
     built: list[tuple[Candidate, int]] = []
     for gi, group in enumerate(prep.groups):
         rep = _representative(group, actor_parents)
@@ -611,9 +628,79 @@ def attribute(
 # --- learning reliability -------------------------------------------------------------------
 
 
-def _activity_group(n_claims: float) -> int:
-    """Empirical-Bayes group of a source: ⌊log2(number of counted claims)⌋."""
-    return int(math.log2(max(1.0, n_claims)))
+@dataclass(frozen=True)
+class Learned:
+    """What :func:`learn` finds: reliabilities, and who repeats whom."""
+
+    reliability: dict[str, float]
+    #: (copier, original) -> probability that the copier depends on the original
+    dependence: dict[tuple[str, str], float]
+    #: per source: share of its mistakes beyond chance shared with long-tail sources
+    repeat_rate: dict[str, float]
+    #: learned domain size per value kind
+    domain_size: dict[str, float]
+
+
+def learn(
+    claims: Sequence[ClaimInput],
+    sources: Mapping[str, SourceInfo],
+    actor_parents: Mapping[str, str | None] | None = None,
+    iterations: int = EM_ITERATIONS,
+) -> Learned:
+    """Learn reliabilities, domain sizes and copying over the whole corpus.
+
+    Every item is prepared as for :func:`assess` (voices, candidates); each counted voice
+    becomes one vote and :func:`app.confidence.truth.solve` runs EM (see its docstring and
+    docs/confidence.md). Domain sizes are learned per value kind.
+    """
+    parents: Mapping[str, str | None] = actor_parents or {}
+    voice_of = voices(claims, sources)
+    names = sorted(set(sources) | {c.source_id for c in claims})
+    index = {s: i for i, s in enumerate(names)}
+    kinds: dict[str, int] = {}
+    value_item: list[int] = []
+    item_property: list[int] = []
+    c_src: list[int] = []
+    c_val: list[int] = []
+    c_w: list[float] = []
+    value_key: list[int] = []
+    keys: dict[tuple[str, str, float, float, str], int] = {}
+    for item, iclaims in sorted(_group_by_item(claims).items()):
+        prep = _prepare_item(item, iclaims, voice_of, parents, None)
+        if not prep.groups:
+            continue
+        ii = len(item_property)
+        item_property.append(kinds.setdefault(prep.groups[0][0].value.kind, len(kinds)))
+        for group, slots in zip(prep.groups, prep.slots, strict=True):
+            vi = len(value_item)
+            value_item.append(ii)
+            value_key.append(keys.setdefault(value_sort_key(group[0].value), len(keys)))
+            for slot in slots:
+                c_src.append(index[slot.source_id])
+                c_val.append(vi)
+                c_w.append(slot.weight)
+    fc = truth.FlatCorpus(
+        n_sources=len(names),
+        value_item=np.array(value_item, np.int64),
+        item_property=np.array(item_property, np.int64),
+        claim_source=np.array(c_src, np.int64),
+        claim_value=np.array(c_val, np.int64),
+        claim_weight=np.array(c_w, np.float64),
+        prior=np.array([sources[s].prior if s in sources else 0.5 for s in names]),
+        value_key=np.array(value_key, np.int64),
+    )
+    sol = truth.solve(fc, iterations=iterations)
+    domain: dict[str, float] = {}
+    for kind, p in kinds.items():
+        mask = fc.item_property == p
+        if mask.any():
+            domain[kind] = float(np.min(sol.domain[mask]))
+    return Learned(
+        reliability={s: float(sol.reliability[i]) for s, i in index.items()},
+        dependence={(names[a], names[b]): d for (a, b), d in sol.dependence.items()},
+        repeat_rate={s: float(sol.repeat_rate[i]) for s, i in index.items()},
+        domain_size=domain,
+    )
 
 
 def learn_reliability(
@@ -622,106 +709,6 @@ def learn_reliability(
     actor_parents: Mapping[str, str | None] | None = None,
     iterations: int = EM_ITERATIONS,
 ) -> dict[str, float]:
-    """Learn each source's reliability from the whole corpus (EM truth discovery).
-
-    E-step: candidate posteriors of every item with two or more counted voices, under the
-    same model as :func:`assess`. M-step: a source's reliability is the posterior mean of a
-    Beta prior updated with the expected number of its counted claims that are true::
-
-        r_s = (a·prior_s + b·μ_g(s) + Σ w·P(candidate of claim)) / (a + b + Σ w)
-
-    with a = :data:`PRIOR_PSEUDO_COUNT` (the analyst's ``reliability_prior``), b =
-    :data:`GROUP_PSEUDO_COUNT` and μ_g the pooled accuracy of sources with similar activity
-    (the same ⌊log2(claims)⌋), re-estimated each iteration (hierarchical / empirical Bayes).
-    Items with a single voice carry no information about reliability and are skipped.
-
-    Copy detection: at convergence, a source's repeat rate c_s (:func:`_repeat_rates`, the
-    excess share of its wrong claims that coincide with another voice) moves its reliability
-    towards :data:`R_UNINFORMATIVE`, the value at which a vote adds no evidence:
-    ``(1 - c_s)·r_s + c_s·R_UNINFORMATIVE``. A source that repeats what others say is one
-    more copy of their evidence, not an independent witness.
-    Returns a reliability for every source in ``sources`` and every source that made a claim.
-    """
-    parents: Mapping[str, str | None] = actor_parents or {}
-    voice_of = voices(claims, sources)
-    n_counted: dict[str, float] = defaultdict(float)
-    learn_items: list[list[list[tuple[str, float]]]] = []
-    for item, iclaims in _group_by_item(claims).items():
-        prep = _prepare_item(item, iclaims, voice_of, parents, None)
-        for slots in prep.slots:
-            for slot in slots:
-                n_counted[slot.source_id] += 1.0
-        if sum(len(cand) for cand in prep.slots) >= 2:
-            learn_items.append([[(x.source_id, x.weight) for x in cs] for cs in prep.slots])
-    all_sources = set(sources) | {c.source_id for c in claims}
-    prior = {s: (sources[s].prior if s in sources else 0.5) for s in all_sources}
-    group = {s: _activity_group(n_counted.get(s, 0.0)) for s in all_sources}
-    mu: dict[int, float] = defaultdict(lambda: 0.5)
-    rel = {s: prior[s] for s in all_sources}
-    a, b = PRIOR_PSEUDO_COUNT, GROUP_PSEUDO_COUNT
-    for _ in range(iterations):
-        num: dict[str, float] = defaultdict(float)
-        den: dict[str, float] = defaultdict(float)
-        for cands in learn_items:
-            probs, _, _ = _posterior([[(w, rel[s]) for s, w in cand] for cand in cands])
-            for cand, p in zip(cands, probs, strict=True):
-                for s, w in cand:
-                    num[s] += w * p
-                    den[s] += w
-        gnum: dict[int, float] = defaultdict(float)
-        gden: dict[int, float] = defaultdict(float)
-        for s in den:
-            gnum[group[s]] += num[s]
-            gden[group[s]] += den[s]
-        mu = defaultdict(lambda: 0.5, {g: (gnum[g] + 1.0) / (gden[g] + 2.0) for g in gden})
-        new = {
-            s: min(
-                R_MAX,
-                max(R_MIN, (a * prior[s] + b * mu[group[s]] + num[s]) / (a + b + den[s])),
-            )
-            for s in all_sources
-        }
-        delta = max((abs(new[s] - rel[s]) for s in all_sources), default=0.0)
-        rel = new
-        if delta < EM_TOLERANCE:
-            break
-    repeat = _repeat_rates(learn_items, rel)
-    return {
-        s: (1.0 - repeat.get(s, 0.0)) * rel[s] + repeat.get(s, 0.0) * R_UNINFORMATIVE
-        for s in all_sources
-    }
-
-
-def _repeat_rates(
-    learn_items: Sequence[Sequence[Sequence[tuple[str, float]]]], rel: Mapping[str, float]
-) -> dict[str, float]:
-    """Each source's estimated share of claims that repeat another voice (copy detection).
-
-    Copying shows in *wrong* values (Dong et al., VLDB 2009): independent sources rarely make
-    the same mistake, a source that repeats others repeats their mistakes too. Under the
-    learned reliabilities, for every counted claim in a contested item (two or more
-    candidates) let q = 1 - P(its candidate) be the probability that it is wrong; rho_s is the
-    share of source s's expected wrong claims that sit on a candidate another voice also
-    supports, rho0 the same share pooled over all sources (the rate at which mistakes coincide
-    anyway). rho_s is smoothed towards rho0 with :data:`REPEAT_PSEUDO_COUNT` pseudo-claims and its
-    excess over rho0, rescaled to [0, 1], is the repeat rate c_s = (rho_s - rho0) / (1 - rho0).
-    """
-    wrong: dict[str, float] = defaultdict(float)
-    shared: dict[str, float] = defaultdict(float)
-    for cands in learn_items:
-        if len(cands) < 2:
-            continue
-        probs, _, _ = _posterior([[(w, rel[s]) for s, w in cand] for cand in cands])
-        for cand, p in zip(cands, probs, strict=True):
-            for s, w in cand:
-                wrong[s] += w * (1.0 - p)
-                if len(cand) >= 2:
-                    shared[s] += w * (1.0 - p)
-    total = sum(wrong.values())
-    rho0 = sum(shared.values()) / total if total > 0.0 else 1.0
-    if rho0 >= 1.0:
-        return {}
-    k = REPEAT_PSEUDO_COUNT
-    return {
-        s: max(0.0, ((shared[s] + k * rho0) / (wrong[s] + k) - rho0) / (1.0 - rho0)) for s in wrong
-    }
+    """Each source's learned reliability (see :func:`learn`), for every source in ``sources``
+    and every source that made a claim."""
+    return learn(claims, sources, actor_parents, iterations).reliability

@@ -1,129 +1,338 @@
 """Measure the engine on a truth-discovery benchmark in the Population CSV layout.
 
 ``claims.csv``: ``ObjectID,PropertyID,PropertyValue,SourceID[,TimeStamp]``;
-``truth.csv``: ``ObjectID,PropertyID,PropertyValue``. Each (ObjectID, PropertyID) is one item.
-Values are exact numbers when every value of the item parses as a number, otherwise
-normalised categories. The same engine as the API runs: :func:`learn_reliability`, then
-:func:`assess`. Nothing here is specific to one data set.
+``truth.csv``: ``ObjectID,PropertyID,PropertyValue``; optional hierarchy CSV ``value,parent``.
+Each (ObjectID, PropertyID) is one item. How values are read (nothing here is specific to one
+data set; see docs/confidence.md):
+
+* an item is **numeric** when every value of the item parses as a number, a clock time or an
+  ISO date (:func:`app.confidence.similarity.parse_number`); near numbers support each other;
+* a property is **set-valued** when its values encode lists (``;`` or ``|``, or ``,``-separated
+  full names, :func:`~app.confidence.similarity.detect_separator`); values are compared as sets
+  of names and overlapping sets support each other;
+* otherwise values are normalised text (case and spaces); with a hierarchy an ancestor's claim
+  supports its descendants.
+
+A source that gives several values for one item splits one vote between them. The engine is
+:func:`app.confidence.truth.solve` (the same core ``learn_reliability`` uses). An item is
+right when its top value equals the gold value (numbers: equal; sets: the same names).
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import time
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from app.confidence.engine import ClaimInput, ItemAssessment, SourceInfo, assess, learn_reliability
-from app.confidence.metrics import accuracy, expected_calibration_error, majority_vote
-from app.confidence.values import ClaimValue, Quantity, normalise_category
+import numpy as np
+import numpy.typing as npt
 
-__all__ = ["evaluate_claims", "evaluate_csv", "load_csv_claims", "top_matches"]
+from app.confidence import similarity as sim
+from app.confidence.metrics import (
+    accuracy,
+    expected_calibration_error,
+    majority_vote,
+    reliability_table,
+    spearman,
+)
+from app.confidence.truth import FlatCorpus, Solution, solve
+from app.confidence.values import normalise_category
+
+__all__ = ["Loaded", "build_corpus", "evaluate_csv", "evaluate_rows", "read_rows", "score"]
+
+#: Sources need this many claims on gold items before their empirical accuracy is compared
+#: with the learned one (Spearman).
+SPEARMAN_MIN_CLAIMS = 5
+
+Row = tuple[str, str, str, str]  # object, property, value, source
 
 
-def _number(text: str) -> float | None:
-    try:
-        x = float(text.replace(",", "").strip())
-    except ValueError:
-        return None
-    return x if math.isfinite(x) else None
+@dataclass
+class Loaded:
+    corpus: FlatCorpus
+    items: list[tuple[str, str]]
+    value_keys: list[Hashable]
+    sources: list[str]
+    kinds: dict[str, str]  # property -> "number" / "set" / "text"
+    separators: dict[str, str | None]
+    parents: dict[str, str]
+    raw_votes: dict[tuple[str, str], list[Hashable]]
 
 
-def load_csv_claims(claims_path: Path) -> tuple[list[ClaimInput], dict[tuple[str, str], bool]]:
-    """Read claims; returns the claims and, per item, whether its values are numeric."""
-    rows: list[tuple[str, str, str, str]] = []
-    with claims_path.open(newline="", encoding="utf-8") as fh:
+def read_rows(claims_path: Path) -> list[Row]:
+    with Path(claims_path).open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            return []
+        col = {h.strip(): i for i, h in enumerate(header)}
+        missing = {"ObjectID", "PropertyID", "PropertyValue", "SourceID"} - set(col)
+        if missing:
+            raise ValueError(f"claims CSV lacks column(s): {', '.join(sorted(missing))}")
+        o, p, v, s = col["ObjectID"], col["PropertyID"], col["PropertyValue"], col["SourceID"]
+        width = max(o, p, v, s)
+        return [(r[o], r[p], r[v], r[s]) for r in reader if len(r) > width]
+
+
+def read_truth(truth_path: Path) -> dict[tuple[str, str], str]:
+    truth: dict[tuple[str, str], str] = {}
+    with Path(truth_path).open(newline="", encoding="utf-8-sig") as fh:
         for row in csv.DictReader(fh):
-            rows.append((row["ObjectID"], row["PropertyID"], row["PropertyValue"], row["SourceID"]))
-    numeric: dict[tuple[str, str], bool] = defaultdict(lambda: True)
-    parsed: list[float | None] = []
-    for obj, prop, value, _ in rows:
-        x = _number(value)
-        parsed.append(x)
-        if x is None:
-            numeric[(obj, prop)] = False
-    claims: list[ClaimInput] = []
-    for i, ((obj, prop, value, source), x) in enumerate(zip(rows, parsed, strict=True)):
-        item = (obj, prop)
-        if numeric[item] and x is not None:
-            cv = ClaimValue("quantity", quantity=Quantity.exactly(x))
+            truth[(row["ObjectID"], row["PropertyID"])] = row["PropertyValue"]
+    return truth
+
+
+def read_hierarchy(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh):
+            v, p = normalise_category(row["value"]), normalise_category(row["parent"] or "")
+            if v and p and v != p:
+                out[v] = p
+    return out
+
+
+class _Keyer:
+    """Turns a property's text values into comparable keys."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        texts: dict[str, list[str]] = defaultdict(list)
+        numeric_item: dict[tuple[str, str], bool] = {}
+        for o, p, v, _ in rows:
+            item = (o, p)
+            if sim.parse_number(v) is None:
+                numeric_item[item] = False
+                texts[p].append(v)
+            else:
+                numeric_item.setdefault(item, True)
+        self.numeric_item = numeric_item
+        self.separators = {p: sim.detect_separator(ts[:5000]) for p, ts in texts.items()}
+
+    def key(self, item: tuple[str, str], text: str) -> Hashable:
+        if self.numeric_item.get(item, False):
+            x = sim.parse_number(text)
+            if x is not None:
+                return x
+        sep = self.separators.get(item[1])
+        if sep is not None:
+            return sim.split_set(text, sep)
+        return normalise_category(text)
+
+
+def build_corpus(rows: Sequence[Row], parents: Mapping[str, str] | None = None) -> Loaded:
+    """Flatten text claims into a :class:`FlatCorpus` with similarity support edges."""
+    hier: dict[str, str] = dict(parents or {})
+    keyer = _Keyer(rows)
+    item_index: dict[tuple[str, str], int] = {}
+    item_values: list[dict[Hashable, int]] = []
+    item_votes: list[dict[str, list[int]]] = []
+    raw_votes: dict[tuple[str, str], list[Hashable]] = defaultdict(list)
+    source_index: dict[str, int] = {}
+    for o, p, v, s in rows:
+        item = (o, p)
+        ii = item_index.get(item)
+        if ii is None:
+            ii = item_index[item] = len(item_values)
+            item_values.append({})
+            item_votes.append({})
+        key = keyer.key(item, v)
+        if isinstance(key, frozenset) and not key:
+            key = normalise_category(v)
+        raw_votes[item].append(key)
+        vals = item_values[ii]
+        li = vals.setdefault(key, len(vals))
+        source_index.setdefault(s, len(source_index))
+        lst = item_votes[ii].setdefault(s, [])
+        if li not in lst:
+            lst.append(li)
+    items = list(item_index)
+    props: dict[str, int] = {}
+    item_property = np.array([props.setdefault(p, len(props)) for _, p in items], np.int64)
+    value_item: list[int] = []
+    value_keys: list[Hashable] = []
+    c_src: list[int] = []
+    c_val: list[int] = []
+    c_w: list[float] = []
+    e_from: list[int] = []
+    e_to: list[int] = []
+    e_w: list[float] = []
+    for ii, vals in enumerate(item_values):
+        base = len(value_keys)
+        keys = list(vals)
+        value_keys.extend(keys)
+        value_item.extend([ii] * len(keys))
+        for s, lis in item_votes[ii].items():
+            w = 1.0 / len(lis)
+            si = source_index[s]
+            for li in lis:
+                c_src.append(si)
+                c_val.append(base + li)
+                c_w.append(w)
+        if len(keys) < 2:
+            continue
+        first = keys[0]
+        if isinstance(first, float):
+            edges = sim.number_edges([float(k) for k in keys])  # type: ignore[arg-type]
+        elif isinstance(first, frozenset):
+            edges = sim.set_edges([k for k in keys if isinstance(k, frozenset)])
+            if len(edges) and any(not isinstance(k, frozenset) for k in keys):
+                edges = []
+        elif hier:
+            edges = sim.hierarchy_edges([str(k) for k in keys], hier)
         else:
-            cv = ClaimValue("category", category=normalise_category(value) or "(empty)")
-        claims.append(ClaimInput(f"c{i}", item, source, cv))
-    return claims, dict(numeric)
+            edges = []
+        for a, b, f in edges:
+            e_from.append(base + a)
+            e_to.append(base + b)
+            e_w.append(f)
+    fc = FlatCorpus(
+        n_sources=len(source_index),
+        value_item=np.array(value_item, np.int64),
+        item_property=item_property,
+        claim_source=np.array(c_src, np.int64),
+        claim_value=np.array(c_val, np.int64),
+        claim_weight=np.array(c_w, np.float64),
+        prior=np.full(len(source_index), 0.5),
+        support_from=np.array(e_from, np.int64),
+        support_to=np.array(e_to, np.int64),
+        support_weight=np.array(e_w, np.float64),
+        value_key=_key_ids(value_keys),
+    )
+    numeric_props = {it[1] for it, num in keyer.numeric_item.items() if num}
+    kinds = {
+        p: "set" if keyer.separators.get(p) else ("number" if p in numeric_props else "text")
+        for p in props
+    }
+    return Loaded(
+        fc,
+        items,
+        value_keys,
+        list(source_index),
+        kinds,
+        dict(keyer.separators),
+        hier,
+        dict(raw_votes),
+    )
 
 
-def top_matches(assessment: ItemAssessment, gold: str, numeric: bool) -> bool:
-    top = assessment.top
-    if top is None:
-        return False
-    if numeric:
-        g = _number(gold)
-        return g is not None and top.low == g and top.high == g
-    return top.category == normalise_category(gold)
+def _key_ids(keys: Sequence[Hashable]) -> npt.NDArray[np.int64]:
+    ids: dict[Hashable, int] = {}
+    return np.array([ids.setdefault(k, len(ids)) for k in keys], np.int64)
 
 
-def evaluate_claims(
-    claims: Sequence[ClaimInput],
-    numeric: dict[tuple[str, str], bool],
-    truth: dict[tuple[str, str], str],
-) -> dict[str, object]:
-    started = time.perf_counter()
-    sources = {c.source_id: SourceInfo(c.source_id) for c in claims}
-    learned = learn_reliability(claims, sources, {})
-    sources = {s: SourceInfo(s, reliability=learned[s]) for s in sources}
-    gold_claims = [c for c in claims if c.item in truth]
-    results = {ia.item: ia for ia in assess(gold_claims, sources, {})}
-    seconds = time.perf_counter() - started
+def _gold_key(loaded: Loaded, item: tuple[str, str], gold: str) -> Hashable:
+    x = sim.parse_number(gold)
+    sep = loaded.separators.get(item[1])
+    return (
+        x
+        if x is not None and sep is None
+        else (sim.split_set(gold, sep) if sep is not None else normalise_category(gold))
+    )
+
+
+def score(loaded: Loaded, sol: Solution, truth: Mapping[tuple[str, str], str]) -> dict[str, object]:
+    """Accuracy, ECE, majority vote, reliability table and Spearman on the gold items."""
+    fc = loaded.corpus
+    index = {item: i for i, item in enumerate(loaded.items)}
+    starts = np.searchsorted(fc.value_item, np.arange(fc.n_items))
+    ends = np.searchsorted(fc.value_item, np.arange(fc.n_items), side="right")
     probs: list[float] = []
     correct: list[bool] = []
     mv_probs: list[float] = []
     mv_correct: list[bool] = []
-    by_item: dict[tuple[str, str], list[ClaimInput]] = defaultdict(list)
-    for c in gold_claims:
-        by_item[c.item].append(c)
-    for item in sorted(results):
-        ia = results[item]
-        gold = truth[item]
-        top = ia.top
-        probs.append(top.probability if top is not None else 0.0)
-        correct.append(top_matches(ia, gold, numeric.get(item, False)))
-        votes = [_vote_key(c.value) for c in by_item[item]]
-        value, share = majority_vote(votes)
-        g = _number(gold) if numeric.get(item, False) else None
+    gold_value: dict[int, Hashable] = {}
+    for item in sorted(truth):
+        ii = index.get(item)
+        if ii is None:
+            continue
+        gold = _gold_key(loaded, item, truth[item])
+        gold_value[ii] = gold
+        lo, hi = int(starts[ii]), int(ends[ii])
+        p = sol.prob[lo:hi]
+        # ties: the first value in order of appearance
+        top = lo + int(np.argmax(p))
+        probs.append(float(min(1.0, max(0.0, sol.prob[top]))))
+        correct.append(_same(loaded.value_keys[top], gold))
+        value, share = majority_vote(loaded.raw_votes[item])
         mv_probs.append(share)
-        mv_correct.append(value == (g if g is not None else normalise_category(gold)))
+        mv_correct.append(_same(value, gold))
+    # empirical accuracy of each source on the gold items (an ancestor of the gold counts)
+    hits: Counter[int] = Counter()
+    seen: Counter[int] = Counter()
+    item_of_claim = fc.value_item[fc.claim_value]
+    for c in range(fc.claim_source.shape[0]):
+        ii = int(item_of_claim[c])
+        gold = gold_value.get(ii)
+        if gold is None:
+            continue
+        s = int(fc.claim_source[c])
+        key = loaded.value_keys[int(fc.claim_value[c])]
+        ok = _same(key, gold) or (
+            isinstance(gold, str) and key in sim.ancestors(gold, loaded.parents)
+        )
+        seen[s] += 1
+        hits[s] += ok
+    scored = sorted(s for s, n in seen.items() if n >= SPEARMAN_MIN_CLAIMS)
+    rho = (
+        spearman([float(sol.reliability[s]) for s in scored], [hits[s] / seen[s] for s in scored])
+        if len(scored) >= 3
+        else None
+    )
     return {
-        "items": len(results),
-        "accuracy": accuracy(correct),
-        "ece": expected_calibration_error(probs, correct),
+        "items": len(probs),
+        "claims": int(fc.claim_source.shape[0]),
+        "sources": fc.n_sources,
+        "accuracy": round(accuracy(correct), 4),
+        "ece": round(expected_calibration_error(probs, correct), 4),
         "majority_vote": {
-            "accuracy": accuracy(mv_correct),
-            "ece": expected_calibration_error(mv_probs, mv_correct),
+            "accuracy": round(accuracy(mv_correct), 4),
+            "ece": round(expected_calibration_error(mv_probs, mv_correct), 4),
         },
-        "seconds": round(seconds, 3),
+        "reliability_table": reliability_table(probs, correct),
+        "spearman": None if rho is None else round(rho, 4),
+        "sources_scored": len(scored),
+        "value_kinds": dict(Counter(loaded.kinds.values())),
     }
 
 
-def _vote_key(v: ClaimValue) -> float | str:
-    if v.kind == "quantity" and v.quantity is not None and v.quantity.best is not None:
-        return v.quantity.best
-    return v.category or ""
+def _same(a: Hashable, b: Hashable) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    if isinstance(a, frozenset) and isinstance(b, frozenset):
+        return sim.set_overlap(a, b) == 1.0
+    return a == b
 
 
-def evaluate_csv(claims_path: Path, truth_path: Path) -> dict[str, object]:
-    """Run learn_reliability + assess on a CSV benchmark and score the gold items present.
+def evaluate_rows(
+    rows: Sequence[Row],
+    truth: Mapping[tuple[str, str], str],
+    parents: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    started = time.perf_counter()
+    loaded = build_corpus(rows, parents)
+    built = time.perf_counter()
+    sol = solve(loaded.corpus)
+    solved = time.perf_counter()
+    out = score(loaded, sol, truth)
+    out["seconds"] = round(solved - started, 3)
+    out["seconds_engine"] = round(solved - built, 3)
+    return out
 
-    Returns ``{"items", "accuracy", "ece", "majority_vote": {"accuracy", "ece"}, "seconds"}``
-    (``seconds``: engine time, learning and assessment, excluding CSV parsing).
+
+def evaluate_csv(
+    claims_path: Path, truth_path: Path, hierarchy_path: Path | None = None
+) -> dict[str, object]:
+    """Run the engine on a CSV benchmark and score the gold items present in the claims.
+
+    Returns accuracy, ECE, majority vote's accuracy and ECE, a 10-bin reliability table, the
+    Spearman correlation of learned vs empirical source accuracy (sources with at least
+    :data:`SPEARMAN_MIN_CLAIMS` claims on gold items), and ``seconds`` (reading values and the
+    engine, excluding CSV parsing).
     """
-    claims, numeric = load_csv_claims(Path(claims_path))
-    truth: dict[tuple[str, str], str] = {}
-    with Path(truth_path).open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            truth[(row["ObjectID"], row["PropertyID"])] = row["PropertyValue"]
-    present = {c.item for c in claims}
-    truth = {k: v for k, v in truth.items() if k in present}
-    return evaluate_claims(claims, numeric, truth)
+    rows = read_rows(Path(claims_path))
+    truth = read_truth(Path(truth_path))
+    parents = read_hierarchy(Path(hierarchy_path)) if hierarchy_path is not None else None
+    return evaluate_rows(rows, truth, parents)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import TypeVar
 
-__all__ = ["accuracy", "expected_calibration_error", "majority_vote", "spearman"]
+__all__ = [
+    "accuracy",
+    "expected_calibration_error",
+    "majority_vote",
+    "reliability_table",
+    "spearman",
+]
 
 H = TypeVar("H", bound=Hashable)
 
@@ -78,3 +84,26 @@ def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
     vx = sum((a - mx) ** 2 for a in rx)
     vy = sum((b - my) ** 2 for b in ry)
     return cov / (vx * vy) ** 0.5 if vx > 0 and vy > 0 else 0.0
+
+
+def reliability_table(
+    probs: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> list[dict[str, float | int | str]]:
+    """Per equal-width bin of the top probability: items, mean confidence, accuracy."""
+    counts = [0] * bins
+    sums = [0.0] * bins
+    hits = [0] * bins
+    for p, c in zip(probs, correct, strict=True):
+        b = min(int(p * bins), bins - 1)
+        counts[b] += 1
+        sums[b] += p
+        hits[b] += 1 if c else 0
+    return [
+        {
+            "bin": f"{b / bins:.1f}-{(b + 1) / bins:.1f}",
+            "items": counts[b],
+            "confidence": round(sums[b] / counts[b], 4) if counts[b] else 0.0,
+            "accuracy": round(hits[b] / counts[b], 4) if counts[b] else 0.0,
+        }
+        for b in range(bins)
+    ]

@@ -122,3 +122,241 @@ def _contains(q: Quantity, t: int) -> bool:
 
     lo, hi = effective_interval(q)
     return lo <= t <= hi
+
+
+# --- families of held-out-like corpora, as CSV rows --------------------------------------
+
+Row = tuple[str, str, str, str]  # ObjectID, PropertyID, PropertyValue, SourceID
+
+FAMILIES = ("weak_uncontested", "mirror_groups", "near_numbers", "author_sets", "hierarchy")
+
+
+@dataclass(frozen=True)
+class TextCorpus:
+    """Rows in the ``claims.csv`` layout, the gold value per item and a value hierarchy."""
+
+    family: str
+    rows: list[Row]
+    truth: dict[tuple[str, str], str]
+    parents: dict[str, str]
+    #: mirror -> the wire it republishes (mirror_groups)
+    groups: dict[str, str]
+
+
+_FIRST = [
+    "Ada",
+    "Anna",
+    "Ben",
+    "Carl",
+    "Dana",
+    "Eva",
+    "Finn",
+    "Gia",
+    "Hugo",
+    "Ines",
+    "Jon",
+    "Kai",
+    "Lea",
+    "Max",
+    "Nia",
+    "Omar",
+    "Pia",
+    "Raj",
+    "Sara",
+    "Tom",
+    "Uma",
+    "Vic",
+    "Wen",
+    "Xia",
+    "Yan",
+    "Zoe",
+]
+_LAST = [
+    "Abe",
+    "Bauer",
+    "Chen",
+    "Diaz",
+    "Eriks",
+    "Fox",
+    "Garcia",
+    "Hahn",
+    "Ito",
+    "Jensen",
+    "Khan",
+    "Lopez",
+    "Meyer",
+    "Novak",
+    "Ortiz",
+    "Park",
+    "Quinn",
+    "Rossi",
+    "Sato",
+    "Tanaka",
+    "Ueda",
+    "Vogel",
+    "Weber",
+    "Xu",
+    "Young",
+    "Zhang",
+]
+
+
+def _long_tail(rng: random.Random, n: int) -> list[int]:
+    """Claims per source: a few prolific sources and a long tail (Zipf-like weights)."""
+    return [max(1, int(n / (i + 1) ** 1.1)) for i in range(n)]
+
+
+def generate_family(
+    family: str, seed: int = 0, n_claims: int = 20_000, n_sources: int = 40
+) -> TextCorpus:
+    """A seeded corpus mimicking one held-out failure (see docs/confidence.md).
+
+    * ``weak_uncontested``: many weak sources (accuracy 0.25-0.6) and some good ones, sparse
+      coverage so most items have one to three claims, wrong values from a few plausible ones;
+      plus long-tail sources with one or two claims.
+    * ``mirror_groups``: groups of outlets republishing a wire (each copies the wire's value
+      80 % of the time), one inaccurate mirror (accuracy 0.4), the most accurate independent
+      sources left out.
+    * ``near_numbers``: populations; right answers are exact or a near duplicate (rounded,
+      off by a few), wrong ones far off.
+    * ``author_sets``: author lists; right answers are the full list, or a prefix of it,
+      written "A; B" or "A, B"; wrong ones swap in other names.
+    * ``hierarchy``: birth places ``city > state > country``; sources name the city, or only
+      its state or country, or a wrong city (often in the right state). Gold: the most
+      specific true value some source states.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; one of {', '.join(FAMILIES)}")
+    rng = random.Random(f"{family}:{seed}")
+    sources = [f"src{i:03d}" for i in range(n_sources)]
+    if family == "weak_uncontested":
+        acc = {
+            s: rng.uniform(0.25, 0.6) if i % 3 else rng.uniform(0.6, 0.95)
+            for i, s in enumerate(sources)
+        }
+    else:
+        acc = {s: rng.uniform(0.45, 0.95) for s in sources}
+    activity = dict(zip(sources, _long_tail(rng, n_sources), strict=True))
+    groups: dict[str, str] = {}  # mirror -> wire
+    if family == "mirror_groups":
+        ranked = sorted(sources, key=lambda s: -acc[s])
+        dropped = set(ranked[:4])  # the most accurate independent sources are not in the data
+        wires = [s for s in sources if s not in dropped][:5]
+        pool = [s for s in sources if s not in dropped and s not in wires]
+        for g, wire in enumerate(wires):
+            for m in pool[g * 4 : g * 4 + 4]:
+                groups[m] = wire
+        inaccurate = pool[0]
+        acc[inaccurate] = 0.4
+        sources = [s for s in sources if s not in dropped]
+        for w in wires:
+            acc[w] = rng.uniform(0.5, 0.8)
+    per_item = 2.2 if family == "weak_uncontested" else 4.0
+    n_items = max(10, int(n_claims / per_item))
+    weights = [activity[s] for s in sources]
+    parents: dict[str, str] = {}
+    places: list[tuple[str, str, str]] = []
+    if family == "hierarchy":
+        for c in range(8):
+            country = f"Country{c}"
+            for st in range(6):
+                state = f"State{c}{st} > {country}"
+                parents[state] = country
+                for ci in range(8):
+                    city = f"City{c}{st}{ci} > {state}"
+                    parents[city] = state
+                    places.append((city, state, country))
+    rows: list[Row] = []
+    truth: dict[tuple[str, str], str] = {}
+    prop = {
+        "weak_uncontested": "value",
+        "mirror_groups": "casualties",
+        "near_numbers": "population",
+        "author_sets": "authors",
+        "hierarchy": "birthplace",
+    }[family]
+    n_tail = 0
+    for i in range(n_items):
+        obj = f"o{i:06d}"
+        k = 1 + min(len(sources) - 1, int(rng.expovariate(1.0 / (per_item - 0.6))))
+        said = _pick(rng, sources, weights, k)
+        if family == "mirror_groups":
+            said |= {m for m, w in groups.items() if w in said and rng.random() < 0.8}
+        t, wrongs, near, partial = _item_values(family, rng, places)
+        stated: list[str] = []
+        wire_value: dict[str, str] = {}
+        for s in sorted(said, key=lambda s: (s in groups, s)):
+            if s in groups and groups[s] in wire_value and rng.random() < 0.8:
+                v = wire_value[groups[s]]
+            elif rng.random() < acc[s]:
+                v = t if not near or rng.random() < 0.7 else rng.choice(near)
+                if partial and rng.random() < 0.3:
+                    v = rng.choice(partial)
+            else:
+                v = rng.choice(wrongs)
+            wire_value[s] = v
+            stated.append(v)
+            rows.append((obj, prop, v, s))
+        if rng.random() < 0.1:  # long-tail sources with one or two claims
+            tail_id = n_tail if rng.random() < 0.7 else max(0, n_tail - 1)
+            n_tail += tail_id == n_tail
+            v = t if rng.random() < 0.6 else rng.choice(wrongs)
+            stated.append(v)
+            rows.append((obj, prop, v, f"tail{tail_id:05d}"))
+        truth[(obj, prop)] = _gold(family, t, stated, parents)
+    rng.shuffle(rows)
+    return TextCorpus(family, rows, truth, parents, groups)
+
+
+def _pick(rng: random.Random, sources: list[str], weights: list[int], k: int) -> set[str]:
+    out: set[str] = set()
+    while len(out) < k:
+        out.add(rng.choices(sources, weights)[0])
+    return out
+
+
+def _item_values(
+    family: str, rng: random.Random, places: list[tuple[str, str, str]]
+) -> tuple[str, list[str], list[str], list[str]]:
+    """(truth, plausible wrong values, near duplicates of the truth, partial truths)."""
+    if family in ("weak_uncontested", "mirror_groups"):
+        tn = rng.randint(0, 60)
+        wrong_n = rng.sample([v for v in range(0, 120) if abs(v - tn) > 2], 3)
+        return str(tn), [str(w) for w in wrong_n], [], []
+    if family == "near_numbers":
+        tp = rng.randint(2_000, 2_000_000)
+        near = [f"{round(tp, -2):,}", str(tp + rng.choice((-2, -1, 1, 2))), f"{round(tp, -3)}"]
+        near = [n for n in near if n.replace(",", "") != str(tp)] or [str(tp + 1)]
+        wrongs = [str(int(tp * rng.uniform(0.5, 0.9))), str(int(tp * rng.uniform(1.1, 2.0)))]
+        return str(tp), wrongs, near, []
+    if family == "author_sets":
+        n = rng.randint(1, 5)
+        names = rng.sample([f"{f} {la}" for f in _FIRST for la in _LAST], n + 3)
+        full, others = names[:n], names[n:]
+        sep = rng.choice(("; ", ", "))
+        t = sep.join(full)
+        wrong_lists = []
+        for _ in range(2):
+            w = list(full)
+            w[rng.randrange(n)] = rng.choice(others)
+            if rng.random() < 0.5:
+                w.append(rng.choice(others))
+            wrong_lists.append(sep.join(dict.fromkeys(w)))
+        partial = [sep.join(full[:m]) for m in range(1, n)]
+        return t, wrong_lists, [], partial
+    city, state, country = rng.choice(places)
+    same_state = [p[0] for p in places if p[1] == state and p[0] != city]
+    others = [p[0] for p in places if p[2] != country]
+    wrongs = rng.sample(same_state, 2) + rng.sample(others, 1)
+    return city, wrongs, [], [state, country]
+
+
+def _gold(family: str, t: str, stated: list[str], parents: dict[str, str]) -> str:
+    if family != "hierarchy" or t in stated:
+        return t
+    cur = parents.get(t)
+    while cur is not None:  # the most specific true value some source states
+        if cur in stated:
+            return cur
+        cur = parents.get(cur)
+    return t

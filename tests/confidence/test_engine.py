@@ -9,6 +9,7 @@ from app.confidence.engine import (
     SourceInfo,
     assess,
     attribute,
+    learn,
     learn_reliability,
     voices,
 )
@@ -206,11 +207,14 @@ def test_learn_reliability_smoothing() -> None:
         claims += [
             ClaimInput(f"g{i}", item, "good", qv(Bound.exact, best=1)),
             ClaimInput(f"h{i}", item, "good2", qv(Bound.exact, best=1)),
+            # a third agreeing voice: two sources that always agree with nobody else
+            # confirming them are indistinguishable from a copier pair (copy detection)
+            ClaimInput(f"k{i}", item, "good3", qv(Bound.exact, best=1)),
             ClaimInput(f"b{i}", item, "bad", qv(Bound.exact, best=9)),
         ]
     claims.append(ClaimInput("once", ("x", "y"), "rare", qv(Bound.exact, best=1)))
     claims.append(ClaimInput("once2", ("x", "y"), "good", qv(Bound.exact, best=2)))
-    srcs = {s: SourceInfo(s) for s in ("good", "good2", "bad", "rare")}
+    srcs = {s: SourceInfo(s) for s in ("good", "good2", "good3", "bad", "rare")}
     srcs["rare"] = SourceInfo("rare", prior=0.9)
     rel = learn_reliability(claims, srcs, {})
     assert rel["good"] > 0.85 and rel["good2"] > 0.85
@@ -224,8 +228,9 @@ def test_firmness_validation() -> None:
         ClaimInput("a", KILLED, "s", qv(Bound.exact, best=1), firmness=1.5)
 
 
-def test_learn_reliability_discounts_a_repeater() -> None:
-    """A source that repeats other voices (their mistakes included) loses weight."""
+def test_learn_detects_a_repeater_pairwise() -> None:
+    """A source that repeats two others (their mistakes included) is found as their copier;
+    independent sources that merely agree on true values are not."""
     claims: list[ClaimInput] = []
     independent = ("a", "b", "c", "d")
     for i in range(60):
@@ -235,6 +240,10 @@ def test_learn_reliability_discounts_a_repeater() -> None:
         said["repeater"] = said["a"] if i % 2 == 0 else said["b"]  # as accurate as a and b
         claims += [ClaimInput(f"{s}{i}", item, s, qv(Bound.exact, best=v)) for s, v in said.items()]
     srcs = {s: SourceInfo(s) for s in (*independent, "repeater")}
-    rel = learn_reliability(claims, srcs, {})
-    assert min(rel[s] for s in independent) > 0.7
-    assert rel["repeater"] < min(rel[s] for s in independent) - 0.1
+    learned = learn(claims, srcs, {})
+    assert min(learned.reliability[s] for s in independent) > 0.7
+    # as accurate as a and b, so either may be the copier of the pair: the pair is what counts
+    pairs = {frozenset(pair): d for pair, d in learned.dependence.items()}
+    assert pairs.get(frozenset(("repeater", "a")), 0.0) > 0.9
+    assert pairs.get(frozenset(("repeater", "b")), 0.0) > 0.9
+    assert all("repeater" in pair for pair in pairs)

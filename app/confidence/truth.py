@@ -1,0 +1,458 @@
+"""Vectorised truth discovery over a flat corpus (numpy): the core of the confidence engine.
+
+Everything the engine learns from a whole corpus runs here, on flat arrays, so that a million
+claims take seconds (see docs/confidence.md, "How each part scales"). The model:
+
+* **Evidence (Accu, Dong, Berti-Equille & Srivastava, VLDB 2009).** An item has one true value
+  among ``n + 1`` (``n`` false values, the item's *domain size*). A source of accuracy ``r``
+  names the truth with probability ``r`` and otherwise one of the ``n`` false values. Its
+  vote on a value adds ``τ = w · max(0, ln(n · r / (1 - r)))`` to the value's score; values
+  nobody named (the ``n + 1 - k`` unobserved ones, "none of these") score 0, and
+  ``P(v) = exp(S_v) / (Σ exp(S_v') + n + 1 - k)``. The ``max(0, ·)`` says that no source is
+  treated as worse than a random guess, so **agreement never lowers a value's probability**.
+  With one claim, P = r (or the random-guess level 1/(n+1) when that is higher).
+* **Domain size from the data.** ``n`` is not a constant: per property (the topic), it is
+  1/q where q is the expected rate at which two *wrong* claims on the same item name the same
+  value (uniform false values coincide with probability 1/n), estimated in every EM round from
+  the current posteriors and smoothed towards the corpus-wide rate. Each item uses
+  ``max(n_property, k)`` so at least one unobserved alternative keeps a share.
+* **Similarity.** ``support`` edges (value a → value b, factor f in (0, 1]) let a claim of a
+  count ``f · τ`` for b too: near numbers, overlapping author lists, an ancestor for its
+  descendants (never the reverse, so a well-supported specific answer is not beaten by its
+  own ancestor). A claim's credit when learning accuracy is ``P(a) + Σ f · P(b)`` (capped at 1).
+* **Accuracy (EM)**, with a hierarchical Beta prior: ``r_s = (a · prior_s + b · μ_g + Σ w · credit)
+  / (a + b + Σ w)`` where μ_g is the pooled accuracy of sources with the same
+  ⌊log2(claims)⌋ (long-tail sources shrink to the long tail's record).
+* **Copy detection (AccuCopy).** For every pair of sources that co-occur on at least
+  :data:`COPY_MIN_SHARED` items, each shared item is evidence: the same value is far more likely
+  under copying when the value is *false* (independent sources rarely make the same mistake),
+  a different value is evidence against copying. Bayes' rule with prior :data:`COPY_PRIOR`,
+  the likelihood averaged over copy rates :data:`COPY_RATES`, gives a dependence probability D.
+  On a value two likely dependent sources (D ≥ 1/2) share, the less accurate one (the likely
+  copier) counts ``(1 - c · D)``; on the values it does not share it counts fully.
+* **Pooled repeat rate** for partners with little history (pairs sharing fewer items): per
+  source, the excess share of its expected wrong claims that coincide with such a partner's
+  value, over the corpus-wide share; on those shared values it counts ``(1 - rate)``. This
+  catches a prolific repeater of one-off editors, which no pair can show.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "COPY_MIN_SHARED",
+    "COPY_PRIOR",
+    "COPY_RATE",
+    "FlatCorpus",
+    "Solution",
+    "posterior",
+    "solve",
+    "vote_strength",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Pseudo-counts of the Beta prior on a source's accuracy: the analyst's prior, and the
+#: empirical-Bayes mean of sources with a similar number of claims.
+PRIOR_PSEUDO_COUNT = 5.0
+GROUP_PSEUDO_COUNT = 10.0
+#: Accuracy is kept inside [R_MIN, R_MAX] so no single voice is ever conclusive.
+R_MIN = 0.01
+R_MAX = 0.9
+#: Pseudo pairs of wrong claims at the corpus-wide coincidence rate when estimating a
+#: property's domain size; and the bounds of a domain size.
+DOMAIN_PSEUDO_PAIRS = 10.0
+N_MIN = 2.0
+N_MAX = 1000.0
+#: AccuCopy's defaults (Dong et al. 2009): prior probability that two sources are dependent
+#: and the probability that a dependent source copies a given value.
+COPY_PRIOR = 0.2
+COPY_RATE = 0.8
+#: A copier may copy most or only part of what it says (one of several originals): the
+#: likelihood of copying is averaged over these copy rates.
+COPY_RATES = (0.25, 0.5, COPY_RATE)
+#: Accuracies used by copy detection are the sources' own Laplace-smoothed rates, capped here
+#: only to keep logarithms finite (the R_MAX cap would make two perfect sources look alike).
+COPY_R_MAX = 0.999
+#: Minimum number of shared items before a pair of sources is tested for copying (and the
+#: number of learnable claims below which a source joins the pooled long tail).
+COPY_MIN_SHARED = 5
+#: Claims per item considered for pairwise copy detection (keeps the pair count linear).
+COPY_MAX_CLAIMS_PER_ITEM = 60
+#: Pseudo-claims at the pooled rate when estimating a source's repeat rate.
+REPEAT_PSEUDO_COUNT = 10.0
+EM_ITERATIONS = 30
+EM_TOLERANCE = 1e-5
+
+
+@dataclass
+class FlatCorpus:
+    """A corpus as flat arrays. Values are grouped by item (``value_item`` non-decreasing).
+
+    ``claim_*`` arrays have one row per counted vote; ``support_*`` edges link two values of
+    the same item; ``item_property`` groups items for the domain-size estimate.
+    """
+
+    n_sources: int
+    value_item: IntArray
+    item_property: IntArray
+    claim_source: IntArray
+    claim_value: IntArray
+    claim_weight: FloatArray
+    prior: FloatArray
+    support_from: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    support_to: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    support_weight: FloatArray = field(default_factory=lambda: np.zeros(0, np.float64))
+    #: fixed domain size per property (overrides the estimate), NaN = estimate
+    fixed_domain: FloatArray | None = None
+    #: an id per value equal for equal values across items (counts distinct values)
+    value_key: IntArray | None = None
+
+    @property
+    def n_items(self) -> int:
+        return int(self.item_property.shape[0])
+
+    @property
+    def n_values(self) -> int:
+        return int(self.value_item.shape[0])
+
+
+@dataclass
+class Solution:
+    reliability: FloatArray  # (S,) learned accuracy
+    prob: FloatArray  # (V,) posterior of each value
+    none: FloatArray  # (I,) "none of these"
+    domain: FloatArray  # (I,) domain size n used per item
+    copy_factor: FloatArray  # (C,) weight multiplier from copy detection (1 = independent)
+    dependence: dict[tuple[int, int], float]  # (copier, original) -> D for D >= 0.5
+    repeat_rate: FloatArray  # (S,) pooled repeat rate (copying from long-tail sources)
+    iterations: int
+
+
+def vote_strength(reliability: FloatArray | float, n: FloatArray | float) -> FloatArray:
+    """ln(n · r / (1 - r)) floored at 0: what one full vote adds to its value's score."""
+    r = np.clip(np.asarray(reliability, dtype=np.float64), R_MIN, R_MAX)
+    return np.asarray(np.maximum(0.0, np.log(n) + np.log(r) - np.log1p(-r)), dtype=np.float64)
+
+
+def posterior(
+    scores: list[float], n: float
+) -> tuple[list[float], float]:  # pragma: no cover - thin
+    """Probabilities of ``k`` observed values with these scores, and "none of these"."""
+    k = len(scores)
+    extra = max(1.0, n + 1.0 - k)
+    top = max([*scores, 0.0])
+    exps = [math.exp(s - top) for s in scores]
+    rest = extra * math.exp(-top)
+    z = sum(exps) + rest
+    return [e / z for e in exps], rest / z
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+def _segment_max(x: FloatArray, starts: IntArray, n_seg: int, seg_of: IntArray) -> FloatArray:
+    out = np.zeros(n_seg, np.float64)
+    nonempty = np.bincount(seg_of, minlength=n_seg) > 0
+    if x.size:
+        red = np.maximum.reduceat(x, starts[nonempty])
+        out[nonempty] = red
+    return out
+
+
+class _Structure:
+    """Index arrays derived once from a FlatCorpus."""
+
+    def __init__(self, fc: FlatCorpus) -> None:
+        self.fc = fc
+        n_items, n_values = fc.n_items, fc.n_values
+        vi = fc.value_item
+        if n_values and np.any(np.diff(vi) < 0):
+            raise ValueError("values must be grouped by item (value_item non-decreasing)")
+        self.k = np.bincount(vi, minlength=n_items).astype(np.float64)
+        self.value_start = np.searchsorted(vi, np.arange(n_items)).astype(np.int64)
+        self.claim_item = vi[fc.claim_value]
+        claims_per_item = np.bincount(self.claim_item, minlength=n_items)
+        # items with two or more votes inform reliabilities; single votes give r back
+        self.learn = claims_per_item[self.claim_item] >= 2
+        self.agreeing = self.learn & (self.k[self.claim_item] == 1)
+        self.n_props = int(fc.item_property.max()) + 1 if n_items else 0
+        self.claim_prop = fc.item_property[self.claim_item]
+        self.distinct = self._distinct_values()
+        learn_count = np.bincount(fc.claim_source[self.learn], minlength=fc.n_sources).astype(
+            np.float64
+        )
+        self.learn_count = learn_count
+        self._pairs()
+
+    def _distinct_values(self) -> FloatArray:
+        """Per property: the number of distinct values named across its items (without
+        ``value_key``: the number of values, an upper bound the coincidence data corrects)."""
+        fc = self.fc
+        prop = fc.item_property[fc.value_item]
+        if fc.value_key is None or prop.size == 0:
+            return np.bincount(prop, minlength=self.n_props).astype(np.float64)
+        pairs = np.unique(np.stack([prop, fc.value_key.astype(np.int64)]), axis=1)
+        return np.bincount(pairs[0], minlength=self.n_props).astype(np.float64)
+
+    def _pairs(self) -> None:
+        """All pairs of learnable claims by different sources on one item (copy detection)."""
+        fc = self.fc
+        n_src = fc.n_sources
+        idx = np.nonzero(self.learn)[0]
+        order = idx[np.argsort(self.claim_item[idx], kind="stable")]
+        items = self.claim_item[order]
+        # keep at most COPY_MAX_CLAIMS_PER_ITEM claims per item
+        first = np.searchsorted(items, items, side="left")
+        keep = (np.arange(order.size) - first) < COPY_MAX_CLAIMS_PER_ITEM
+        order, items = order[keep], items[keep]
+        end = np.searchsorted(items, items, side="right")
+        pos = np.arange(order.size)
+        count = end - pos - 1
+        total = int(count.sum())
+        a_pos = np.repeat(pos, count)
+        offs = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        ca, cb = order[a_pos], order[a_pos + 1 + offs]
+        sa, sb = fc.claim_source[ca], fc.claim_source[cb]
+        ok = sa != sb
+        ca, cb, sa, sb = ca[ok], cb[ok], sa[ok], sb[ok]
+        codes = np.minimum(sa, sb).astype(np.int64) * n_src + np.maximum(sa, sb)
+        keys, inv = np.unique(codes, return_inverse=True)
+        self.pair_a, self.pair_b = ca.astype(np.int64), cb.astype(np.int64)
+        self.pair_code = inv.reshape(-1).astype(np.int64)
+        self.pair_keys = keys.astype(np.int64)
+        self.pair_shared = np.bincount(self.pair_code, minlength=keys.shape[0])
+        self.contested = self.k[fc.value_item[fc.claim_value]] >= 2
+
+
+def _vote(fc: FlatCorpus, st: _Structure, rel: FloatArray, n_item: FloatArray) -> FloatArray:
+    """Per claim: the strength of a full vote (before weight and copy discount)."""
+    n_c = n_item[st.claim_item]
+    strength = vote_strength(rel[fc.claim_source], n_c)
+    # agreement never argues against: on an uncontested item with two or more votes every
+    # voice counts at least as much as a neutral one (r = 1/2)
+    return np.where(st.agreeing, np.maximum(strength, np.log(n_c)), strength)
+
+
+def _scores(
+    fc: FlatCorpus, st: _Structure, rel: FloatArray, n_item: FloatArray, factor: FloatArray
+) -> FloatArray:
+    tau = _vote(fc, st, rel, n_item) * fc.claim_weight * factor
+    own = np.bincount(fc.claim_value, weights=tau, minlength=fc.n_values).astype(np.float64)
+    if fc.support_from.size:
+        own = own + np.bincount(
+            fc.support_to,
+            weights=fc.support_weight * own[fc.support_from],
+            minlength=fc.n_values,
+        )
+    return own
+
+
+def _softmax(
+    fc: FlatCorpus, st: _Structure, score: FloatArray, n_item: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    n_items = fc.n_items
+    top = np.maximum(_segment_max(score, st.value_start, n_items, fc.value_item), 0.0)
+    ex = np.exp(score - top[fc.value_item])
+    extra = np.maximum(1.0, n_item + 1.0 - st.k) * np.exp(-top)
+    z = np.bincount(fc.value_item, weights=ex, minlength=n_items) + extra
+    return ex / z[fc.value_item], extra / z
+
+
+def _credit(fc: FlatCorpus, prob: FloatArray) -> FloatArray:
+    credit = prob.copy()
+    if fc.support_from.size:
+        credit += np.bincount(
+            fc.support_from, weights=fc.support_weight * prob[fc.support_to], minlength=fc.n_values
+        )
+    return np.minimum(credit, 1.0)
+
+
+def _domain_sizes(fc: FlatCorpus, st: _Structure, prob: FloatArray) -> FloatArray:
+    """Per property: 1 / (rate at which two wrong claims on one item name the same value).
+
+    Counted over all pairs of claims by different sources, with a prior of
+    :data:`DOMAIN_PSEUDO_PAIRS` pairs at 1 / (distinct values of the property - 1): false
+    values spread over the values the property shows. Copies are counted too, on purpose:
+    dependence that pairwise detection cannot see (long-tail sources) makes agreement less
+    informative, and a smaller domain says exactly that.
+    """
+    ca, cb = st.pair_a, st.pair_b
+    va, vb = fc.claim_value[ca], fc.claim_value[cb]
+    same = va == vb
+    w = fc.claim_weight[ca] * fc.claim_weight[cb]
+    both_wrong = np.where(same, 1.0 - prob[va], np.maximum(0.0, 1.0 - prob[va] - prob[vb]))
+    prop = fc.item_property[fc.value_item[va]]
+    coinc = np.bincount(prop, weights=w * both_wrong * same, minlength=st.n_props)
+    wrong = np.bincount(prop, weights=w * both_wrong, minlength=st.n_props)
+    q0 = 1.0 / np.maximum(N_MIN, st.distinct - 1.0)
+    q = (coinc + DOMAIN_PSEUDO_PAIRS * q0) / (wrong + DOMAIN_PSEUDO_PAIRS)
+    n_prop = np.clip(1.0 / q, N_MIN, N_MAX)
+    if fc.fixed_domain is not None:
+        n_prop = np.where(np.isnan(fc.fixed_domain), n_prop, fc.fixed_domain)
+    return n_prop[fc.item_property]
+
+
+def _loo(p: FloatArray, tau: FloatArray) -> FloatArray:
+    """P(v) once votes of total strength ``tau`` for v are left out of its item."""
+    shrunk = p * np.exp(-tau)
+    return np.asarray(shrunk / np.maximum(1e-300, 1.0 - p + shrunk), dtype=np.float64)
+
+
+def _copy_detection(
+    fc: FlatCorpus,
+    st: _Structure,
+    rel: FloatArray,
+    prob: FloatArray,
+    tau: FloatArray,
+    n_chance: FloatArray,
+) -> tuple[FloatArray, dict[tuple[int, int], float], FloatArray]:
+    """Per-claim vote factors, the dependent pairs and the repeat rates.
+
+    Pairs sharing >= COPY_MIN_SHARED items: AccuCopy (module docstring). Pairs sharing fewer
+    (long-tail sources): a pooled *repeat rate* per source, the excess share of its expected
+    wrong claims that coincide with such a partner's value over the corpus-wide share; its
+    claims on values shared with those partners count (1 - repeat rate).
+    """
+    n_claims = fc.claim_source.shape[0]
+    factor = np.ones(n_claims, np.float64)
+    n_src = fc.n_sources
+    rate = np.zeros(n_src, np.float64)
+    if st.pair_a.size == 0:
+        return factor, {}, rate
+    ca, cb = st.pair_a, st.pair_b
+    same = fc.claim_value[ca] == fc.claim_value[cb]
+    sa, sb = fc.claim_source[ca], fc.claim_source[cb]
+    ra = np.clip(rel[sa], R_MIN, COPY_R_MAX)
+    rb = np.clip(rel[sb], R_MIN, COPY_R_MAX)
+    dense = st.pair_shared[st.pair_code] >= COPY_MIN_SHARED
+    # --- AccuCopy on dense pairs
+    n = n_chance[st.claim_item[ca]]
+    ro = np.maximum(ra, rb)
+    p_ind_t = ra * rb
+    p_ind_f = (1 - ra) * (1 - rb) / n
+    # whether a shared value is true is judged by the *other* voices: the pair's own votes
+    # are left out, so a group cannot vouch for the values it repeats
+    cr = np.minimum(1.0, _loo(prob[fc.claim_value[ca]], np.where(same, tau[ca] + tau[cb], tau[ca])))
+    p_ind = cr * p_ind_t + (1 - cr) * p_ind_f
+    n_pairs = st.pair_keys.shape[0]
+    # the copy rate is unknown: average the likelihood over COPY_RATES (uniform prior)
+    lsums = []
+    for c in COPY_RATES:
+        p_cp = cr * (c * ro + (1 - c) * p_ind_t) + (1 - cr) * (c * (1 - ro) + (1 - c) * p_ind_f)
+        llr = np.where(same, np.log(p_cp / p_ind), math.log(1 - c))
+        lsums.append(np.bincount(st.pair_code, weights=llr, minlength=n_pairs))
+    stack = np.vstack(lsums)
+    top = stack.max(axis=0)
+    post_c = np.exp(stack - top)
+    lsum = top + np.log(post_c.mean(axis=0))
+    c_hat = (post_c * np.array(COPY_RATES)[:, None]).sum(axis=0) / post_c.sum(axis=0)
+    logit = lsum + math.log(COPY_PRIOR / (1 - COPY_PRIOR))
+    dep = np.where(
+        st.pair_shared >= COPY_MIN_SHARED, 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))), 0.0
+    )
+    d = dep[st.pair_code]
+    hit = same & (d >= 0.5)
+    a_is_copier = (ra < rb) | ((ra == rb) & (sa > sb))
+    copier = np.where(a_is_copier, ca, cb)[hit]
+    discount = np.log1p(-c_hat[st.pair_code][hit] * d[hit])
+    logf = np.bincount(copier, weights=discount, minlength=n_claims).astype(np.float64)
+    # --- pooled repeat rate over sparse pairs
+    sparse_same = same & ~dense
+    shared = np.zeros(n_claims, bool)
+    shared[ca[sparse_same]] = True
+    shared[cb[sparse_same]] = True
+    cont = st.learn & st.contested
+    q = fc.claim_weight * (1.0 - _hard_credit(fc, st, prob, prob)[fc.claim_value])
+    wrong = np.bincount(fc.claim_source[cont], weights=q[cont], minlength=n_src)
+    wshared = np.bincount(fc.claim_source[cont & shared], weights=q[cont & shared], minlength=n_src)
+    total = wrong.sum()
+    rho0 = wshared.sum() / total if total > 0 else 1.0
+    if rho0 < 1.0:
+        k = REPEAT_PSEUDO_COUNT
+        rate = np.maximum(0.0, ((wshared + k * rho0) / (wrong + k) - rho0) / (1.0 - rho0))
+        logf += np.where(shared, np.log1p(-np.minimum(rate, 0.99)[fc.claim_source]), 0.0)
+    factor = np.exp(logf)
+    out: dict[tuple[int, int], float] = {}
+    for p in np.nonzero(dep >= 0.5)[0].tolist():
+        x, y = divmod(int(st.pair_keys[p]), n_src)
+        cop, orig = (x, y) if (rel[x] < rel[y] or (rel[x] == rel[y] and x > y)) else (y, x)
+        out[(cop, orig)] = float(dep[p])
+    return factor, out, rate
+
+
+def _hard_credit(
+    fc: FlatCorpus, st: _Structure, credit: FloatArray, prob: FloatArray
+) -> FloatArray:
+    """1 for each item's most probable value (and values fully supporting it), else 0."""
+    top = _segment_max(prob, st.value_start, fc.n_items, fc.value_item)
+    best = (prob >= top[fc.value_item]) & (prob > 0)
+    hard = best.astype(np.float64)
+    if fc.support_from.size:
+        full = fc.support_weight >= 1.0
+        hard[fc.support_from[full & best[fc.support_to]]] = 1.0
+    return hard
+
+
+def _activity_group(count: FloatArray) -> IntArray:
+    return np.floor(np.log2(np.maximum(1.0, count))).astype(np.int64)
+
+
+def solve(
+    fc: FlatCorpus,
+    iterations: int = EM_ITERATIONS,
+    copy_detection: bool = True,
+    learn: bool = True,
+) -> Solution:
+    """Learn accuracies, domain sizes and copying (EM); return posteriors for every value.
+
+    With ``learn=False`` the given priors are used as accuracies (no EM, no copy detection).
+    """
+    st = _Structure(fc)
+    n_sources = fc.n_sources
+    rel = np.clip(fc.prior.astype(np.float64), R_MIN, R_MAX)
+    factor = np.ones(fc.claim_source.shape[0], np.float64)
+    # n_chance: 1 / chance that two wrong claims coincide; n_item: at least one unobserved
+    n_chance = _domain_sizes(fc, st, np.ones(fc.n_values))  # the prior alone
+    n_item = np.maximum(n_chance, st.k)
+    dependence: dict[tuple[int, int], float] = {}
+    rate = np.zeros(n_sources, np.float64)
+    it = 0
+    if learn:
+        lw = fc.claim_weight[st.learn]
+        ls = fc.claim_source[st.learn]
+        lv = fc.claim_value[st.learn]
+        den = np.bincount(ls, weights=lw, minlength=n_sources).astype(np.float64)
+        group = _activity_group(den)
+        n_groups = int(group.max()) + 1 if n_sources else 0
+        gden = np.bincount(group, weights=den, minlength=n_groups)
+        a, b = PRIOR_PSEUDO_COUNT, GROUP_PSEUDO_COUNT
+        for it in range(1, iterations + 1):
+            score = _scores(fc, st, rel, n_item, factor)
+            prob, _ = _softmax(fc, st, score, n_item)
+            credit = _credit(fc, prob)
+            num = np.bincount(ls, weights=lw * credit[lv], minlength=n_sources)
+            gnum = np.bincount(group, weights=num, minlength=n_groups)
+            mu = (gnum + 1.0) / (gden + 2.0)
+            new = (a * fc.prior + b * mu[group] + num) / (a + b + den)
+            new = np.clip(new, R_MIN, R_MAX)
+            if copy_detection and it >= 2:
+                tau = _vote(fc, st, rel, n_item) * fc.claim_weight * factor
+                # the sources' own rates, not capped or shrunk: two accurate sources agree
+                # on true values without copying (P(same true) = r_a · r_b)
+                raw = (num + 1.0) / (den + 2.0)
+                factor, dependence, rate = _copy_detection(fc, st, raw, prob, tau, n_chance)
+            n_chance = _domain_sizes(fc, st, prob)
+            n_item = np.maximum(n_chance, st.k)
+            delta = float(np.max(np.abs(new - rel))) if n_sources else 0.0
+            rel = new
+            if delta < EM_TOLERANCE and it > 3:
+                break
+    prob, none = _softmax(fc, st, _scores(fc, st, rel, n_item, factor), n_item)
+    return Solution(rel, prob, none, n_item, factor, dependence, rate, it)
