@@ -1,0 +1,65 @@
+"""Benchmark the confidence engine on a large synthetic corpus (not a test; prints JSON).
+
+    python scripts/bench_confidence.py --claims 1000000 --family mirror_groups
+
+Generates a seeded corpus of about ``--claims`` claims with
+:func:`app.confidence.synthetic.generate_family` (generation is not timed), then times
+``build_corpus`` (reading values, similarity edges) and ``solve`` (EM, domain sizes, copy
+detection, posteriors) separately, and reports the process's peak resident memory. The
+target (issue 8) is under 30 s and under 2 GB for a million claims.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.confidence.evaluate import build_corpus, score  # noqa: E402
+from app.confidence.synthetic import FAMILIES, generate_family  # noqa: E402
+from app.confidence.truth import solve  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--claims", type=int, default=1_000_000)
+    ap.add_argument("--sources", type=int, default=40)
+    ap.add_argument("--family", choices=FAMILIES, default="weak_uncontested")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    corpus = generate_family(args.family, args.seed, args.claims, args.sources)
+    t1 = time.perf_counter()
+    loaded = build_corpus(corpus.rows, corpus.parents or None)
+    t2 = time.perf_counter()
+    sol = solve(loaded.corpus)
+    t3 = time.perf_counter()
+    result = score(loaded, sol, corpus.truth)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(
+        json.dumps(
+            {
+                "family": args.family,
+                "claims": result["claims"],
+                "items": loaded.corpus.n_items,
+                "sources": loaded.corpus.n_sources,
+                "generate_seconds": round(t1 - t0, 2),
+                "read_values_seconds": round(t2 - t1, 2),
+                "engine_seconds": round(t3 - t2, 2),
+                "iterations": sol.iterations,
+                "peak_memory_mb": round(peak_mb),
+                "accuracy": result["accuracy"],
+                "ece": result["ece"],
+                "majority_vote": result["majority_vote"],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
