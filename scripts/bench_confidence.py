@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.confidence.evaluate import build_corpus, score  # noqa: E402
-from app.confidence.synthetic import FAMILIES, generate_family  # noqa: E402
-from app.confidence.truth import solve  # noqa: E402
+from app.confidence.evaluate import build_corpus, score
+from app.confidence.synthetic import FAMILIES, generate_family
+from app.confidence.truth import solve
 
 
 def main() -> None:
