@@ -21,8 +21,9 @@ shipped lexicon once. The method (documented in docs/extraction.md):
 from __future__ import annotations
 
 import json
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,6 +54,8 @@ class Suggestion:
     speaker_mention: str | None = None
     hedges: tuple[str, ...] = field(default=())
     by_author: bool = False  # the article's own statement, not reported speech
+    score: float = 1.0  # how likely the suggestion is a real attribution (the keep model)
+    features: tuple[str, ...] = field(default=(), repr=False)  # with keep_all, for training
 
 
 # --- firmness -------------------------------------------------------------------------------
@@ -141,6 +144,7 @@ def firmness_of(cue: str | None, content: str) -> tuple[float, tuple[str, ...]]:
 # --- lexicon --------------------------------------------------------------------------------
 
 _LEXICON_PATH = Path(__file__).with_name("lexicon.json")
+_MODEL_PATH = Path(__file__).with_name("cue_model.json")
 
 
 @lru_cache(maxsize=1)
@@ -151,6 +155,7 @@ def lexicon() -> dict[str, float]:
 
 
 CUE_THRESHOLD = 0.5
+KEEP_THRESHOLD = 0.25
 
 # --- tokens, paragraphs, sentences ----------------------------------------------------------
 
@@ -222,8 +227,13 @@ class Sentence:
     paragraph: int
 
 
+_MARKUP = re.compile(r"<[^<>\n]{0,400}>")
+
+
 def normalise(text: str) -> str:
-    """The same text, same length, with '' and `` written as straight double quotes."""
+    """The same text, same length, with '' and `` written as straight double quotes and
+    markup tags (<tweet author="...">) blanked out."""
+    text = _MARKUP.sub(lambda m: " " * len(m.group()), text)
     return text.replace("''", '" ').replace("``", ' "')
 
 
@@ -248,7 +258,8 @@ def sentences(text: str) -> list[Sentence]:
             cur.append(t)
             if t.text in ".!?" and not _inside(t.start, quotes):
                 nxt = toks[k + 1] if k + 1 < len(toks) else None
-                if nxt is not None and nxt.text in CLOSE_QUOTES + '"':
+                opens = nxt is not None and any(r[0] == nxt.start for r in quotes)
+                if nxt is not None and nxt.text in CLOSE_QUOTES + '"' and not opens:
                     continue
                 if nxt is None or nxt.text[0].isupper() or nxt.text in OPEN_QUOTES + '"(':
                     out.append(Sentence(cur[0].start, cur[-1].end, cur, para))
@@ -283,6 +294,14 @@ _NP_STOP = {
     "why", "and", "or", "to", "in", "on", "at", "with", "by", "from", "into", "about", "for",
     "said", "says", "there", "it's",
 }  # fmt: skip
+_TIME_WORDS = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday",
+    "today", "tonight", "week", "month", "year", "morning", "evening", "afternoon", "night",
+}  # fmt: skip
+_NOT_HEADS = {
+    "be", "but", "and", "or", "not", "to", "a", "an", "the", "more", "most", "less", "very",
+    "so", "too", "it's", "formal", "which", "who", "that", "this", "these", "those",
+}  # fmt: skip
 _NP_KEEP = {"of", "the", "a", "an", "’s", "'s", "&", "-", ".", "for", "and", "de", "al", "von"}
 _AFTER_CUE_SKIP = {"that", ",", ":", "—", "–", "-", "on", "in"}
 _OBJECT_CUES = {"told", "tells", "telling", "tell", "asked", "asks", "warned", "reminded",
@@ -294,30 +313,211 @@ def _is_cap(t: Tok) -> bool:
     return t.text[:1].isupper()
 
 
-def _cue_at(toks: list[Tok], k: int, lex: dict[str, float]) -> tuple[int, int] | None:
-    """The cue starting at token ``k`` as (first, last) token indices, or None."""
-    t = toks[k]
+_AUX = {"has", "have", "had", "was", "were", "is", "are", "will", "would", "did", "does", "do",
+        "been", "be", "also", "not", "can", "could", "may", "might", "should", "must"}  # fmt: skip
+
+
+def _cls(t: Tok | None) -> str:
+    """A coarse class of a neighbouring token, for the cue model."""
+    if t is None:
+        return "END"
+    if t.text in OPEN_QUOTES + CLOSE_QUOTES + '"':
+        return "QUOTE"
     if t.quoted:
-        return None
-    if t.lower == "according" and k + 1 < len(toks) and toks[k + 1].lower == "to":
-        return (k, k + 1)
-    if t.lower in ("citing", "per") and k + 1 < len(toks) and _is_cap(toks[k + 1]):
-        return (k, k)
-    score = lex.get(t.lower, 0.0)
-    if score >= CUE_THRESHOLD:
-        return (k, k)
-    if t.text == ":" and k + 1 < len(toks) and toks[k + 1].quoted:
-        return (k, k)
-    return None
+        return "INQ"
+    if t.lower in PRONOUNS:
+        return "PRON"
+    if t.lower in DETERMINERS:
+        return "DET"
+    if t.lower in ("that", "whether", "if", "to", "by", "of", "for", "in", "on", "about"):
+        return t.lower
+    if t.lower in _AUX:
+        return "AUX"
+    if not t.text[0].isalnum():
+        return t.text
+    if t.text[0].isdigit():
+        return "NUM"
+    return "CAP" if t.text[0].isupper() else "low"
 
 
-def _np_left(toks: list[Tok], end: int, lo: int) -> tuple[int, int] | None:
+def cue_features(toks: list[Tok], k: int, has_quote: bool) -> list[str]:
+    """Features of token ``k`` as a possible attribution cue (shared by training and use)."""
+    t = toks[k]
+    p = toks[k - 1] if k > 0 else None
+    n = toks[k + 1] if k + 1 < len(toks) else None
+    p2 = toks[k - 2] if k > 1 else None
+    n2 = toks[k + 2] if k + 2 < len(toks) else None
+    b = min(9, int(lexicon().get(t.lower, 0.0) * 10))
+    pc, nc = _cls(p), _cls(n)
+    return [
+        "bias",
+        "w=" + t.lower,
+        f"lex={b}",
+        "suf=" + t.lower[-3:],
+        "p1=" + (p.lower if p else "<s>"),
+        "n1=" + (n.lower if n else "</s>"),
+        "pc=" + pc,
+        "nc=" + nc,
+        "p2c=" + _cls(p2),
+        "n2c=" + _cls(n2),
+        f"q={int(has_quote)}",
+        f"cap={int(_is_cap(t))}",
+        f"first={int(k == 0)}",
+        f"w|nc={t.lower}|{nc}",
+        f"w|pc={t.lower}|{pc}",
+        f"lex|nc={b}|{nc}",
+        f"lex|pc={b}|{pc}",
+        f"lex|pc|nc={b}|{pc}|{nc}",
+        f"pos={3 * k // len(toks)}",
+    ]
+
+
+_CANDIDATE_SHARE = 0.02
+
+
+def is_candidate(t: Tok) -> bool:
+    """Tokens the cue model scores: unquoted words seen at least sometimes inside a cue."""
+    return not t.quoted and t.text[0].isalpha() and lexicon().get(t.lower, 0.0) >= _CANDIDATE_SHARE
+
+
+@lru_cache(maxsize=1)
+def cue_model() -> dict[str, float]:
+    """Feature → weight of the logistic cue model (``scripts/extract_train.py``)."""
+    data: dict[str, float] = json.loads(_MODEL_PATH.read_text(encoding="utf-8"))["weights"]
+    return data
+
+
+@lru_cache(maxsize=1)
+def keep_model() -> dict[str, float]:
+    """Feature → weight of the logistic model that keeps or drops a candidate suggestion."""
+    data: dict[str, float] = json.loads(_MODEL_PATH.read_text(encoding="utf-8")).get("keep", {})
+    return data
+
+
+def cue_probability(toks: list[Tok], k: int, has_quote: bool) -> float:
+    w = cue_model()
+    z = sum(w.get(f, 0.0) for f in cue_features(toks, k, has_quote))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _bucket(n: int, edges: tuple[int, ...]) -> int:
+    return sum(1 for e in edges if n > e)
+
+
+def _mention_kind(toks: list[Tok], span: tuple[int, int] | None) -> str:
+    if span is None:
+        return "none"
+    words = toks[span[0] : span[1] + 1]
+    if len(words) == 1 and words[0].lower in PRONOUNS:
+        return "pron"
+    if any(_is_cap(t) and t.lower not in DETERMINERS for t in words):
+        return "name" if words[0].lower not in DETERMINERS else "det-name"
+    return "desc" if words[0].lower in DETERMINERS else "low"
+
+
+def suggestion_features(toks: list[Tok], fr: _Frame, n_cues: int) -> list[str]:
+    """Features of a candidate suggestion for the keep model (shared by training and use)."""
+    a, b = fr.content
+    body = toks[a : b + 1]
+    words = sum(1 for t in body if t.text[0].isalnum())
+    cue = " ".join(t.lower for t in toks[fr.cue[0] : fr.cue[1] + 1]) if fr.cue else "NONE"
+    last = cue.split()[-1]
+    quoted = sum(1 for t in body if t.quoted) / max(1, len(body))
+    full = body[0].quoted and body[-1].quoted
+    ln = _bucket(words, (2, 5, 10, 20, 40))
+    src = _mention_kind(toks, fr.source)
+    first = body[0].lower
+    before = toks[a - 1].lower if a > 0 else "<s>"
+    share = min(9, int(lexicon().get(last, 0.0) * 10))
+    return [
+        "bias",
+        "cue=" + cue,
+        "cuelast=" + last,
+        f"cuelex={share}",
+        "kind=" + fr.kind,
+        f"len={ln}",
+        "src=" + src,
+        f"quoted={round(quoted * 4)}",
+        f"full={int(full)}",
+        "first=" + first,
+        "before=" + before,
+        f"ncues={min(n_cues, 4)}",
+        f"kind|src={fr.kind}|{src}",
+        f"kind|len={fr.kind}|{ln}",
+        f"cuelex|len={share}|{ln}",
+        f"cuelex|src={share}|{src}",
+        f"kind|full={fr.kind}|{int(full)}",
+        f"rest={_bucket(len(toks) - 1 - b, (0, 2, 6))}",
+    ]
+
+
+def keep_probability(features: list[str]) -> float:
+    w = keep_model()
+    if not w:
+        return 1.0
+    z = sum(w.get(f, 0.0) for f in features)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _cues(toks: list[Tok]) -> list[tuple[int, int]]:
+    """Cue spans (first, last token) in a sentence, left to right; adjacent cue words merge."""
+    has_quote = any(t.quoted for t in toks)
+    n = len(toks)
+    hits: list[tuple[int, int]] = []
+    k = 0
+    while k < n:
+        t = toks[k]
+        span: tuple[int, int] | None = None
+        if t.quoted:
+            pass  # quoted words, and names, are not cues
+        elif t.lower == "according" and k + 1 < n and toks[k + 1].lower == "to":
+            span = (k, k + 1)
+        elif (
+            (t.lower in ("citing", "per") and k + 1 < n and _is_cap(toks[k + 1]))
+            or (t.text == ":" and k + 1 < n and toks[k + 1].quoted and k > 0)
+            or (t.text == ":" and 0 < k <= 3 and k + 3 < n and all(_is_cap(x) for x in toks[:k]))
+            or (is_candidate(t) and cue_probability(toks, k, has_quote) >= CUE_THRESHOLD)
+        ):
+            span = (k, k)
+        if span is not None:
+            gap = toks[hits[-1][1] + 1 : span[0]] if hits else []
+            if hits and (
+                (not gap and toks[span[0]].text == ":")
+                or (
+                    len(gap) <= 2
+                    and all(g.text[0].isalnum() for g in gap)
+                    and toks[span[0]].text != ":"
+                    and toks[span[0]].lower != "according"
+                )
+            ):
+                hits[-1] = (hits[-1][0], span[1])
+            else:
+                hits.append(span)
+            k = span[1] + 1
+        else:
+            k += 1
+    return hits
+
+
+_PREPOSITIONS = {"in", "on", "at", "during", "since", "after", "before", "over", "under", "for"}
+
+
+def _np_left(toks: list[Tok], end: int, lo: int, depth: int = 0) -> tuple[int, int] | None:
     """The noun phrase ending just before token ``end`` (exclusive), not before ``lo``."""
     j = end - 1
-    while j >= lo and toks[j].lower in _SKIP_BEFORE_CUE:
+    while j >= lo and (toks[j].lower in _SKIP_BEFORE_CUE or toks[j].lower in _TIME_WORDS):
         j -= 1
+        if j >= lo and toks[j].lower in ("on", "last", "this", "early", "late") and j < end - 1:
+            j -= 1
     if j < lo:
         return None
+    if toks[j].text == "," and j - 1 >= lo and toks[j - 1].text == ")":
+        # "Sen. Jack Reed (D-R.I.), said"
+        k = j - 1
+        while k >= lo and toks[k].text != "(" and j - k < 10:
+            k -= 1
+        if k - 1 >= lo and toks[k].text == "(":
+            j = k - 1
     if toks[j].text == "," and j - 1 >= lo:
         # an appositive: "John Kirby, a spokesman for the Pentagon, said"
         k = j - 1
@@ -328,6 +528,8 @@ def _np_left(toks: list[Tok], end: int, lo: int) -> tuple[int, int] | None:
         else:
             return None
     if toks[j].quoted or toks[j].text in _END_PUNCT or toks[j].text in "()[]":
+        return None
+    if toks[j].lower in _NOT_HEADS or toks[j].lower in _NP_STOP:
         return None
     last = j
     first = j
@@ -349,6 +551,14 @@ def _np_left(toks: list[Tok], end: int, lo: int) -> tuple[int, int] | None:
         and toks[first].lower not in ("the", "a", "an")
     ):
         first += 1
+    if (
+        first - 2 >= lo
+        and toks[first - 1].lower in _PREPOSITIONS
+        and depth < 2
+        and not any(_is_cap(t) for t in toks[first : last + 1])
+    ):
+        # "The US in the past has pointed": the phrase was an adjunct; the subject is before it
+        return _np_left(toks, first - 1, lo, depth + 1)
     return (first, last)
 
 
@@ -357,7 +567,7 @@ def _np_right(toks: list[Tok], begin: int, hi: int) -> tuple[int, int] | None:
     j = begin
     while j < hi and toks[j].lower in ("by", "to"):
         j += 1
-    if j >= hi or toks[j].quoted or not toks[j].text[0].isalnum():
+    if j >= hi or toks[j].quoted or not toks[j].text[0].isalnum() or toks[j].lower in _NP_STOP:
         return None
     first = j
     last = j
@@ -367,7 +577,7 @@ def _np_right(toks: list[Tok], begin: int, hi: int) -> tuple[int, int] | None:
             break
         if n.lower in _NP_STOP and n.lower not in ("of",):
             break
-        if n.lower in lexicon() and lexicon()[n.lower] >= CUE_THRESHOLD:
+        if lexicon().get(n.lower, 0.0) >= 0.5:
             break
         last += 1
     return (first, last)
@@ -378,6 +588,7 @@ class _Frame:
     cue: tuple[int, int] | None
     source: tuple[int, int] | None
     content: tuple[int, int]  # token indices, inclusive
+    kind: str = "after"  # after, before, rest (a second quotation), quote (no cue)
 
 
 def _trim(toks: list[Tok], a: int, b: int) -> tuple[int, int] | None:
@@ -390,24 +601,50 @@ def _trim(toks: list[Tok], a: int, b: int) -> tuple[int, int] | None:
 
 def _frames(s: Sentence) -> list[_Frame]:
     toks = s.toks
-    lex = lexicon()
-    n = len(toks)
     frames: list[_Frame] = []
-    k = 0
-    cues: list[tuple[int, int]] = []
-    while k < n:
-        c = _cue_at(toks, k, lex)
-        if c is not None:
-            cues.append(c)
-            k = c[1] + 1
-        else:
-            k += 1
-    if not cues:
-        return frames
-    c0, c1 = cues[0]
+    cues = _cues(toks)
+    lo = 0  # where the next frame's content may start
+    for i, (c0, c1) in enumerate(cues):
+        nxt = cues[i + 1][0] if i + 1 < len(cues) else len(toks)
+        frame = _frame(toks, c0, c1, lo, nxt, frames[-1].source if frames else None)
+        if frame is None:
+            continue
+        for fr in frame:
+            frames.append(fr)
+        last = frame[-1]
+        lo = max(c1, last.source[1] if last.source else c1) + 1
+        if last.content[0] > c1:
+            lo = max(lo, last.content[1] + 1)
+    return frames
+
+
+_BOUNDARY = {"and", "but", "while", "whereas", "as", "when", "after", "before", "though"}
+
+
+def _clause_end(toks: list[Tok], start: int, nxt: int) -> int:
+    """The last token of content after a cue: the sentence's end, or before the subject of the
+    next cue when a clause boundary (", and", "; ", ", but") comes between."""
+    n = len(toks)
+    if nxt >= n:
+        return n - 1
+    for j in range(nxt - 1, start, -1):
+        t = toks[j]
+        if t.quoted:
+            break
+        if t.text in ";" or (t.text == "," and j + 1 < n and toks[j + 1].lower in ("and", "but")):
+            return j - 1
+        if t.lower in ("while", "but", "whereas") or t.text == "—":
+            return j - 1
+    return n - 1
+
+
+def _frame(
+    toks: list[Tok], c0: int, c1: int, lo: int, nxt: int, prev_source: tuple[int, int] | None
+) -> list[_Frame] | None:
+    n = len(toks)
     # "CONTENT, SOURCE said." / "CONTENT, said SOURCE." / "CONTENT, according to SOURCE."
     before_comma = None
-    for j in range(c0 - 1, max(-1, c0 - 10), -1):
+    for j in range(c0 - 1, max(lo - 1, c0 - 10), -1):
         if toks[j].text == "," or (toks[j].quoted and toks[j].text in CLOSE_QUOTES + '"'):
             before_comma = j
             break
@@ -418,6 +655,8 @@ def _frames(s: Sentence) -> list[_Frame]:
     if before_comma is not None and before_comma == c0 - 1:
         # ", said Mr. Smith." is inverted; "Smith, the director, said that ..." an appositive
         inverted = _np_right(toks, c1 + 1, n)
+        if not (toks[c0 - 1].quoted or (c0 >= 2 and toks[c0 - 2].quoted)):
+            inverted = None  # "“…,” Smith, a political scientist, told The Hill."
         if inverted is not None and not (
             inverted[1] + 1 >= n or toks[inverted[1] + 1].text in ",.;:" + CLOSE_QUOTES
         ):
@@ -426,7 +665,7 @@ def _frames(s: Sentence) -> list[_Frame]:
             before_comma = None
     if (
         before_comma is not None
-        and before_comma > 0
+        and before_comma > lo
         and (
             tail <= 8
             or toks[min(n - 1, c1 + 1)].text in ",."
@@ -437,20 +676,24 @@ def _frames(s: Sentence) -> list[_Frame]:
         src = inverted or _np_left(toks, c0, before_comma + 1)
         if src is None or toks[c0].lower == "according":
             src = _np_right(toks, c1 + 1, n)
-        content = _trim(toks, 0, before_comma)
-        if content is not None:
-            frames.append(_Frame((c0, c1), src, content))
-            # "“A,” he said, “B.”"
-            rest = _trim(toks, c1 + 1 + (0 if src is None or src[0] <= c0 else src[1] - c1), n - 1)
-            if rest is not None and toks[rest[0]].quoted:
-                frames.append(_Frame((c0, c1), src, rest))
-            return frames
+        content = _trim(toks, lo, before_comma)
+        if content is None:
+            return None
+        out = [_Frame((c0, c1), src, content, "before")]
+        # "“A,” he said, “B.”"
+        after = c1 + 1 if src is None or src[0] <= c0 else src[1] + 1
+        rest = _trim(toks, after, n - 1)
+        if rest is not None and toks[rest[0]].quoted and nxt >= n:
+            out.append(_Frame((c0, c1), src, rest, "rest"))
+        return out
     # "SOURCE said (that) CONTENT" / "According to SOURCE, CONTENT"
     if toks[c0].lower == "according":
         src = _np_right(toks, c1 + 1, n)
         start = (src[1] + 1) if src else c1 + 1
+        if src is not None and src[1] + 1 < n and toks[src[1] + 1].text != ",":
+            return None  # "according to the plan"
     else:
-        src = _np_left(toks, c0, 0)
+        src = _np_left(toks, c0, lo)
         start = c1 + 1
         if toks[c0].lower in _OBJECT_CUES:
             # skip the addressee: "told reporters (that)"
@@ -458,21 +701,45 @@ def _frames(s: Sentence) -> list[_Frame]:
                 if toks[j].lower == "that" or toks[j].text in ":,":
                     start = j + 1
                     break
+        if src is None and c0 >= 2 and toks[c0 - 1].lower in ("who", "which"):
+            # "Gov. Mary Fallin, who opposes abortion, ..."
+            comma = c0 - 2 if toks[c0 - 2].text == "," else c0 - 1
+            src = _np_left(toks, comma, lo)
         if src is None:
             src = _np_right(toks, c1 + 1, n)
-            if (
-                src is not None
-                and src[0] == c1 + 1
-                and src[1] < n - 1
-                and toks[src[1] + 1].text in ",:"
+            if src is not None and not (
+                src[0] == c1 + 1 and (src[1] + 1 >= n or toks[src[1] + 1].text in ",:.;")
             ):
+                src = None  # only "said Mr. Smith, ..." names a speaker after the cue
+            if src is not None and src[1] < n - 1 and toks[src[1] + 1].text in ",:":
                 start = src[1] + 2
+            elif (
+                src is None
+                and prev_source is not None
+                and (c0 == 0 or toks[c0 - 1].text == "," or toks[c0 - 1].lower in ("and", "but"))
+            ):
+                src = prev_source  # "..., adding that ...", "said ..., but lamented ..."
     while start < n and toks[start].lower in _AFTER_CUE_SKIP and not toks[start].quoted:
         start += 1
-    content = _trim(toks, start, n - 1)
-    if content is not None:
-        frames.append(_Frame((c0, c1), src, content))
-    return frames
+    end = _clause_end(toks, start, nxt)
+    if nxt < n and toks[nxt].lower != "according":
+        # the next cue's subject ends this content: "X agreed with Y. Z: “...”"
+        nxt_src = _np_left(toks, nxt, start)
+        if (
+            nxt_src is not None
+            and nxt_src[0] > start + 2
+            and (toks[nxt_src[0] - 1].text in ",;:—." or toks[nxt_src[0] - 1].lower in _BOUNDARY)
+        ):
+            end = min(end, nxt_src[0] - 1)
+    content = _trim(toks, start, end)
+    if content is None:
+        # nothing after the cue: "“…,” Smith, a political scientist, told The Hill."
+        if src is not None and src[0] - 1 > lo and toks[src[0] - 1].text in "," + CLOSE_QUOTES:
+            before = _trim(toks, lo, src[0] - 1)
+            if before is not None and toks[before[0]].quoted:
+                return [_Frame((c0, c1), src, before, "before")]
+        return None
+    return [_Frame((c0, c1), src, content)]
 
 
 # --- speakers -------------------------------------------------------------------------------
@@ -485,7 +752,19 @@ _DESCRIPTION_HEADS = {
     "envoy", "secretary", "chief", "aide", "adviser", "advisor", "analyst", "expert",
     "lawmaker", "congressman", "congresswoman", "mayor", "ambassador", "diplomat", "militia",
     "magazine", "site", "website", "broadcaster", "television", "coalition", "billionaire",
-    "businessman", "democrat", "republican", "the",
+    "businessman", "democrat", "republican", "officer", "authorities", "government",
+    "administration", "organization", "party", "committee", "researchers", "study", "poll",
+    "survey", "pollster", "lawyer", "attorney", "author", "writer", "reporter", "host", "judge",
+    "justice", "court", "panel", "board", "council", "office", "white", "house", "team",
+    "woman", "man", "people", "voters", "supporters", "critics", "activists", "group's",
+}  # fmt: skip
+
+
+_TITLES = {
+    "mr", "mrs", "ms", "dr", "gen", "general", "col", "colonel", "sen", "senator", "rep", "gov",
+    "governor", "president", "secretary", "state", "minister", "prime", "vice", "lt", "sgt",
+    "capt", "adm", "maj", "judge", "justice", "chairman", "director", "leader", "former", "u.s",
+    "us", "speaker", "attorney", "chief", "commander", "ambassador", "envoy", "centcom",
 }  # fmt: skip
 
 
@@ -512,7 +791,12 @@ class _Speakers:
             return self.last or mention
         if not caps:
             # a description: "the official", "the influential daily"
-            if self.last and low and low[0] in DETERMINERS and low[0] not in ("a", "an"):
+            if (
+                self.last
+                and low[0] in DETERMINERS
+                and low[0] not in ("a", "an")
+                and low[-1] in _DESCRIPTION_HEADS
+            ):
                 return self.last
             return mention
         name = " ".join(caps)
@@ -521,7 +805,17 @@ class _Speakers:
             for earlier in reversed(self.names):
                 parts = earlier.split()
                 if surname in parts and len(parts) > 1 and parts[0] not in ("The",):
-                    return earlier
+                    # the personal name ending in the surname, without titles
+                    end = parts.index(surname)
+                    start = end
+                    while (
+                        start > 0
+                        and end - start < 3
+                        and parts[start - 1].lower().rstrip(".") not in _TITLES
+                    ):
+                        start -= 1
+                    if start < end:
+                        return " ".join(parts[start : end + 1])
         if low[0] in ("the",) and not _is_cap_word(words[0]):
             return mention
         return name if len(caps) == len(words) else mention
@@ -562,7 +856,7 @@ def _author_statement(s: Sentence) -> bool:
     return len(words) >= 6 and s.toks[-1].text in ".!?" and not all(t.quoted for t in s.toks)
 
 
-def extract(text: str, author_statements: bool = False) -> list[Suggestion]:
+def extract(text: str, author_statements: bool = False, keep_all: bool = False) -> list[Suggestion]:
     """Suggested attributions in ``text``, in reading order. With ``author_statements``, every
     other sentence that states something is suggested too, as said by the article's author
     (the byline's name, if any): the desk records an article's own reporting as well."""
@@ -571,9 +865,39 @@ def extract(text: str, author_statements: bool = False) -> list[Suggestion]:
     speakers = _Speakers()
     prev_para = -1
     prev_speaker: tuple[str, str, Span] | None = None
+    run_on: tuple[int, int] | None = None  # (index in out, paragraph) of a quote that may go on
     for s in sentences(text):
         toks = s.toks
         frames = _frames(s)
+        n_cues = len({fr.cue for fr in frames})
+        if (
+            not frames
+            and run_on is not None
+            and run_on[1] == s.paragraph
+            and toks[0].quoted
+            and toks[0].text in OPEN_QUOTES + '"'
+        ):
+            # “A,” he said. “B.” — one quotation, interrupted by its frame
+            qs = [k for k, t in enumerate(toks) if t.quoted]
+            if len(qs) >= 0.8 * len(toks):
+                prev = out[run_on[0]]
+                end = toks[qs[-1]].end
+                out[run_on[0]] = replace(
+                    prev, quote=text[prev.quote_span[0] : end], quote_span=(prev.quote_span[0], end)
+                )
+                speakers.see(toks)
+                continue
+        run_on = None
+        if not frames:
+            # "Sanders replied." / "Cruz called them on it:" — the quotation follows
+            cues = _cues(toks)
+            if cues and cues[-1][1] >= len(toks) - 2:
+                src = _np_left(toks, cues[-1][0], 0)
+                if src is not None:
+                    sp = _span(toks, src[0], src[1])
+                    mention = text[sp[0] : sp[1]]
+                    prev_speaker = (speakers.resolve(mention), mention, sp)
+                    prev_para = s.paragraph
         if not frames and any(t.quoted for t in toks):
             # a quotation with no cue in its sentence: the speaker of the sentence before
             qs = [k for k, t in enumerate(toks) if t.quoted]
@@ -581,27 +905,23 @@ def extract(text: str, author_statements: bool = False) -> list[Suggestion]:
                 a, b = qs[0], qs[-1]
                 if b - a + 1 < 0.5 * len(toks):
                     a, b = 0, len(toks) - 1
-                frames = [_Frame(None, None, (a, b))]
-        if not frames and author_statements and _author_statement(s):
-            quote = text[s.start : s.end]
-            firm, hedges = firmness_of(None, quote)
-            out.append(
-                Suggestion(
-                    quote=quote,
-                    quote_span=(s.start, s.end),
-                    direct=False,
-                    cue=None,
-                    cue_span=None,
-                    speaker=author[0] if author else None,
-                    speaker_span=author[1] if author else None,
-                    firmness=firm,
-                    speaker_mention=text[author[1][0] : author[1][1]] if author else None,
-                    hedges=hedges,
-                    by_author=True,
-                )
-            )
+                src = None
+                k = qs[-1] + 1
+                if k + 1 < len(toks) and toks[k].text in ("-", "—", "–") and _is_cap(toks[k + 1]):
+                    # “…” —President Obama
+                    src = (k + 1, len(toks) - 1 if toks[-1].text not in ".!?" else len(toks) - 2)
+                    src = src if src[1] >= src[0] else None
+                frames = [_Frame(None, src, (a, b), "quote")]
+        kept = len(out)
         for fr in frames:
             a, b = fr.content
+            body = toks[a : b + 1]
+            if sum(1 for t in body if t.text[0].isalnum()) <= 2 and not any(t.quoted for t in body):
+                continue  # "denied it", "praised him": too short to be worth a claim
+            features = suggestion_features(toks, fr, n_cues)
+            score = keep_probability(features)
+            if score < KEEP_THRESHOLD and not keep_all:
+                continue
             span = _span(toks, a, b)
             quote = text[span[0] : span[1]]
             cue = cue_span = None
@@ -633,6 +953,32 @@ def extract(text: str, author_statements: bool = False) -> list[Suggestion]:
                     firmness=firm,
                     speaker_mention=mention,
                     hedges=hedges,
+                    score=round(score, 3),
+                    features=tuple(features) if keep_all else (),
+                )
+            )
+            if fr.kind == "before" and toks[a].quoted and toks[b].quoted:
+                run_on = (len(out) - 1, s.paragraph)
+        spoken = any(
+            o.direct or (o.cue is not None and lexicon().get(o.cue.split()[-1].lower(), 0) >= 0.6)
+            for o in out[kept:]
+        )
+        if author_statements and not spoken and _author_statement(s):
+            quote = text[s.start : s.end]
+            firm, hedges = firmness_of(None, quote)
+            out.append(
+                Suggestion(
+                    quote=quote,
+                    quote_span=(s.start, s.end),
+                    direct=False,
+                    cue=None,
+                    cue_span=None,
+                    speaker=author[0] if author else None,
+                    speaker_span=author[1] if author else None,
+                    firmness=firm,
+                    speaker_mention=text[author[1][0] : author[1][1]] if author else None,
+                    hedges=hedges,
+                    by_author=True,
                 )
             )
         speakers.see(toks)

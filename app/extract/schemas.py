@@ -73,6 +73,10 @@ class ValueSuggestion(BaseModel):
 
 class SuggestionOut(BaseModel):
     id: str = Field(description="Stable for the same text and span")
+    score: float = Field(
+        description="How likely this is a real attribution (0-1): suggestions below 0.5 are "
+        "not returned"
+    )
     quote: str
     quote_span: tuple[int, int] = Field(description="[start, end) character offsets in text")
     direct: bool = Field(description="A verbatim quotation (true) or reported speech (false)")

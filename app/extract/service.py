@@ -221,6 +221,7 @@ def _out(s: Suggestion, text: str, sources: Registry, actors: Registry) -> Sugge
     first = values[0] if values else None
     return SuggestionOut(
         id=_suggestion_id(text, s),
+        score=s.score,
         quote=s.quote,
         quote_span=s.quote_span,
         direct=s.direct,
