@@ -129,7 +129,7 @@ def test_firmness_table() -> None:
             "there were no immediate reports about anyone wounded",
             "casualties.wounded",
             {"kind": "quantity", "bound": "none_reported", "low": None, "best": None, "high": None},
-        ),  # fmt: skip
+        ),
         ("a good chance that Iran was behind it", "responsibility", {"kind": "actor"}),
     ],
 )
@@ -150,8 +150,10 @@ def test_responsibility_names_who_is_held_responsible() -> None:
 @given(
     st.lists(
         st.sampled_from(
-            list("abc XYZ.,:;“”\"'’\n-—")
-            + ["said ", "He ", "according to ", "Smith ", "told ", "By JOHN DOE\n", "<b>"]
+            [
+                *"abc XYZ.,:;“”\"'’\n-—",
+                *("said ", "He ", "according to ", "Smith ", "told ", "By JOHN DOE\n", "<b>"),
+            ]
         ),
         max_size=120,
     ).map("".join),

@@ -895,8 +895,8 @@ def extract(text: str, author_statements: bool = False, keep_all: bool = False) 
                 src = _np_left(toks, cues[-1][0], 0)
                 if src is not None:
                     sp = _span(toks, src[0], src[1])
-                    mention = text[sp[0] : sp[1]]
-                    prev_speaker = (speakers.resolve(mention), mention, sp)
+                    said_by = text[sp[0] : sp[1]]
+                    prev_speaker = (speakers.resolve(said_by), said_by, sp)
                     prev_para = s.paragraph
         if not frames and any(t.quoted for t in toks):
             # a quotation with no cue in its sentence: the speaker of the sentence before
