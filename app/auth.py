@@ -27,6 +27,7 @@ from app.db import WRITE_OPTION, get_engine
 from app.enums import Role
 from app.errors import Forbidden, Unauthorized
 from app.keys.models import ApiKey
+from app.limits import check_failed_auth, record_failed_auth, spend_request
 from app.types import utcnow
 
 log = logging.getLogger("claimdesk.auth")
@@ -158,15 +159,24 @@ def require(role: Role) -> Callable[..., Principal]:
         request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     ) -> Principal:
+        client = request.client.host if request.client else "unknown"
         if credentials is None:
             if request.headers.get("authorization"):
+                check_failed_auth(client)
+                record_failed_auth(client)
                 raise _unauthorized("Authorization must be 'Bearer <key>'")
             if role is Role.viewer and get_settings().anonymous_read:
                 principal = ANONYMOUS
             else:
                 raise _unauthorized("an API key is required: Authorization: Bearer <key>")
         else:
-            principal = authenticate(credentials.credentials)
+            check_failed_auth(client)
+            try:
+                principal = authenticate(credentials.credentials)
+            except Unauthorized:
+                record_failed_auth(client)
+                raise
+        spend_request(principal.key_id or "anonymous:" + client)
         if principal.role.rank < role.rank:
             raise Forbidden(
                 f"this route needs the {role.value} role; the key has {principal.role.value}"

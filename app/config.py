@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     db_connect_timeout_s: int = Field(
         default=5, ge=1, description="PostgreSQL connect timeout (an outage answers 503 after it)"
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body (413 beyond)"
+    )
+    max_import_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="Largest POST /v1/import body (413 beyond)"
+    )
+    rate_limit: bool = Field(default=True, description="Rate limiting on (false turns it off)")
+    rate_limit_per_key: int = Field(
+        default=1200, ge=0, description="Requests a minute per API key (0: unlimited)"
+    )
+    rate_limit_failed_auth: int = Field(
+        default=30, ge=0, description="Failed authentications a minute per client address"
+    )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout")
 
     @field_validator("admin_key", mode="before")

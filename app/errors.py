@@ -112,8 +112,7 @@ class PreconditionRequired(ClaimdeskError):
     status, slug, title = 428, "precondition-required", "If-Match is required"
 
 
-class PayloadTooLarge(ClaimdeskError):
-    status, slug, title = 413, "payload-too-large", "Request body too large"
+HTTP_SLUGS = {413: "payload-too-large"}
 
 
 class TooManyRequests(ClaimdeskError):
@@ -210,10 +209,10 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, str, str, list
                 ],
             )
         pointer, parameter = _pointer(err.get("loc", ()))
-        if err.get("type") == "union_tag_invalid" and pointer is not None:
-            tag = str((err.get("ctx") or {}).get("discriminator", "")).strip("'")
-            pointer = f"{pointer}/{tag}" if tag else pointer
         msg = str(err.get("msg", "invalid"))
+        if err.get("type") == "union_tag_invalid" and pointer is not None:
+            pointer += "/kind"  # every union in the API is tagged by its "kind" member
+            msg = "must be one of " + str((err.get("ctx") or {}).get("expected_tags", ""))
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         errors.append(FieldError(pointer=pointer, parameter=parameter, detail=msg))
@@ -262,7 +261,14 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
-        return problem_response(exc.status_code, title, detail, request, headers=headers)
+        return problem_response(
+            exc.status_code,
+            title,
+            detail,
+            request,
+            slug=HTTP_SLUGS.get(exc.status_code),
+            headers=headers,
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
@@ -344,12 +350,25 @@ class ErrorBoundary:
             if started:
                 raise
             request_id = scope.get("state", {}).get("request_id")
-            if kind is not None:
+            headers: list[tuple[bytes, bytes]] = []
+            if isinstance(exc, StarletteHTTPException):  # a middleware's refusal (413)
+                status = exc.status_code
+                body = orjson.dumps(
+                    {
+                        "type": PROBLEM_BASE + HTTP_SLUGS.get(status, "about:blank"),
+                        "title": HTTPStatus(status).phrase,
+                        "status": status,
+                        "detail": exc.detail,
+                        "instance": scope["path"],
+                        "request_id": request_id,
+                    }
+                )
+            elif kind is not None:
                 status, body = 503, _unavailable_body(kind, scope["path"], request_id)
                 headers = [(b"retry-after", str(RETRY_AFTER[kind]).encode())]
             else:
                 log.exception("unhandled error", extra={"request_id": request_id})
-                status, headers = 500, []
+                status = 500
                 body = orjson.dumps(
                     {
                         "type": PROBLEM_BASE + "internal",

@@ -23,12 +23,14 @@ from app.errors import PROBLEM_MEDIA_TYPE, ErrorBoundary, Problem, install_error
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
 from app.extract.router import router as extract_router
+from app.headers import SecurityHeadersMiddleware
 from app.http import reject_nul_bytes
-from app.idempotency.middleware import IdempotencyMiddleware
+from app.idempotency.middleware import IDEMPOTENCY_KEY_PATTERN, IdempotencyMiddleware
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.keys.router import router as keys_router
 from app.keys.service import bootstrap_admin
+from app.limits import BodyLimitMiddleware
 from app.links.router import router as links_router
 from app.logging import configure_logging
 from app.middleware import RequestContextMiddleware
@@ -144,8 +146,10 @@ def create_app() -> FastAPI:
         ],
     )
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(ErrorBoundary)  # 503/500 problems for what escapes the app
+    app.add_middleware(IdempotencyMiddleware)  # authenticates before it buffers a body
+    app.add_middleware(BodyLimitMiddleware)  # 413 before anything is buffered
+    app.add_middleware(ErrorBoundary)  # 503/500/413 problems for what escapes the app
+    app.add_middleware(SecurityHeadersMiddleware)  # nosniff, Cache-Control
     app.add_middleware(RequestContextMiddleware)  # every response has a request id
     app.add_middleware(SchemaGuard)  # outermost: refuses to start on a stale schema
     for router in (
@@ -176,7 +180,13 @@ IDEMPOTENCY_PARAMETER = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "maxLength": 255},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": IDEMPOTENCY_KEY_PATTERN,
+        "examples": ["create-presstv-2020-03-11"],
+    },
     "description": "Makes the POST safe to retry: a retry with the same key and body returns "
     "the first response (with `Idempotent-Replayed: true`); the same key with another body is "
     "a 422. Scoped per API key; remembered for CLAIMDESK_IDEMPOTENCY_TTL_HOURS (24 h).",
@@ -195,6 +205,46 @@ def _problem_response(spec: dict[str, Any], code: str) -> dict[str, Any]:
     }
 
 
+def _drop_null(parameter: dict[str, Any]) -> None:
+    schema = parameter.get("schema", {})
+    options = schema.get("anyOf")
+    if isinstance(options, list):
+        rest = [o for o in options if o.get("type") != "null"]
+        if len(rest) == 1:
+            del schema["anyOf"]
+            schema.update(rest[0])
+
+
+def _non_nullable_updates(spec: dict[str, Any]) -> None:
+    """PATCH bodies: members that may be left out but not set to null say so (the services
+    refuse null for them with a 422)."""
+    from app.actors.service import REQUIRED as ACTOR
+    from app.claims.service import REQUIRED as CLAIM
+    from app.incidents.service import REQUIRED as INCIDENT
+    from app.sources.service import REQUIRED as SOURCE
+    from app.webhooks.service import REQUIRED as WEBHOOK
+
+    schemas = spec["components"]["schemas"]
+    for name, members in (
+        ("ActorUpdate", ACTOR),
+        ("ClaimUpdate", CLAIM | {"links"}),
+        ("IncidentUpdate", INCIDENT),
+        ("SourceUpdate", SOURCE),
+        ("WebhookUpdate", WEBHOOK),
+    ):
+        properties = schemas.get(name, {}).get("properties", {})
+        for member in members & properties.keys():
+            prop = properties[member]
+            options = prop.get("anyOf")
+            if isinstance(options, list):
+                rest = [o for o in options if o.get("type") != "null"]
+                if len(rest) == 1:
+                    del prop["anyOf"]
+                    prop.update(rest[0])
+                else:
+                    prop["anyOf"] = rest
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document plus what middleware adds: Idempotency-Key and ETag headers."""
     if app.openapi_schema:
@@ -206,8 +256,17 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=app.openapi_tags,
     )
+    _non_nullable_updates(spec)
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
+            for parameter in op.get("parameters", []):
+                _drop_null(parameter)  # a parameter is absent or a value, never null
+            if path.startswith("/v1/"):
+                # what any route may answer: rate limits and a busy or unreachable database
+                for code in ("429", "503"):
+                    op["responses"].setdefault(code, _problem_response(spec, code))
+                if method in ("post", "put", "patch"):
+                    op["responses"].setdefault("413", _problem_response(spec, "413"))
             if method == "post":
                 op.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
                 # what the Idempotency-Key middleware may answer (bad key, in progress, reused)

@@ -49,7 +49,13 @@ class PageParams:
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
     cursor: Annotated[
-        str | None, Query(max_length=512, description="Opaque cursor from `next_cursor`")
+        str | None,
+        Query(
+            max_length=512,
+            pattern=r"^[A-Za-z0-9_-]+$",
+            description="Opaque cursor from `next_cursor` (URL-safe base64); a cursor from "
+            "another list, or edited, is a 400",
+        ),
     ] = None,
     include_total: Annotated[bool, Query(description="Also count all matching items")] = False,
 ) -> PageParams:

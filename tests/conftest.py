@@ -41,6 +41,7 @@ os.environ.pop("CLAIMDESK_ADMIN_KEY", None)
 os.environ.pop("CLAIMDESK_ANONYMOUS_READ", None)
 os.environ.pop("CLAIMDESK_REQUIRE_IF_MATCH", None)
 os.environ["CLAIMDESK_DELIVER_WEBHOOKS"] = "false"  # tests deliver explicitly
+os.environ["CLAIMDESK_RATE_LIMIT"] = "false"  # rate-limit tests turn it on
 os.environ.pop("CLAIMDESK_ALLOW_PRIVATE_URLS", None)
 
 from app.config import get_settings  # noqa: E402

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 from pydantic.config import JsonDict
 
 from app.enums import Bound, ClaimStatus, LinkKind, Stance, TimePrecision
@@ -86,8 +94,36 @@ class StatementValue(BaseModel):
     text: str | None = Field(default=None, max_length=2000, description="What is stated")
 
 
+def value_kind(value: Any) -> str | None:
+    """The value's ``kind``; when absent, the kind its members imply (``bound``/``low``/
+    ``best``/``high``: quantity, ``category``, ``actor_id``, else statement). The service
+    then checks it against the topic's kind, and re-reads a value whose kind was left out
+    as the topic's kind."""
+    if not isinstance(value, dict):
+        return getattr(value, "kind", None)
+    kind = value.get("kind")
+    if kind is not None:
+        return str(kind)
+    members = set(value)
+    if members & {"bound", "low", "best", "high"}:
+        return "quantity"
+    if "category" in members:
+        return "category"
+    if "actor_id" in members:
+        return "actor"
+    return "statement"
+
+
 ClaimValueIn = Annotated[
-    QuantityValue | CategoryValue | ActorValue | StatementValue, Field(discriminator="kind")
+    Annotated[QuantityValue, Tag("quantity")]
+    | Annotated[CategoryValue, Tag("category")]
+    | Annotated[ActorValue, Tag("actor")]
+    | Annotated[StatementValue, Tag("statement")],
+    Discriminator(value_kind),
+    Field(
+        description="What the claim says, by the topic's kind. `kind` may be left out: it is "
+        "then the topic's kind (GET /v1/topics/{key})"
+    ),
 ]
 
 QualifierKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$")]

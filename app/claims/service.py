@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
@@ -17,7 +18,9 @@ from app.auth import Principal
 from app.claims.models import Claim, ClaimLink
 from app.claims.schemas import (
     ActorOut,
+    ActorValue,
     CategoryOut,
+    CategoryValue,
     ClaimCreate,
     ClaimPublic,
     ClaimUpdate,
@@ -25,7 +28,9 @@ from app.claims.schemas import (
     LinkIn,
     LinkPublic,
     QuantityOut,
+    QuantityValue,
     StatementOut,
+    StatementValue,
 )
 from app.confidence.values import normalise_category
 from app.crud import (
@@ -182,6 +187,22 @@ def publish(session: Session, claims: Sequence[Claim]) -> list[ClaimPublic]:
     return [to_public(c, links.get(c.id, [])) for c in claims]
 
 
+_VALUE = TypeAdapter(ClaimValueIn)
+
+
+def _as_kind(value: Any, kind: str) -> ClaimValueIn:
+    """A value sent without ``kind``, read again as the topic's kind."""
+    try:
+        return _VALUE.validate_python(value.model_dump(exclude_unset=True) | {"kind": kind})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [
+            str(p) for p in err["loc"] if p not in ("quantity", "category", "actor", "statement")
+        ]
+        detail = str(err["msg"]).removeprefix("Value error, ")
+        raise invalid("/".join(["/value", *loc]), f"(a {kind} value) {detail}") from exc
+
+
 def _check_refs(session: Session, values: dict[str, Any], claim_id: str | None) -> None:
     """Every reference exists and the value fits the topic; 422 naming the field if not."""
     ensure_ref(session, Source, values["source_id"], "/source_id")
@@ -195,6 +216,9 @@ def _check_refs(session: Session, values: dict[str, Any], claim_id: str | None) 
             raise invalid("/topic", f"no topic {values['topic']!r} (see GET /v1/topics)")
         kinds[topic.key] = topic.kind
     value: ClaimValueIn = values["value"]
+    sent = isinstance(value, (QuantityValue, CategoryValue, ActorValue, StatementValue))
+    if value.kind != kinds[values["topic"]] and sent and "kind" not in value.model_fields_set:
+        value = values["value"] = _as_kind(value, kinds[values["topic"]])
     if value.kind != kinds[values["topic"]]:
         raise invalid(
             "/value/kind", f"topic {values['topic']!r} takes a {kinds[values['topic']]} value"
@@ -234,7 +258,7 @@ def build_claim(
     fields = data.model_dump(exclude={"value", "links"})
     claim = Claim(
         **fields,
-        **value_columns(data.value),
+        **value_columns(values["value"]),
         qualifiers_key=qualifiers_key(data.qualifiers),
         supersedes_id=supersedes_id,
     )
@@ -295,6 +319,8 @@ def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: P
     } | changes
     if {"source_id", "via_source_id", "topic", "value", "cites_claim_id"} & changes.keys():
         _check_refs(session, merged, claim.id)
+        if "value" in changes:
+            changes["value"] = merged["value"]  # its kind may come from the topic
     column_changes = {k: v for k, v in changes.items() if k != "value"}
     if "value" in changes:
         column_changes.update(value_columns(changes["value"]))

@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 
 import orjson
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+from app.auth import authenticate
+from app.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, Unauthorized
 from app.idempotency import service
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]([ -~]*[!-~])?$"  # printable ASCII, no outer spaces
+_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 WAIT_SECONDS = 10.0
 KEPT_HEADERS = {"content-type", "location", "etag"}
 # Responses that say nothing about the request's effect are not remembered.
@@ -60,6 +64,20 @@ async def _problem(send: Send, status: int, title: str, detail: str, slug: str) 
     await send({"type": "http.response.body", "body": body})
 
 
+async def _authenticated(authorization: bytes | None) -> bool:
+    """Whether the request carries a valid API key (checked before its body is read)."""
+    if authorization is None:
+        return False
+    scheme, _, credential = authorization.decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return False
+    try:
+        await to_thread.run_sync(authenticate, credential.strip())
+    except Unauthorized:
+        return False
+    return True
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -74,16 +92,22 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = raw_key.decode("latin-1").strip()
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        if len(key) > MAX_KEY_LENGTH or not _KEY.match(key):
             await _problem(
                 send,
                 400,
                 "Bad request",
-                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters",
                 "bad-request",
             )
             return
-        owner = hashlib.sha256(headers.get(b"authorization", b"anonymous")).hexdigest()
+        authorization = headers.get(b"authorization")
+        if not await _authenticated(authorization):
+            # Nothing is buffered or stored for a request that will be refused: the app
+            # answers the 401 (or 429) as the body streams past.
+            await self.app(scope, receive, send)
+            return
+        owner = hashlib.sha256(authorization or b"").hexdigest()
         chunks: list[bytes] = []
         while True:
             message = await receive()

@@ -36,6 +36,7 @@ BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 25  # about 18 hours of retries, then "failed" (an admin can retry it)
 TIMEOUT_SECONDS = 10.0
+REQUIRED = {"url", "events", "active"}
 BATCH = 20
 
 
@@ -75,7 +76,7 @@ def list_webhooks(
 
 def update_webhook(session: Session, hook: Webhook, data: WebhookUpdate) -> Webhook:
     changes = data.model_dump(exclude_unset=True)
-    reject_nulls(changes, {"url", "events", "active"})
+    reject_nulls(changes, REQUIRED)
     if "url" in changes:
         _safe(changes["url"])
     apply_changes(hook, changes)
