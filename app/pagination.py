@@ -25,6 +25,7 @@ from app.errors import BadRequest, FieldError
 T = TypeVar("T")
 M = TypeVar("M")
 
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+={0,2}$"  # documented; anything else is a 400
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -52,7 +53,7 @@ def page_params(
         str | None,
         Query(
             max_length=512,
-            pattern=r"^[A-Za-z0-9_-]+$",
+            json_schema_extra={"pattern": CURSOR_PATTERN},
             description="Opaque cursor from `next_cursor` (URL-safe base64); a cursor from "
             "another list, or edited, is a 400",
         ),
