@@ -138,3 +138,35 @@ def test_demo_load_is_idempotent_and_reads_right(viewer: Api) -> None:
     for claim in timeline:
         assert claim["links"][0]["url"].startswith("https://www.mideastcenter.org/post/")
         assert claim["quote"]
+
+
+def test_the_demo_loads_ready_made(viewer: Api) -> None:
+    """As an analyst would see it after a day's work: reliabilities learned by the engine's
+    recompute, and the views (and each incident's stored flags) computed with them."""
+    assert runner.invoke(cli, ["demo", "load"]).exit_code == 0
+    sources = viewer.get("/v1/sources", params={"limit": 500}).json()["items"]
+    assert sources and all(s["reliability"] is not None for s in sources)
+    learned = {s["id"]: s["reliability"] for s in sources}
+    assert len(set(learned.values())) > 1  # learned from the corpus, not one default
+    taji = viewer.get("/v1/incidents", params={"external_id": "inc-camp-taji-2020-03-11"})
+    base = f"/v1/incidents/{taji.json()['items'][0]['id']}"
+    assessment = viewer.get(f"{base}/assessment").json()
+    used = {
+        x["source"]["id"]: x["reliability"] for t in assessment["topics"] for x in t["explanation"]
+    }
+    assert used and all(abs(r - learned[s]) < 1e-6 for s, r in used.items())
+    assert not any(c["probability"] == 0.5 for t in assessment["topics"] for c in t["candidates"])
+    # re-loading changes nothing, not even when the reliabilities were learned
+    from sqlalchemy import text
+
+    from app.db import get_engine
+
+    def stamps() -> list[tuple[str, object]]:
+        with get_engine().connect() as conn:
+            rows = conn.execute(text("SELECT id, reliability_updated_at FROM source ORDER BY id"))
+            return [(r[0], r[1]) for r in rows]
+
+    before = stamps()
+    assert all(at is not None for _, at in before)
+    assert runner.invoke(cli, ["demo", "load"]).exit_code == 0
+    assert stamps() == before

@@ -273,3 +273,26 @@ def test_topic_records_in_an_import(admin: Api, editor: Api) -> None:
     ]
     assert row_counts() == before
     assert admin.get("/v1/topics/x.y").status_code == 404
+
+
+def test_learning_reliability_uses_the_taxonomy(admin: Api, editor: Api) -> None:
+    """Sources that say "Katyusha rockets" and "small rockets" agree once the taxonomy says
+    Katyushas are small rockets; the one saying "ballistic missile" stands alone."""
+    names = {"katyusha": "Katyusha rocket", "small": "small rocket", "missile": "ballistic missile"}
+    src = {k: new_source(editor, name=f"Source {k}")["id"] for k in names}
+    for i in range(3):
+        inc = new_incident(editor, title=f"attack {i}")["id"]
+        for k, text in names.items():
+            value = {"kind": "category", "category": text}
+            new_claim(editor, inc, src[k], topic="munitions.type", value=value)
+
+    def learned() -> dict[str, float]:
+        assert admin.post("/v1/reliability/recompute").status_code == 200
+        rel = {s["id"]: s["reliability"] for s in editor.get("/v1/sources").json()["items"]}
+        return {k: rel[v] for k, v in src.items()}
+
+    flat = learned()
+    assert flat["katyusha"] == flat["small"] == flat["missile"]  # three rival strings
+    admin.patch("/v1/topics/munitions.type", json={"categories": ROCKETS})
+    nested = learned()
+    assert nested["katyusha"] == nested["small"] > nested["missile"]

@@ -7,9 +7,11 @@ from importlib import resources
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.assessment.service import refresh_derived
 from app.auth import OPERATOR
 from app.imports.service import ImportReport, import_records
 from app.incidents.models import Incident
+from app.reliability.service import recompute
 
 CAMP_TAJI_EXTERNAL_ID = "inc-camp-taji-2020-03-11"
 
@@ -23,8 +25,17 @@ def is_empty(session: Session) -> bool:
 
 
 def load_demo(session: Session) -> ImportReport:
-    """Import the demo (idempotent: records already present are left alone)."""
-    return import_records(session, demo_lines(), OPERATOR)
+    """Import the demo as an analyst would find it after a day's work: the records (idempotent:
+    records already present are left alone), then, when anything was new, every source's
+    reliability learned from the corpus (``claimdesk reliability recompute``) and each
+    incident's stored view of it (contested, leading attribution) refreshed under it."""
+    report = import_records(session, demo_lines(), OPERATOR)
+    if report.created.get("claim"):
+        recompute(session)
+        for incident_id in session.execute(select(col(Incident.id))).scalars().all():
+            refresh_derived(session, incident_id)
+        session.commit()
+    return report
 
 
 def camp_taji_id(session: Session) -> str | None:

@@ -10,10 +10,12 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
+from app.assessment.implied import for_learning
 from app.assessment.service import claim_value
 from app.claims.models import Claim
 from app.confidence import engine
 from app.sources.models import Source
+from app.topics.service import rules_and_taxonomies
 from app.types import utcnow
 
 
@@ -96,7 +98,10 @@ def recompute(session: Session) -> ReliabilityReport:
         r.id: r.parent_id
         for r in session.execute(select(col(Actor.id), col(Actor.parent_id))).all()
     }
-    learned = engine.learn_reliability(inputs, sources, parents)
+    # the views' topic implications and category taxonomies apply to learning too
+    rules, taxonomies = rules_and_taxonomies(session)
+    expanded = for_learning(inputs, rules, taxonomies)
+    learned = engine.learn_reliability(expanded.inputs, sources, parents | expanded.parents)
     now = utcnow()
     rows: list[dict[str, Any]] = [
         {"id": sid, "reliability": round(min(1.0, max(0.0, r)), 6), "reliability_updated_at": now}
