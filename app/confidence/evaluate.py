@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -59,7 +60,9 @@ class Loaded:
     kinds: dict[str, str]  # property -> "number" / "set" / "text"
     separators: dict[str, str | None]
     parents: dict[str, str]
-    raw_votes: dict[tuple[str, str], list[Hashable]]
+    row_item: npt.NDArray[np.int64]  # per CSV row: its item (majority vote counts rows)
+    row_key: npt.NDArray[np.int64]  # per CSV row: its value key (index into key_list)
+    key_list: list[Hashable]
 
 
 def read_rows(claims_path: Path) -> list[Row]:
@@ -96,112 +99,113 @@ def read_hierarchy(path: Path) -> dict[str, str]:
 
 
 class _Keyer:
-    """Turns a property's text values into comparable keys."""
+    """Turns a property's text values into comparable keys (each distinct text parsed once)."""
 
     def __init__(self, rows: Sequence[Row]) -> None:
         texts: dict[str, list[str]] = defaultdict(list)
-        numeric_item: dict[tuple[str, str], bool] = {}
+        numbers: dict[str, float | None] = {}
+        non_numeric: set[tuple[str, str]] = set()
         for o, p, v, _ in rows:
-            item = (o, p)
-            if sim.parse_number(v) is None:
-                numeric_item[item] = False
-                texts[p].append(v)
-            else:
-                numeric_item.setdefault(item, True)
-        self.numeric_item = numeric_item
-        self.separators = {p: sim.detect_separator(ts[:5000]) for p, ts in texts.items()}
+            x = numbers.get(v, 0.0) if v in numbers else numbers.setdefault(v, sim.parse_number(v))
+            if x is None:
+                non_numeric.add((o, p))
+                if len(texts[p]) < 5000:
+                    texts[p].append(v)
+        self.numbers = numbers
+        self.non_numeric = non_numeric
+        self.separators = {p: sim.detect_separator(ts) for p, ts in texts.items()}
 
-    def key(self, item: tuple[str, str], text: str) -> Hashable:
-        if self.numeric_item.get(item, False):
-            x = sim.parse_number(text)
-            if x is not None:
-                return x
-        sep = self.separators.get(item[1])
+    def is_numeric(self, item: tuple[str, str]) -> bool:
+        return item not in self.non_numeric
+
+    def key_numeric(self, text: str) -> Hashable:
+        x = self.numbers.get(text)
+        return x if x is not None else normalise_category(text)
+
+    def key_text(self, prop: str, text: str) -> Hashable:
+        sep = self.separators.get(prop)
         if sep is not None:
-            return sim.split_set(text, sep)
+            return sim.split_set(text, sep) or normalise_category(text)
         return normalise_category(text)
 
 
+H = TypeVar("H", bound=Hashable)
+
+
+def _encode(seq: Sequence[H]) -> tuple[npt.NDArray[np.int64], list[H]]:
+    """Integer codes in order of first appearance, and the distinct values."""
+    ids: dict[H, int] = {}
+    codes = np.fromiter((ids.setdefault(x, len(ids)) for x in seq), np.int64, len(seq))
+    return codes, list(ids)
+
+
 def build_corpus(rows: Sequence[Row], parents: Mapping[str, str] | None = None) -> Loaded:
-    """Flatten text claims into a :class:`FlatCorpus` with similarity support edges."""
+    """Flatten text claims into a :class:`FlatCorpus` with similarity support edges.
+
+    Rows are encoded to integers once; grouping and de-duplication are numpy sorts, so the
+    cost is a few dictionary look-ups per row plus O(N log N) array work.
+    """
     hier: dict[str, str] = dict(parents or {})
     keyer = _Keyer(rows)
-    item_index: dict[tuple[str, str], int] = {}
-    item_values: list[dict[Hashable, int]] = []
-    item_votes: list[dict[str, list[int]]] = []
-    raw_votes: dict[tuple[str, str], list[Hashable]] = defaultdict(list)
-    source_index: dict[str, int] = {}
-    for o, p, v, s in rows:
-        item = (o, p)
-        ii = item_index.get(item)
-        if ii is None:
-            ii = item_index[item] = len(item_values)
-            item_values.append({})
-            item_votes.append({})
-        key = keyer.key(item, v)
-        if isinstance(key, frozenset) and not key:
-            key = normalise_category(v)
-        raw_votes[item].append(key)
-        vals = item_values[ii]
-        li = vals.setdefault(key, len(vals))
-        source_index.setdefault(s, len(source_index))
-        lst = item_votes[ii].setdefault(s, [])
-        if li not in lst:
-            lst.append(li)
-    items = list(item_index)
-    props: dict[str, int] = {}
-    item_property = np.array([props.setdefault(p, len(props)) for _, p in items], np.int64)
-    value_item: list[int] = []
-    value_keys: list[Hashable] = []
-    c_src: list[int] = []
-    c_val: list[int] = []
-    c_w: list[float] = []
+    row_item, items = _encode([(o, p) for o, p, _, _ in rows])
+    row_src, sources = _encode([r[3] for r in rows])
+    numeric = np.array([keyer.is_numeric(it) for it in items], bool)
+    row_text, triples = _encode(
+        [(bool(numeric[i]), r[1], r[2]) for i, r in zip(row_item.tolist(), rows, strict=True)]
+    )
+    text_keys = [keyer.key_numeric(v) if num else keyer.key_text(p, v) for num, p, v in triples]
+    text_key_id, key_list = _encode(text_keys)
+    row_key = text_key_id[row_text]
+    n_keys = max(1, len(key_list))
+    n_src = max(1, len(sources))
+    # values: distinct (item, key), sorted by item
+    vcode, row_value = np.unique(row_item * n_keys + row_key, return_inverse=True)
+    value_item = vcode // n_keys
+    value_key = vcode % n_keys
+    # claims: distinct (value, source); a source naming m values of an item weighs 1/m each
+    ccode = np.unique(row_value.reshape(-1) * n_src + row_src)
+    c_val, c_src = ccode // n_src, ccode % n_src
+    per = value_item[c_val] * n_src + c_src
+    _, inv, counts = np.unique(per, return_inverse=True, return_counts=True)
+    c_w = 1.0 / counts[inv.reshape(-1)]
+    props_codes, props = _encode([p for _, p in items])
     e_from: list[int] = []
     e_to: list[int] = []
     e_w: list[float] = []
-    for ii, vals in enumerate(item_values):
-        base = len(value_keys)
-        keys = list(vals)
-        value_keys.extend(keys)
-        value_item.extend([ii] * len(keys))
-        for s, lis in item_votes[ii].items():
-            w = 1.0 / len(lis)
-            si = source_index[s]
-            for li in lis:
-                c_src.append(si)
-                c_val.append(base + li)
-                c_w.append(w)
-        if len(keys) < 2:
-            continue
-        first = keys[0]
-        if isinstance(first, float):
-            edges = sim.number_edges([float(k) for k in keys])  # type: ignore[arg-type]
-        elif isinstance(first, frozenset):
+    n_items = len(items)
+    starts = np.searchsorted(value_item, np.arange(n_items))
+    ends = np.searchsorted(value_item, np.arange(n_items), side="right")
+    for ii in np.nonzero(ends - starts >= 2)[0].tolist():
+        lo, hi = int(starts[ii]), int(ends[ii])
+        keys = [key_list[k] for k in value_key[lo:hi].tolist()]
+        if all(isinstance(k, float) for k in keys):
+            edges = sim.number_edges([float(k) for k in keys])
+        elif all(isinstance(k, frozenset) for k in keys):
             edges = sim.set_edges([k for k in keys if isinstance(k, frozenset)])
-            if len(edges) and any(not isinstance(k, frozenset) for k in keys):
-                edges = []
         elif hier:
             edges = sim.hierarchy_edges([str(k) for k in keys], hier)
         else:
-            edges = []
+            continue
         for a, b, f in edges:
-            e_from.append(base + a)
-            e_to.append(base + b)
+            e_from.append(lo + a)
+            e_to.append(lo + b)
             e_w.append(f)
     fc = FlatCorpus(
-        n_sources=len(source_index),
-        value_item=np.array(value_item, np.int64),
-        item_property=item_property,
-        claim_source=np.array(c_src, np.int64),
-        claim_value=np.array(c_val, np.int64),
-        claim_weight=np.array(c_w, np.float64),
-        prior=np.full(len(source_index), 0.5),
+        n_sources=len(sources),
+        value_item=value_item.astype(np.int64),
+        item_property=props_codes,
+        claim_source=c_src.astype(np.int64),
+        claim_value=c_val.astype(np.int64),
+        claim_weight=c_w.astype(np.float64),
+        prior=np.full(len(sources), 0.5),
         support_from=np.array(e_from, np.int64),
         support_to=np.array(e_to, np.int64),
         support_weight=np.array(e_w, np.float64),
-        value_key=_key_ids(value_keys),
+        value_key=value_key.astype(np.int64),
     )
-    numeric_props = {it[1] for it, num in keyer.numeric_item.items() if num}
+    numeric_props = {
+        p for it, num in zip(items, numeric.tolist(), strict=True) if num for p in (it[1],)
+    }
     kinds = {
         p: "set" if keyer.separators.get(p) else ("number" if p in numeric_props else "text")
         for p in props
@@ -209,18 +213,15 @@ def build_corpus(rows: Sequence[Row], parents: Mapping[str, str] | None = None) 
     return Loaded(
         fc,
         items,
-        value_keys,
-        list(source_index),
+        [key_list[k] for k in value_key.tolist()],
+        sources,
         kinds,
         dict(keyer.separators),
         hier,
-        dict(raw_votes),
+        row_item,
+        row_key,
+        key_list,
     )
-
-
-def _key_ids(keys: Sequence[Hashable]) -> npt.NDArray[np.int64]:
-    ids: dict[Hashable, int] = {}
-    return np.array([ids.setdefault(k, len(ids)) for k in keys], np.int64)
 
 
 def _gold_key(loaded: Loaded, item: tuple[str, str], gold: str) -> Hashable:
@@ -244,6 +245,8 @@ def score(loaded: Loaded, sol: Solution, truth: Mapping[tuple[str, str], str]) -
     mv_probs: list[float] = []
     mv_correct: list[bool] = []
     gold_value: dict[int, Hashable] = {}
+    order = np.argsort(loaded.row_item, kind="stable")
+    row_items = loaded.row_item[order]
     for item in sorted(truth):
         ii = index.get(item)
         if ii is None:
@@ -256,7 +259,10 @@ def score(loaded: Loaded, sol: Solution, truth: Mapping[tuple[str, str], str]) -
         top = lo + int(np.argmax(p))
         probs.append(float(min(1.0, max(0.0, sol.prob[top]))))
         correct.append(_same(loaded.value_keys[top], gold))
-        value, share = majority_vote(loaded.raw_votes[item])
+        r0, r1 = np.searchsorted(row_items, [ii, ii + 1])
+        votes = loaded.row_key[order[r0:r1]].tolist()
+        value_id, share = majority_vote(votes)
+        value = loaded.key_list[value_id]
         mv_probs.append(share)
         mv_correct.append(_same(value, gold))
     # empirical accuracy of each source on the gold items (an ancestor of the gold counts)

@@ -88,7 +88,7 @@ COPY_MAX_CLAIMS_PER_ITEM = 60
 #: Pseudo-claims at the pooled rate when estimating a source's repeat rate.
 REPEAT_PSEUDO_COUNT = 10.0
 EM_ITERATIONS = 30
-EM_TOLERANCE = 1e-5
+EM_TOLERANCE = 1e-4
 
 
 @dataclass
@@ -228,6 +228,14 @@ class _Structure:
         self.pair_code = inv.reshape(-1).astype(np.int64)
         self.pair_keys = keys.astype(np.int64)
         self.pair_shared = np.bincount(self.pair_code, minlength=keys.shape[0])
+        same = fc.claim_value[self.pair_a] == fc.claim_value[self.pair_b]
+        dense = self.pair_shared[self.pair_code] >= COPY_MIN_SHARED
+        self.dense_a, self.dense_b = self.pair_a[dense], self.pair_b[dense]
+        self.dense_same, self.dense_code = same[dense], self.pair_code[dense]
+        # claims whose value a partner with little shared history also gives
+        self.sparse_shared = np.zeros(fc.claim_source.shape[0], bool)
+        self.sparse_shared[self.pair_a[same & ~dense]] = True
+        self.sparse_shared[self.pair_b[same & ~dense]] = True
         self.contested = self.k[fc.value_item[fc.claim_value]] >= 2
 
 
@@ -326,20 +334,18 @@ def _copy_detection(
     rate = np.zeros(n_src, np.float64)
     if st.pair_a.size == 0:
         return factor, {}, rate
-    ca, cb = st.pair_a, st.pair_b
-    same = fc.claim_value[ca] == fc.claim_value[cb]
+    # --- AccuCopy on dense pairs (occurrences precomputed in _Structure)
+    ca, cb, same, code = st.dense_a, st.dense_b, st.dense_same, st.dense_code
     sa, sb = fc.claim_source[ca], fc.claim_source[cb]
     ra = np.clip(rel[sa], R_MIN, COPY_R_MAX)
     rb = np.clip(rel[sb], R_MIN, COPY_R_MAX)
-    dense = st.pair_shared[st.pair_code] >= COPY_MIN_SHARED
-    # --- AccuCopy on dense pairs
     n = n_chance[st.claim_item[ca]]
     ro = np.maximum(ra, rb)
     p_ind_t = ra * rb
     p_ind_f = (1 - ra) * (1 - rb) / n
     # whether a shared value is true is judged by the *other* voices: the pair's own votes
     # are left out, so a group cannot vouch for the values it repeats
-    cr = np.minimum(1.0, _loo(prob[fc.claim_value[ca]], np.where(same, tau[ca] + tau[cb], tau[ca])))
+    cr = np.minimum(1.0, _loo(prob[fc.claim_value[ca]], np.where(same, tau[ca] + tau[cb], 0.0)))
     p_ind = cr * p_ind_t + (1 - cr) * p_ind_f
     n_pairs = st.pair_keys.shape[0]
     # the copy rate is unknown: average the likelihood over COPY_RATES (uniform prior)
@@ -347,7 +353,7 @@ def _copy_detection(
     for c in COPY_RATES:
         p_cp = cr * (c * ro + (1 - c) * p_ind_t) + (1 - cr) * (c * (1 - ro) + (1 - c) * p_ind_f)
         llr = np.where(same, np.log(p_cp / p_ind), math.log(1 - c))
-        lsums.append(np.bincount(st.pair_code, weights=llr, minlength=n_pairs))
+        lsums.append(np.bincount(code, weights=llr, minlength=n_pairs))
     stack = np.vstack(lsums)
     top = stack.max(axis=0)
     post_c = np.exp(stack - top)
@@ -357,17 +363,14 @@ def _copy_detection(
     dep = np.where(
         st.pair_shared >= COPY_MIN_SHARED, 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))), 0.0
     )
-    d = dep[st.pair_code]
+    d = dep[code]
     hit = same & (d >= 0.5)
     a_is_copier = (ra < rb) | ((ra == rb) & (sa > sb))
     copier = np.where(a_is_copier, ca, cb)[hit]
-    discount = np.log1p(-c_hat[st.pair_code][hit] * d[hit])
+    discount = np.log1p(-c_hat[code][hit] * d[hit])
     logf = np.bincount(copier, weights=discount, minlength=n_claims).astype(np.float64)
     # --- pooled repeat rate over sparse pairs
-    sparse_same = same & ~dense
-    shared = np.zeros(n_claims, bool)
-    shared[ca[sparse_same]] = True
-    shared[cb[sparse_same]] = True
+    shared = st.sparse_shared
     cont = st.learn & st.contested
     q = fc.claim_weight * (1.0 - _hard_credit(fc, st, prob, prob)[fc.claim_value])
     wrong = np.bincount(fc.claim_source[cont], weights=q[cont], minlength=n_src)
@@ -442,7 +445,7 @@ def solve(
             mu = (gnum + 1.0) / (gden + 2.0)
             new = (a * fc.prior + b * mu[group] + num) / (a + b + den)
             new = np.clip(new, R_MIN, R_MAX)
-            if copy_detection and it >= 2:
+            if copy_detection and (2 <= it <= 4 or it % 3 == 0):
                 tau = _vote(fc, st, rel, n_item) * fc.claim_weight * factor
                 # the sources' own rates, not capped or shrunk: two accurate sources agree
                 # on true values without copying (P(same true) = r_a · r_b)
