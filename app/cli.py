@@ -248,6 +248,8 @@ def serve(
         )
         if settings.anonymous_read:
             typer.echo("Anonymous reads are on: no key needed to read.")
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"The incident board is at http://{shown}:{port}/board (sign in with an API key)")
     uvicorn.run(
         "app.main:app",
         host=host,

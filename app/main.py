@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import __version__
 from app.actors.router import router as actors_router
 from app.assessment.router import router as assessment_router
+from app.board.router import mount_board
 from app.claims.router import router as claims_router
 from app.config import get_settings
 from app.db import SchemaOutOfDate, check_schema, get_engine, session_scope
@@ -172,6 +173,7 @@ def create_app() -> FastAPI:
         ops_router,
     ):
         app.include_router(router)
+    mount_board(app)  # the incident board at /board (static files, after the API routes)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
 

@@ -70,6 +70,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): ADMIN,
     ("GET", "/v1/keys"): ADMIN,
     ("POST", "/v1/keys"): ADMIN,
+    ("GET", "/v1/keys/me"): VIEWER,
     ("GET", "/v1/keys/{key_id}"): ADMIN,
     ("POST", "/v1/keys/{key_id}/revoke"): ADMIN,
     ("POST", "/v1/keys/{key_id}/rotate"): ADMIN,

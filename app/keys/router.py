@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
-from app.auth import Principal, admin
+from app.auth import Principal, admin, viewer
 from app.db import get_session, get_write_session
 from app.errors import problem_responses
 from app.keys import service
 from app.keys.models import ApiKey
-from app.keys.schemas import KeyCreate, KeyPublic, KeyWithSecret
+from app.keys.schemas import KeyCreate, KeyPublic, KeyWithSecret, Whoami
 from app.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
@@ -54,6 +54,13 @@ def list_keys(
     return Page[KeyPublic](
         items=[KeyPublic.model_validate(k) for k in items], next_cursor=next_cursor, total=total
     )
+
+
+@router.get("/me", responses=problem_responses(401, 403, 500))
+def get_own_key(principal: Annotated[Principal, Depends(viewer)]) -> Whoami:
+    """Who the presented key is and its role (any role): a client shows edit controls only to
+    editors and admins."""
+    return Whoami(key_id=principal.key_id, name=principal.name, role=principal.role)
 
 
 @router.get("/{key_id}", responses=READ)

@@ -37,3 +37,11 @@ class KeyWithSecret(KeyPublic):
         "Idempotency-Key replay (`Idempotent-Replayed: true`): the secret is never stored, so "
         "rotate the key if the first response was lost"
     )
+
+
+class Whoami(BaseModel):
+    """The key making the request: what a client needs to decide which controls to show."""
+
+    key_id: str | None = Field(description="null for anonymous reads")
+    name: str
+    role: Role
