@@ -130,9 +130,11 @@ export async function route() {
     else if (parts[0] === "claims" && parts[1] && parts[2] === "supersede") await renderClaimForm(ctx, { mode: "supersede", claimId: parts[1] });
     else if (parts[0] === "claims" && parts[1] && parts[2] === "history") await renderHistory(ctx, parts[1]);
     else {
+      await auth.ready;
       clear(main, h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/" }, "Back to the incidents")));
       focusHeading();
     }
+    if (!ctx.stale()) main.dataset.routedAt = String(Math.round(performance.now()));
   } catch (err) {
     if (!ctx.stale()) showError(err);
   }

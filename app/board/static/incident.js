@@ -186,8 +186,9 @@ function timeSlider(incident, claims, initial, onChange) {
 function claimRefs(conflicts, attribution) {
   const refs = new Map();
   for (const t of conflicts.topics || []) {
-    for (const g of t.groups || []) for (const c of g.claims || []) refs.set(c.claim_id, c);
-    for (const c of t.excluded || []) refs.set(c.claim_id, c);
+    for (const c of [...(t.groups || []).flatMap((g) => g.claims || []), ...(t.excluded || [])]) {
+      if (!refs.has(c.claim_id) || (refs.get(c.claim_id).implied && !c.implied)) refs.set(c.claim_id, c);
+    }
   }
   for (const a of attribution.attributions || []) {
     for (const c of [...(a.supporting || []), ...(a.denying || [])]) refs.set(c.claim_id, c);
@@ -195,10 +196,11 @@ function claimRefs(conflicts, attribution) {
   return refs;
 }
 
-const ASSESSED_TOPIC = ["topic", "qualifiers", "contested", "independent_sources", "candidates", "none_of_these", "explanation"];
-const CONFLICT_TOPIC = ["topic", "qualifiers", "contested", "groups", "excluded"];
+const ASSESSED_TOPIC = ["topic", "qualifiers", "contested", "independent_sources", "candidates", "none_of_these", "explanation", "implied_by"];
+const CONFLICT_TOPIC = ["topic", "qualifiers", "contested", "groups", "excluded", "implied_by"];
 const CANDIDATE = ["value", "probability", "independent_sources", "claim_ids", "sources"];
-const CONTRIBUTION = ["claim_id", "source", "voice", "reliability", "firmness", "independence_discount", "weight", "candidate", "counted", "excluded_reason"];
+const CONTRIBUTION = ["claim_id", "source", "voice", "reliability", "firmness", "independence_discount", "weight", "candidate", "counted", "excluded_reason", "implied"];
+const VALUE = ["kind", "label", "low", "high", "category", "actor", "stance", "denied_actor_ids", "denied_categories"];
 
 function renderVersions(section, conflicts, assessment, meta, refs) {
   const byKey = new Map((conflicts.topics || []).map((t) => [fmt.topicKey(t.topic, t.qualifiers), t]));
@@ -226,8 +228,13 @@ function renderVersions(section, conflicts, assessment, meta, refs) {
   );
 }
 
-function topicCard({ assessed, conflicts }, meta, refs) {
+function topicCard({ assessed, conflicts }, meta, globalRefs) {
   const t = assessed || conflicts;
+  // this topic's own view of its claims first: a claim brought here by a topic implication
+  // carries its `implied` explanation only in this topic
+  const refs = new Map(globalRefs);
+  for (const c of [...((conflicts && conflicts.groups) || []).flatMap((g) => g.claims || []), ...((conflicts && conflicts.excluded) || [])]) refs.set(c.claim_id, c);
+  const rules = [...new Set([...((assessed && assessed.implied_by) || []), ...((conflicts && conflicts.implied_by) || [])])];
   const isContested = Boolean((assessed && assessed.contested) || (conflicts && conflicts.contested));
   const q = fmt.qualifiers(t.qualifiers);
   const headingId = uid("topic");
@@ -244,7 +251,7 @@ function topicCard({ assessed, conflicts }, meta, refs) {
   const columns = candidates.map((c, i) => {
     const claimIds = c.claim_ids || [];
     const claims = claimIds.map((cid) => refs.get(cid)).filter(Boolean);
-    const speakers = [...new Set(claims.map(fmt.who))];
+    const speakers = [...new Set(claims.map((r) => (r.implied ? `${fmt.who(r)} (${(r.implied.from_topics || []).map((k) => topicTitle(meta, k).toLowerCase()).join(", ")})` : fmt.who(r))))];
     const noneReported = claims.length > 0 && claims.every((r) => r.value && r.value.bound === "none_reported");
     const label = fmt.candidateLabel(c.value);
     const denied = c.value.stance === "denies";
@@ -258,7 +265,8 @@ function topicCard({ assessed, conflicts }, meta, refs) {
       c.probability === null || c.probability === undefined ? null : bar(c.probability, pcts[i], `for ${label}`),
       h("p", { class: "cand-count" }, `${c.independent_sources} independent source${c.independent_sources === 1 ? "" : "s"}`),
       extras(c, CANDIDATE),
-      extras(c.value, ["kind", "label", "low", "high", "category", "actor", "stance", "denied_actor_ids"]),
+      c.value.denied_categories && c.value.denied_categories.length ? h("p", { class: "muted" }, "denies: ", c.value.denied_categories.join(", ")) : null,
+      extras(c.value, VALUE),
       contributions.length || claims.length
         ? h("details", { class: "why" },
             h("summary", {}, `Why: ${Math.max(contributions.length, claims.length)} claim${Math.max(contributions.length, claims.length) === 1 ? "" : "s"}`),
@@ -283,7 +291,12 @@ function topicCard({ assessed, conflicts }, meta, refs) {
       h("h3", { id: headingId }, topicTitle(meta, t.topic), q ? h("span", { class: "qual" }, ` · ${q}`) : null),
       h("code", { class: "topic-key" }, t.topic),
       isContested ? h("span", { class: "badge contested" }, "contested") : null,
+      rules.length ? h("span", { class: "badge cross" }, "cross-topic") : null,
       assessed ? h("span", { class: "muted" }, ` ${assessed.independent_sources} independent source${assessed.independent_sources === 1 ? "" : "s"}`) : null),
+    rules.length
+      ? h("p", { class: "implied-rule" }, "Claims on other topics count here through ", rules.length === 1 ? "the rule " : "the rules ",
+          rules.map((r, i) => [i ? "; " : "", h("code", {}, r)]), ".")
+      : null,
     h("div", { class: "candidates" }, columns),
     notCounted.length
       ? h("details", { class: "why" }, h("summary", {}, `Not counted: ${notCounted.length}`), h("ul", {}, notCounted.map((e) => contributionItem(e, refs))))
@@ -299,6 +312,7 @@ function topicCard({ assessed, conflicts }, meta, refs) {
 
 function contributionItem(e, refs) {
   const ref = refs.get(e.claim_id);
+  const implied = e.implied || (ref && ref.implied);
   const name = ref ? fmt.who(ref) : (e.source && e.source.name) || e.claim_id;
   const counted = e.counted === undefined ? null : e.counted;
   const summary = counted === null
@@ -306,11 +320,13 @@ function contributionItem(e, refs) {
     : counted
       ? `${name}: counted, weight ${fmt.decimal(e.weight)}`
       : `${name}: not counted`;
+  const fromTopics = implied && implied.from_topics && implied.from_topics.length ? ` (from ${implied.from_topics.join(", ")})` : "";
   return h(
     "li",
     {},
     h("details", {},
-      h("summary", {}, summary),
+      h("summary", {}, summary + fromTopics),
+      implied ? h("p", { class: "implied" }, h("strong", {}, "Implied: "), implied.why || implied.rule) : null,
       ref ? h("blockquote", {}, ref.quote) : null,
       ref ? h("p", { class: "muted" }, fmt.instant(ref.said_at, "minute"), ref.stance === "denies" ? " · denies" : "", ` · value: ${fmt.value(ref.value)}`) : null,
       counted === null
