@@ -4,8 +4,10 @@
 
 Takes the dev articles of ../shared/benchmarks/polnear (not shipped), joins them into
 1,000-word articles, and times ``extract()`` plus the value reader on each suggestion (what
-``POST /v1/extract`` does apart from HTTP and registry look-ups). The budget is 200 ms; the
-quoted-strings baseline is timed on the same articles for scale.
+``POST /v1/extract`` does apart from HTTP and registry look-ups). The budget is 200 ms of CPU
+time on one core (the process is pinned to one core; CPU time, not wall time, so that other
+work on a shared machine does not count); wall time is printed too. The quoted-strings baseline
+is timed on the same articles for scale.
 """
 
 from __future__ import annotations
@@ -56,16 +58,18 @@ def main() -> None:
     texts = articles(args.split)
     extract(texts[0])  # load the lexicon once
     ours: list[float] = []
+    wall: list[float] = []
     base: list[float] = []
     for _ in range(args.runs):
         for text in texts:
-            t0 = time.perf_counter()
+            t0, w0 = time.process_time(), time.perf_counter()
             for s in extract(text, author_statements=True):
                 read_values(s.quote)
-            ours.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
+            ours.append((time.process_time() - t0) * 1000)
+            wall.append((time.perf_counter() - w0) * 1000)
+            t0 = time.process_time()
             baseline(text)
-            base.append((time.perf_counter() - t0) * 1000)
+            base.append((time.process_time() - t0) * 1000)
     words = statistics.mean(len(t.split()) for t in texts)
     p50, p95 = statistics.median(ours), sorted(ours)[int(0.95 * len(ours)) - 1]
     report = {
@@ -75,6 +79,7 @@ def main() -> None:
         "extractor_ms_p50": round(p50, 1),
         "extractor_ms_p95": round(p95, 1),
         "extractor_ms_max": round(max(ours), 1),
+        "extractor_wall_ms_p50": round(statistics.median(wall), 1),
         "baseline_ms_p50": round(statistics.median(base), 2),
         "ratio_p50_to_baseline": round(p50 / statistics.median(base), 1),
         "budget_ms": BUDGET_MS,

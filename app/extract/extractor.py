@@ -225,6 +225,7 @@ class Sentence:
     end: int
     toks: list[Tok]
     paragraph: int
+    cues: list[tuple[int, int]] = field(default_factory=list)  # set by _frames
 
 
 _MARKUP = re.compile(r"<[^<>\n]{0,400}>")
@@ -340,15 +341,21 @@ def _cls(t: Tok | None) -> str:
     return "CAP" if t.text[0].isupper() else "low"
 
 
-def cue_features(toks: list[Tok], k: int, has_quote: bool) -> list[str]:
-    """Features of token ``k`` as a possible attribution cue (shared by training and use)."""
+def cue_features(
+    toks: list[Tok], k: int, has_quote: bool, classes: list[str] | None = None
+) -> list[str]:
+    """Features of token ``k`` as a possible attribution cue (shared by training and use);
+    ``classes`` are the tokens' :func:`_cls`, when already computed."""
+    if classes is None:
+        classes = [_cls(t) for t in toks]
     t = toks[k]
     p = toks[k - 1] if k > 0 else None
     n = toks[k + 1] if k + 1 < len(toks) else None
-    p2 = toks[k - 2] if k > 1 else None
-    n2 = toks[k + 2] if k + 2 < len(toks) else None
     b = min(9, int(lexicon().get(t.lower, 0.0) * 10))
-    pc, nc = _cls(p), _cls(n)
+    pc = classes[k - 1] if k > 0 else "END"
+    nc = classes[k + 1] if k + 1 < len(toks) else "END"
+    p2c = classes[k - 2] if k > 1 else "END"
+    n2c = classes[k + 2] if k + 2 < len(toks) else "END"
     return [
         "bias",
         "w=" + t.lower,
@@ -358,8 +365,8 @@ def cue_features(toks: list[Tok], k: int, has_quote: bool) -> list[str]:
         "n1=" + (n.lower if n else "</s>"),
         "pc=" + pc,
         "nc=" + nc,
-        "p2c=" + _cls(p2),
-        "n2c=" + _cls(n2),
+        "p2c=" + p2c,
+        "n2c=" + n2c,
         f"q={int(has_quote)}",
         f"cap={int(_is_cap(t))}",
         f"first={int(k == 0)}",
@@ -394,9 +401,11 @@ def keep_model() -> dict[str, float]:
     return data
 
 
-def cue_probability(toks: list[Tok], k: int, has_quote: bool) -> float:
+def cue_probability(
+    toks: list[Tok], k: int, has_quote: bool, classes: list[str] | None = None
+) -> float:
     w = cue_model()
-    z = sum(w.get(f, 0.0) for f in cue_features(toks, k, has_quote))
+    z = sum(w.get(f, 0.0) for f in cue_features(toks, k, has_quote, classes))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -459,9 +468,16 @@ def keep_probability(features: list[str]) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+_FUNCTION_WORDS = {
+    "to", "about", "for", "of", "in", "on", "with", "at", "by", "as", "that", "has", "have",
+    "had", "is", "are", "was", "were", "be", "been", "it", "a", "an", "the", "this", "and",
+}  # fmt: skip
+
+
 def _cues(toks: list[Tok]) -> list[tuple[int, int]]:
     """Cue spans (first, last token) in a sentence, left to right; adjacent cue words merge."""
     has_quote = any(t.quoted for t in toks)
+    classes = [_cls(t) for t in toks]
     n = len(toks)
     hits: list[tuple[int, int]] = []
     k = 0
@@ -476,7 +492,7 @@ def _cues(toks: list[Tok]) -> list[tuple[int, int]]:
             (t.lower in ("citing", "per") and k + 1 < n and _is_cap(toks[k + 1]))
             or (t.text == ":" and k + 1 < n and toks[k + 1].quoted and k > 0)
             or (t.text == ":" and 0 < k <= 3 and k + 3 < n and all(_is_cap(x) for x in toks[:k]))
-            or (is_candidate(t) and cue_probability(toks, k, has_quote) >= CUE_THRESHOLD)
+            or (is_candidate(t) and cue_probability(toks, k, has_quote, classes) >= CUE_THRESHOLD)
         ):
             span = (k, k)
         if span is not None:
@@ -496,7 +512,8 @@ def _cues(toks: list[Tok]) -> list[tuple[int, int]]:
             k = span[1] + 1
         else:
             k += 1
-    return hits
+    # a preposition or an auxiliary alone is not a cue ("to", "about", "has")
+    return [h for h in hits if not all(t.lower in _FUNCTION_WORDS for t in toks[h[0] : h[1] + 1])]
 
 
 _PREPOSITIONS = {"in", "on", "at", "during", "since", "after", "before", "over", "under", "for"}
@@ -602,7 +619,7 @@ def _trim(toks: list[Tok], a: int, b: int) -> tuple[int, int] | None:
 def _frames(s: Sentence) -> list[_Frame]:
     toks = s.toks
     frames: list[_Frame] = []
-    cues = _cues(toks)
+    cues = s.cues = _cues(toks)
     lo = 0  # where the next frame's content may start
     for i, (c0, c1) in enumerate(cues):
         nxt = cues[i + 1][0] if i + 1 < len(cues) else len(toks)
@@ -621,12 +638,85 @@ def _frames(s: Sentence) -> list[_Frame]:
 _BOUNDARY = {"and", "but", "while", "whereas", "as", "when", "after", "before", "though"}
 
 
+def _good_np(toks: list[Tok], span: tuple[int, int]) -> bool:
+    """A noun phrase fit to be a speaker: a name, a pronoun, or a known kind of speaker."""
+    words = toks[span[0] : span[1] + 1]
+    head = words[-1].lower
+    return (
+        any(_is_cap(t) for t in words)
+        or (len(words) == 1 and head in PRONOUNS)
+        or head in _DESCRIPTION_HEADS
+        or (head.endswith("s") and words[0].lower in DETERMINERS)
+    )
+
+
+_OPENERS = {"but", "and", "so", "yet", "still", "meanwhile", "however", "now", "then"}
+
+
+def _subject(toks: list[Tok], before: int) -> tuple[int, int] | None:
+    """The capitalised noun phrase a sentence opens with (after "But", or an opening phrase
+    closed by a comma), if it comes before token ``before``."""
+    i = 0
+    while i < before and toks[i].lower in _OPENERS:
+        i += 1
+    if i < before and toks[i].lower in _PREPOSITIONS | {"as", "after", "when", "while"}:
+        j = i
+        while j < before and toks[j].text != ",":
+            j += 1
+        i = j + 1
+    first = i
+    while i < before and (
+        (_is_cap(toks[i]) and toks[i].text[0].isalpha())
+        or (
+            (toks[i].lower in ("the", "of", "’s", "'s", "&") and i > first)
+            or toks[i].lower == "the"
+        )
+    ):
+        i += 1
+    while i - 1 >= first and toks[i - 1].lower in ("the", "of", "’s", "'s", "&"):
+        i -= 1
+    if i <= first or not any(_is_cap(t) and t.lower not in DETERMINERS for t in toks[first:i]):
+        return None
+    if toks[first].lower in PRONOUNS:
+        return None
+    return (first, i - 1)
+
+
+_CLAUSE_AFTER_COMMA = {"however", "while", "although", "though", "because", "whereas", "but"}
+_SUBORDINATORS = {"when", "if", "while", "although", "as", "after", "before", "because", "though",
+                  "since", "whether", "once", "until", "even"}  # fmt: skip
+
+
 def _clause_end(toks: list[Tok], start: int, nxt: int) -> int:
-    """The last token of content after a cue: the sentence's end, or before the subject of the
-    next cue when a clause boundary (", and", "; ", ", but") comes between."""
+    """The last token of content after a cue: the end of its clause. A semicolon, a dash or a
+    comma before "however", "while", "but"... ends it; so does the comma closing an opening
+    subordinate clause the cue is in ("When Obama announced X, U.S. forces bombed ...")."""
     n = len(toks)
-    if nxt >= n:
-        return n - 1
+    end = n - 1
+    if nxt < n:
+        for j in range(nxt - 1, start, -1):
+            t = toks[j]
+            if t.quoted:
+                break
+            if t.text == ";" or (
+                t.text == "," and j + 1 < n and toks[j + 1].lower in ("and", "but")
+            ):
+                return j - 1
+            if t.lower in ("while", "but", "whereas") or t.text == "—":
+                return j - 1
+    subordinate = toks[0].lower in _SUBORDINATORS and not any(t.text == "," for t in toks[:start])
+    for j in range(start + 3, end + 1):
+        t = toks[j]
+        if t.quoted:
+            continue
+        if t.text in (";", "—", "–", "--"):
+            return j - 1
+        if t.text == ",":
+            if subordinate:
+                return j - 1
+            if j + 1 < n and toks[j + 1].lower in _CLAUSE_AFTER_COMMA:
+                return j - 1
+    return end
     for j in range(nxt - 1, start, -1):
         t = toks[j]
         if t.quoted:
@@ -719,6 +809,12 @@ def _frame(
                 and (c0 == 0 or toks[c0 - 1].text == "," or toks[c0 - 1].lower in ("and", "but"))
             ):
                 src = prev_source  # "..., adding that ...", "said ..., but lamented ..."
+    if (src is None or not _good_np(toks, src)) and (
+        toks[c0].lower.endswith("ing")
+        or (c0 > 0 and toks[c0 - 1].text in (",", "to", "and", "but"))
+    ):
+        # "Obama has been on the sidelines, arguing he ...": the sentence's subject
+        src = _subject(toks, c0) or src
     while start < n and toks[start].lower in _AFTER_CUE_SKIP and not toks[start].quoted:
         start += 1
     end = _clause_end(toks, start, nxt)
@@ -890,7 +986,7 @@ def extract(text: str, author_statements: bool = False, keep_all: bool = False) 
         run_on = None
         if not frames:
             # "Sanders replied." / "Cruz called them on it:" — the quotation follows
-            cues = _cues(toks)
+            cues = s.cues
             if cues and cues[-1][1] >= len(toks) - 2:
                 src = _np_left(toks, cues[-1][0], 0)
                 if src is not None:
