@@ -451,8 +451,9 @@ def solve(
                 # on true values without copying (P(same true) = r_a · r_b)
                 raw = (num + 1.0) / (den + 2.0)
                 factor, dependence, rate = _copy_detection(fc, st, raw, prob, tau, n_chance)
-            n_chance = _domain_sizes(fc, st, prob)
-            n_item = np.maximum(n_chance, st.k)
+            if it <= 4 or it % 3 == 0:  # like copy detection: O(pairs), on a schedule
+                n_chance = _domain_sizes(fc, st, prob)
+                n_item = np.maximum(n_chance, st.k)
             delta = float(np.max(np.abs(new - rel))) if n_sources else 0.0
             rel = new
             if delta < EM_TOLERANCE and it > 3:
