@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
+from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from tests.conftest import Api, new_claim, new_incident, new_source
 
@@ -84,3 +88,43 @@ def test_limit_500_is_allowed_and_default_is_50(editor: Api) -> None:
     r = editor.get("/v1/sources", params={"limit": 500})
     assert len(r.json()["items"]) == 55
     assert r.json()["next_cursor"] is None
+
+
+def test_a_page_that_ends_exactly_at_the_last_row_has_no_next_cursor(editor: Api) -> None:
+    """Four rows, two per page: the second page is the last one (no empty third page)."""
+    for name in ("A", "B", "C", "D"):
+        new_source(editor, name=name)
+    first = editor.get("/v1/sources", params={"limit": 2}).json()
+    assert [s["name"] for s in first["items"]] == ["A", "B"] and first["next_cursor"]
+    second = editor.get("/v1/sources", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert [s["name"] for s in second["items"]] == ["C", "D"]
+    assert second["next_cursor"] is None
+    whole = editor.get("/v1/sources", params={"limit": 4}).json()
+    assert len(whole["items"]) == 4 and whole["next_cursor"] is None
+
+
+@hypothesis.given(
+    st.lists(
+        st.one_of(
+            st.integers(-(2**53), 2**53),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(max_size=20),
+            st.datetimes(timezones=st.just(UTC)),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_cursor_round_trip_for_every_key_kind(values: list[Any]) -> None:
+    """Every kind of sort key a cursor can carry (str, int, float, datetime) comes back
+    equal and of its kind; a value of the wrong kind is a 400, not a wrong page."""
+    from app.errors import BadRequest
+    from app.pagination import decode_cursor, encode_cursor
+
+    kinds = [datetime if isinstance(v, datetime) else type(v) for v in values]
+    decoded = decode_cursor(encode_cursor(values), kinds)
+    assert decoded == values
+    assert [type(v) for v in decoded] == [type(v) for v in values]
+    wrong = [int if k in (str, datetime) else str for k in kinds]
+    with pytest.raises(BadRequest):
+        decode_cursor(encode_cursor(values), wrong)

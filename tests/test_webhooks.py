@@ -256,3 +256,21 @@ def test_ssrf_is_checked_again_at_delivery_time(
     assert len(pending) == 4
     assert all(d["last_error"] for d in pending)
     assert all(d["last_status_code"] is None for d in pending)
+
+
+def test_refusal_names_the_address_and_how_the_operator_allows_it(
+    admin: Api, settings_env: pytest.MonkeyPatch
+) -> None:
+    settings_env.delenv("CLAIMDESK_ALLOW_PRIVATE_URLS", raising=False)
+    dns = FakeDNS(settings_env)
+    dns.table["intranet.example.test"] = "10.0.0.7"
+    r = admin.post("/v1/webhooks", json={"url": "https://intranet.example.test/hook"})
+    assert r.status_code == 422
+    (error,) = r.json()["errors"]
+    assert error["pointer"] == "/url"
+    assert "intranet.example.test resolves to 10.0.0.7" in error["detail"]
+    assert "CLAIMDESK_ALLOW_PRIVATE_URLS=true" in error["detail"]
+    r = admin.post("/v1/webhooks", json={"url": "https://nowhere.example.test/hook"})
+    assert r.status_code == 422
+    assert "'nowhere.example.test' cannot be resolved" in r.json()["errors"][0]["detail"]
+    assert admin.get("/v1/webhooks").json()["items"] == []

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -42,21 +43,31 @@ def test_effective_interval(q: Quantity, interval: tuple[float, float]) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "message"),
     [
-        {"bound": Bound.exact},
-        {"bound": Bound.at_least},
-        {"bound": Bound.range, "low": 3},
-        {"bound": Bound.range, "low": 5, "high": 3},
-        {"bound": Bound.approximately, "low": 10, "best": 9},
-        {"bound": Bound.fewer_than, "high": 0},
-        {"bound": Bound.exact, "best": math.nan},
-        {"bound": "bogus", "best": 1},
+        ({"bound": Bound.exact}, "bound 'exact' requires 'best'"),
+        ({"bound": Bound.at_least}, "bound 'at_least' requires 'low'"),
+        ({"bound": Bound.range, "low": 3}, "bound 'range' requires 'high'"),
+        ({"bound": Bound.range, "low": 5, "high": 3}, "low ≤ best ≤ high violated"),
+        ({"bound": Bound.approximately, "low": 10, "best": 9}, "low ≤ best ≤ high violated"),
+        ({"bound": Bound.fewer_than, "high": 0}, "fewer_than needs a positive high, got 0"),
+        ({"bound": Bound.at_most, "high": -1}, "at_most needs a positive high, got -1"),
+        ({"bound": Bound.exact, "best": math.nan}, "best must be a finite number, got nan"),
+        ({"bound": Bound.at_least, "low": math.inf}, "low must be a finite number, got inf"),
+        ({"bound": "bogus", "best": 1}, "unknown bound 'bogus'"),
     ],
 )
-def test_quantity_validation(kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+def test_quantity_validation(kwargs: dict[str, object], message: str) -> None:
+    """Refused, with a message naming what is wrong (it reaches the API's problem detail)."""
+    with pytest.raises(ValueError, match=re.escape(message)):
         Quantity(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("high", [0, 0.5, 1])
+def test_at_most_allows_zero_and_fractions(high: float) -> None:
+    """ "At most 0" and "up to 0.5" are valid; only "fewer than 0" (or 0) is empty."""
+    assert Quantity(Bound.at_most, high=high).high == high
+    assert effective_interval(Quantity(Bound.at_most, high=high)) == (0, high)
 
 
 def test_bound_from_string() -> None:
@@ -198,3 +209,10 @@ def test_compatible_is_reflexive(a: ClaimValue) -> None:
 def test_interval_is_ordered(qq: Quantity) -> None:
     lo, hi = effective_interval(qq)
     assert lo <= hi
+
+
+@given(st.integers(0, 10**6))
+def test_exactly_is_an_exact_best(n: int) -> None:
+    q = Quantity.exactly(n)
+    assert q == Quantity(Bound.exact, best=n)
+    assert effective_interval(q) == (n, n)
