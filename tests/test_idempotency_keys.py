@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -216,3 +218,30 @@ def test_reads_never_write_last_used_at_more_than_once_a_minute(
     with get_engine().connect() as conn:
         used = conn.execute(text("SELECT last_used_at FROM api_key")).scalars().all()
     assert [u for u in used if u is not None]
+
+
+def test_a_failed_request_releases_its_key(editor: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 500 is not stored: retrying with the same key runs the request again instead of
+    replaying the failure or being refused as 'in progress'."""
+    from app.main import app
+    from app.sources import service
+
+    create = service.create_source
+    failures = iter([RuntimeError("the database went away")])
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(service, "create_source", flaky)
+    h = {"Idempotency-Key": "flaky-1"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Api(client, editor.key)
+        assert api.post("/v1/sources", json=SOURCE, headers=h).status_code == 500
+        retry = api.post("/v1/sources", json=SOURCE, headers=h)
+        assert retry.status_code == 201, retry.text
+        assert "idempotent-replayed" not in retry.headers
+    assert editor.post("/v1/sources", json=SOURCE, headers=h).headers["idempotent-replayed"]
+    assert row_counts()["source"] == 1
