@@ -222,3 +222,18 @@ def test_405_lists_every_allowed_method(editor: Api) -> None:
     assert r.headers["content-type"] == "application/problem+json"
     r = editor.request("PUT", "/v1/claims/01ARZ3NDEKTSV4RRFFQ69G5FAV")
     assert r.headers["allow"] == "DELETE, GET, HEAD, PATCH"
+
+
+def test_problems_without_a_slug_are_about_blank(editor: Api) -> None:
+    r = editor.get("/v1/no-such-route")
+    assert r.status_code == 404
+    body = r.json()
+    assert (body["type"], body["title"], body["status"]) == ("about:blank", "Not Found", 404)
+
+
+def test_invalid_names_the_field_or_the_body() -> None:
+    from app.errors import invalid
+
+    assert invalid("", "must be an object").detail == "body: must be an object"
+    assert invalid("/links/0/url", "bad").detail == "links/0/url: bad"
+    assert [e.pointer for e in invalid("", "x").errors] == [""]
