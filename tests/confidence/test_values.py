@@ -216,3 +216,26 @@ def test_exactly_is_an_exact_best(n: int) -> None:
     q = Quantity.exactly(n)
     assert q == Quantity(Bound.exact, best=n)
     assert effective_interval(q) == (n, n)
+
+
+def test_denials_cover_exactly_what_they_deny() -> None:
+    """Killed mutmut survivors: denial boundaries, category denials, statement text."""
+
+    def q(bound: Bound, **kw: float) -> ClaimValue:
+        return ClaimValue.of_quantity(Quantity(bound, **kw))
+
+    def denied(bound: Bound, **kw: float) -> ClaimValue:
+        return ClaimValue.of_quantity(Quantity(bound, **kw), stance="denies")
+
+    # "not between 3 and 5" contradicts 3, 5 and [3, 5] themselves (closed bounds) ...
+    not_3_to_5 = denied(Bound.range, low=3, high=5)
+    for asserted in (q(Bound.exact, best=3), q(Bound.exact, best=5), q(Bound.range, low=3, high=5)):
+        assert not compatible(not_3_to_5, asserted)
+    # ... but not what only overlaps it
+    assert compatible(not_3_to_5, q(Bound.range, low=2, high=4))
+    assert compatible(not_3_to_5, q(Bound.range, low=4, high=6))
+    # a category denial contradicts the same category (normalised), nothing else
+    not_katyusha = ClaimValue.of_category("Katyusha  rocket", stance="denies")
+    assert not compatible(not_katyusha, ClaimValue.of_category("katyusha rocket"))
+    assert compatible(not_katyusha, ClaimValue.of_category("small rocket"))
+    assert ClaimValue.of_statement(text="It happened").text == "It happened"
