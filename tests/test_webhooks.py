@@ -268,8 +268,13 @@ def test_refusal_names_the_address_and_how_the_operator_allows_it(
     assert r.status_code == 422
     (error,) = r.json()["errors"]
     assert error["pointer"] == "/url"
-    assert "intranet.example.test resolves to 10.0.0.7" in error["detail"]
-    assert "CLAIMDESK_ALLOW_PRIVATE_URLS=true" in error["detail"]
+    assert error["detail"] == (
+        "intranet.example.test resolves to 10.0.0.7, which is not a public internet address "
+        "(the operator may allow it with CLAIMDESK_ALLOW_PRIVATE_URLS=true)"
+    )
+    r = admin.post("/v1/webhooks", json={"url": "http://93.184.216.34/hook"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["detail"] == "must be an https URL"
     r = admin.post("/v1/webhooks", json={"url": "https://nowhere.example.test/hook"})
     assert r.status_code == 422
     assert "'nowhere.example.test' cannot be resolved" in r.json()["errors"][0]["detail"]
