@@ -155,7 +155,7 @@ def lexicon() -> dict[str, float]:
 
 
 CUE_THRESHOLD = 0.5
-KEEP_THRESHOLD = 0.25
+KEEP_THRESHOLD = 0.3
 
 # --- tokens, paragraphs, sentences ----------------------------------------------------------
 

@@ -74,7 +74,7 @@ class ValueSuggestion(BaseModel):
 class SuggestionOut(BaseModel):
     id: str = Field(description="Stable for the same text and span")
     score: float = Field(
-        description="How likely this is a real attribution (0-1): suggestions below 0.5 are "
+        description="How likely this is a real attribution (0-1): suggestions below 0.3 are "
         "not returned"
     )
     quote: str
