@@ -283,6 +283,9 @@ def test_viewer_sees_no_edit_controls(
         assert page.get_by_role("button", name=name, exact=True).count() == 0
     assert page.locator(".editor-only").count() == 0
     assert page.get_by_role("link", name="History").count() > 0  # reading history is fine
+    page.goto(f"{board.url}/board/#/incidents/{board.taji}/new")
+    page.get_by_role("heading", name="Editors only").wait_for()
+    assert page.locator("form.claim-form").count() == 0
 
 
 def _axe(page: Any) -> list[dict[str, Any]]:
@@ -314,6 +317,11 @@ def test_accessibility_and_small_screens(
     page.keyboard.press("ArrowLeft")
     assert slider.input_value() != before
     page.wait_for_function("location.hash.includes('as_of=')")
+    # the claim form too
+    page.goto(f"{board.url}/board/#/incidents/{board.taji}/new")
+    page.get_by_role("heading", name="Record a claim").wait_for()
+    assert _axe(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     # the check itself can fail: an unlabelled field is reported
     page.evaluate("document.querySelector('main').append(document.createElement('input'))")
     assert any(v["id"] == "label" for v in _axe(page))
@@ -345,3 +353,65 @@ def test_screenshots_for_the_docs(
     page.screenshot(path=str(out / "board-360px.png"))
     for name in ("board-list.png", "board-camp-taji.png", "board-360px.png"):
         assert (out / name).stat().st_size > 20_000, name  # a rendered page, not a blank one
+
+
+def test_editor_records_a_claim_with_the_phrase_parser_and_pickers(
+    board: Board,
+    browser_page: Any,  # noqa: F811
+) -> None:
+    page = browser_page
+    sign_in(page, board, board.editor, f"#/incidents/{board.taji}")
+    page.get_by_role("link", name="Add a claim").click()
+    page.get_by_role("heading", name="Record a claim").wait_for()
+    page.get_by_label("Topic").select_option("munitions.count")
+    page.get_by_role("searchbox", name="Source (who said it)").fill("Press")
+    page.get_by_role("button", name=re.compile("^Press TV")).first.click()
+    assert "Chosen: Press TV" in page.locator(".picked").first.inner_text()
+    page.get_by_label("Said at (UTC)").fill("2020-03-12T08:00")
+    page.get_by_label("Precision").select_option("hour")
+    page.get_by_label("Quote (verbatim)").fill("Nearly a dozen rockets, a board test says.")
+    page.get_by_label("Say it in words").fill("nearly a dozen")
+    page.locator("output.parsed", has_text="9\u201312").wait_for()  # read as it is typed
+    assert page.get_by_label("Bound").input_value() == "approximately"
+    page.get_by_label("Link URL").fill("https://www.presstv.ir/Detail/2020/03/11/test")
+    page.get_by_role("button", name="Record the claim").click()
+    page.wait_for_function(f"location.hash === '#/incidents/{board.taji}'")
+    claim = page.locator("li.claim", has_text="a board test says")
+    claim.wait_for()
+    assert "Press TV" in claim.inner_text() and "about 11 (9\u201312)" in claim.inner_text()
+    stored = api_get(board, "/claims", q="board test")["items"]
+    assert len(stored) == 1 and stored[0]["value"]["bound"] == "approximately"
+    assert stored[0]["links"][0]["url"].startswith("https://www.presstv.ir/")
+    assert page.script_errors == []
+
+
+def test_a_concurrent_edit_is_a_412_that_the_editor_resolves(
+    board: Board,
+    browser_page: Any,  # noqa: F811
+) -> None:
+    page = browser_page
+    auth = {"Authorization": f"Bearer {board.editor}"}
+    claim = api_get(board, f"/incidents/{board.taji}/claims", topic="munitions.type")["items"][0]
+    sign_in(page, board, board.editor, f"#/claims/{claim['id']}/edit")
+    page.get_by_role("heading", name="Correct a claim").wait_for()
+    page.get_by_label(re.compile("^Firmness")).fill("0.35")
+    # meanwhile a colleague corrects the notes
+    r = httpx.patch(
+        f"{board.url}/v1/claims/{claim['id']}",
+        json={"notes": "checked against the original broadcast"},
+        headers=auth | {"If-Match": f'"{claim["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    page.get_by_role("button", name="Save the correction").click()
+    box = page.locator(".conflict-box")
+    box.wait_for()
+    assert "Someone else changed this claim" in box.inner_text()
+    assert "checked against the original broadcast" in box.inner_text()  # their edit
+    assert "0.35" in box.inner_text()  # mine
+    box.get_by_role("button", name="Reapply my changes").click()
+    page.wait_for_function(f"location.hash === '#/incidents/{board.taji}'")
+    final = httpx.get(f"{board.url}/v1/claims/{claim['id']}", headers=auth).json()
+    assert final["confidence"] == 0.35
+    assert final["notes"] == "checked against the original broadcast"
+    assert final["version"] == claim["version"] + 2
+    assert page.script_errors == []
