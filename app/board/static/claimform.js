@@ -68,7 +68,7 @@ function parseQualifiers(text) {
 }
 
 function linkRow(link = {}) {
-  const url = h("input", { type: "url", name: "link-url", value: link.url || "", placeholder: "https://" });
+  const url = h("input", { type: "url", name: "link-url", value: link.url || "", placeholder: "https://…" });
   const kind = select("link-kind", LINK_KINDS, link.kind || "original");
   const row = h("div", { class: "link-row" },
     field("Link URL", url),
