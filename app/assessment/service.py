@@ -51,7 +51,7 @@ class Corpus:
     """One incident's claims as the engine and the views need them."""
 
     incident: Incident
-    claims: list[Claim]
+    claims: list[Any]  # Claim objects or plain rows with the claim table's columns
     inputs: list[engine.ClaimInput]
     sources: dict[str, Source]
     source_info: dict[str, engine.SourceInfo]
@@ -75,7 +75,7 @@ def claim_value(claim: Any) -> ClaimValue:
     return ClaimValue.of_statement(stance, claim.statement)
 
 
-def claim_input(claim: Claim, status: str | None = None) -> engine.ClaimInput:
+def claim_input(claim: Any, status: str | None = None) -> engine.ClaimInput:
     return engine.ClaimInput(
         claim_id=claim.id,
         item=(claim.topic, claim.qualifiers_key),
@@ -114,10 +114,13 @@ def _with_ancestors(
 
 
 def load(session: Session, incident: Incident, as_of: datetime | None = None) -> Corpus:
-    stmt = select(Claim).where(col(Claim.incident_id) == incident.id)
+    """One incident's claims as plain rows (no ORM object per claim), with their sources and
+    actors and their ancestors."""
+    claim_table = Claim.__table__  # type: ignore[attr-defined]
+    stmt = select(claim_table).where(claim_table.c.incident_id == incident.id)
     if as_of is not None:
-        stmt = stmt.where(col(Claim.said_at) <= as_of, col(Claim.recorded_at) <= as_of)
-    claims = list(session.execute(stmt.order_by(col(Claim.said_at), col(Claim.id))).scalars())
+        stmt = stmt.where(claim_table.c.said_at <= as_of, claim_table.c.recorded_at <= as_of)
+    claims = list(session.execute(stmt.order_by(claim_table.c.said_at, claim_table.c.id)))
     # What was retracted or superseded only after as_of was still active then.
     reverted: set[str] = set()
     if as_of is not None and claims:
@@ -137,7 +140,21 @@ def load(session: Session, incident: Incident, as_of: datetime | None = None) ->
         session, Source, [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
     )
     actors: dict[str, Actor] = _with_ancestors(session, Actor, [c.actor_id or "" for c in claims])
-    rules, taxonomies = rules_and_taxonomies(session)
+    return assemble(incident, claims, sources, actors, rules_and_taxonomies(session), reverted)
+
+
+def assemble(
+    incident: Incident,
+    claims: list[Any],
+    sources: dict[str, Source],
+    actors: dict[str, Actor],
+    topics: tuple[list[Any], dict[str, dict[str, str | None]]],
+    reverted: set[str] | frozenset[str] = frozenset(),
+) -> Corpus:
+    """A corpus from claim rows (ORM objects or plain rows with the claim's columns), the
+    sources and actors they name (with their ancestors; extra ones do no harm) and the topics'
+    implication rules and taxonomies (:func:`rules_and_taxonomies`)."""
+    rules, taxonomies = topics
     expanded = expand(
         [claim_input(c, "active" if c.id in reverted else None) for c in claims], rules, taxonomies
     )
@@ -444,13 +461,15 @@ def attributions(
     )
 
 
-def refresh_derived(session: Session, incident_id: str) -> None:
+def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = None) -> None:
     """Keep the incident's stored, filterable ``contested`` flag and ``leading_actor_id`` in
-    step with its claims, and tell the change feed when either changes."""
-    incident = session.get(Incident, incident_id)
+    step with its claims, and tell the change feed when either changes. A bulk writer passes
+    the ``corpus`` it already loaded (see :mod:`app.imports.refresh`)."""
+    incident = corpus.incident if corpus is not None else session.get(Incident, incident_id)
     if incident is None:
         return
-    corpus = load(session, incident)
+    if corpus is None:
+        corpus = load(session, incident)
     contested = any(
         item.contested
         for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents)
@@ -469,6 +488,7 @@ def refresh_derived(session: Session, incident_id: str) -> None:
         update(Incident)
         .where(col(Incident.id) == incident_id)
         .values(contested=contested, leading_actor_id=leader, updated_at=utcnow())
+        .execution_options(synchronize_session=False)  # expired just below
     )
     session.expire(incident)
     summary = {"id": incident.id, "title": incident.title, "contested": contested}

@@ -21,6 +21,13 @@ from app.webhooks.outbox import owe
 ADVISORY_LOCK_KEY = 0x43_4C_41_49  # "CLAI"
 
 
+def lock_feed(session: Session) -> None:
+    """Serialise event writers until the commit (PostgreSQL; SQLite writers already are)."""
+    if not session.info.get("event_lock") and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+        session.info["event_lock"] = True
+
+
 def emit(
     session: Session,
     type_: str,
@@ -29,9 +36,7 @@ def emit(
     payload: dict[str, Any],
     incident_id: str | None = None,
 ) -> None:
-    if not session.info.get("event_lock") and session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
-        session.info["event_lock"] = True
+    lock_feed(session)
     event = Event(
         type=type_,
         entity_type=entity_type,

@@ -20,14 +20,14 @@ nothing. Changing a topic needs an admin key (403 otherwise).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from app.actors.models import Actor
 from app.actors.schemas import ActorCreate
@@ -35,9 +35,12 @@ from app.actors.service import build_actor
 from app.auth import Principal
 from app.claims.models import Claim
 from app.claims.schemas import ClaimCreate
-from app.claims.service import after_claim_write, build_claim
+from app.claims.service import build_claim
 from app.enums import Role
 from app.errors import ClaimdeskError, FieldError, Forbidden, ValidationFailed
+from app.events.service import lock_feed
+from app.imports.bulk import ClaimWriter
+from app.imports.refresh import refresh_incidents
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate
 from app.incidents.service import build_incident
@@ -45,6 +48,7 @@ from app.sources.models import Source
 from app.sources.schemas import SourceCreate
 from app.sources.service import build_source
 from app.topics import service as topics
+from app.topics.models import Topic
 from app.validation import Instant
 
 MAX_ERRORS = 100
@@ -121,12 +125,21 @@ class _Resolver:
         self.absent.discard(key)
 
 
-def _translate(record: dict[str, Any], kind: _Kind, resolver: _Resolver) -> dict[str, Any]:
+def _find(resolver: _Resolver, seen: dict[str, str], model: type[SQLModel], ext: str) -> str | None:
+    """A record's id by external id: a claim of this batch, or any other known row."""
+    if model is Claim and ext in seen:
+        return seen[ext]
+    return resolver.lookup(model, ext)
+
+
+def _translate(
+    record: dict[str, Any], kind: _Kind, resolver: _Resolver, seen: dict[str, str]
+) -> dict[str, Any]:
     body = {k: v for k, v in record.items() if k != "type"}
     for ref, model in kind.refs.items():
         ext = body.pop(f"{ref}_external_id", None)
         if ext is not None:
-            ident = resolver.lookup(model, str(ext))
+            ident = _find(resolver, seen, model, str(ext))
             if ident is None:
                 raise _LineError(
                     f"/{ref}_external_id", f"no {model.__tablename__!s} with external_id {ext!r}"
@@ -158,12 +171,12 @@ def _recorded_at(record: dict[str, Any]) -> datetime | None:
     return value
 
 
-def _supersedes(record: dict[str, Any], resolver: _Resolver) -> str | None:
+def _supersedes(record: dict[str, Any], resolver: _Resolver, seen: dict[str, str]) -> str | None:
     """A re-imported export keeps which claim replaced which."""
     ext = record.pop("supersedes_external_id", None)
     if ext is None:
         return None
-    ident = resolver.lookup(Claim, str(ext))
+    ident = _find(resolver, seen, Claim, str(ext))
     if ident is None:
         raise _LineError("/supersedes_external_id", f"no claim with external_id {ext!r}")
     return ident
@@ -175,21 +188,32 @@ class _LineError(Exception):
         self.pointer, self.detail = pointer, detail
 
 
-def _parse(lines: Iterable[str | bytes]) -> list[tuple[int, Any]]:
-    """(line number, the decoded value or the JSON error) for every non-blank line."""
-    parsed: list[tuple[int, Any]] = []
+def _parse(raw: str | bytes) -> Any:
+    """The decoded line, or the JSON error."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return exc
+
+
+def _batches(lines: Iterable[str | bytes], size: int) -> Iterator[list[tuple[int, Any]]]:
+    """(line number, decoded value or JSON error) for non-blank lines, ``size`` at a time:
+    the file is streamed, never held whole."""
+    batch: list[tuple[int, Any]] = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        try:
-            parsed.append((number, orjson.loads(raw)))
-        except orjson.JSONDecodeError as exc:
-            parsed.append((number, exc))
-    return parsed
+        batch.append((number, _parse(raw)))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _prefetch(resolver: _Resolver, parsed: list[tuple[int, Any]]) -> None:
-    """Every external id the file names (its records and their references), per table."""
+    """Every not yet known external id the batch names (its non-claim records and every
+    reference), per table; claims' own external ids are checked by :func:`_existing`."""
     wanted: dict[type[SQLModel], set[str]] = {kind.model: set() for kind in KINDS.values()}
     for _, record in parsed:
         if not isinstance(record, dict):
@@ -197,15 +221,21 @@ def _prefetch(resolver: _Resolver, parsed: list[tuple[int, Any]]) -> None:
         kind = KINDS.get(str(record.get("type")))
         if kind is None:
             continue
-        if isinstance(record.get("external_id"), str):
+        if isinstance(record.get("external_id"), str) and kind.model is not Claim:
             wanted[kind.model].add(record["external_id"])
         for ref, model in kind.refs.items():
             if isinstance(record.get(f"{ref}_external_id"), str):
                 wanted[model].add(record[f"{ref}_external_id"])
+        if isinstance(record.get("supersedes_external_id"), str):
+            wanted[Claim].add(record["supersedes_external_id"])
         value = record.get("value")
         if isinstance(value, dict) and isinstance(value.get("actor_external_id"), str):
             wanted[Actor].add(value["actor_external_id"])
     for model, ids in wanted.items():
+        table = str(model.__tablename__)
+        ids = {
+            i for i in ids if (table, i) not in resolver.known and (table, i) not in resolver.absent
+        }
         if ids:
             resolver.prefetch(model, ids)
 
@@ -234,87 +264,204 @@ def _import_topic(
     return False
 
 
-def import_records(
-    session: Session, lines: Iterable[str | bytes], principal: Principal
-) -> ImportReport:
-    """Stage every record; commit only if every line is valid, else raise a 422 by line."""
-    resolver = _Resolver(session)
-    parsed = _parse(lines)
-    _prefetch(resolver, parsed)
-    errors: list[FieldError] = []
-    created: Counter[str] = Counter()
-    unchanged: Counter[str] = Counter()
-    touched_incidents: set[str] = set()
-    count = 0
-    for number, record in parsed:
-        if len(errors) >= MAX_ERRORS:
-            break
-        count = number
+def _existing_claims(session: Session, parsed: list[tuple[int, Any]]) -> set[str]:
+    """The batch's claim external ids that are already in the database."""
+    wanted = sorted(
+        {
+            r["external_id"]
+            for _, r in parsed
+            if isinstance(r, dict)
+            and r.get("type") == "claim"
+            and isinstance(r.get("external_id"), str)
+        }
+    )
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            session.scalars(select(col(Claim.external_id)).where(col(Claim.external_id).in_(chunk)))
+        )
+    return found
 
-        def fail(pointer: str, detail: str, line: int = number) -> None:
-            errors.append(FieldError(line=line, pointer=pointer, detail=detail))
 
+class _Refs:
+    """Ids given directly (``source_id`` rather than ``source_external_id``) must exist."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: set[tuple[str, str]] = set()
+        self.batch_claims: set[str] = set()  # staged, not yet written (not kept: memory)
+        self.topic_kinds: dict[str, str] = {}
+        self.load_topics()
+
+    def load_topics(self) -> None:
+        """Topic keys and kinds (again after a topic record of the file changed them)."""
+        self.topic_kinds = {
+            key: kind for key, kind in self.session.execute(select(col(Topic.key), col(Topic.kind)))
+        }
+
+    def check(self, model: type[SQLModel], ident: str | None, pointer: str) -> None:
+        if ident is None:
+            return
+        key = (str(model.__tablename__), ident)
+        if key in self.known or (model is Claim and ident in self.batch_claims):
+            return
+        found = self.session.scalar(
+            select(model.id).where(model.id == ident)  # type: ignore[attr-defined]
+        )
+        if found is None:
+            raise _LineError(pointer, f"no {model.__tablename__!s} with id {ident!r}")
+        self.known.add(key)
+
+
+def _check_claim(refs: _Refs, data: ClaimCreate, recorded_at: datetime | None) -> None:
+    """What ``build_claim`` checks, against this import's caches instead of a query each."""
+    refs.check(Incident, data.incident_id, "/incident_id")
+    refs.check(Source, data.source_id, "/source_id")
+    refs.check(Source, data.via_source_id, "/via_source_id")
+    if data.via_source_id and data.via_source_id == data.source_id:
+        raise _LineError("/via_source_id", "must differ from source_id (leave it null instead)")
+    kind = refs.topic_kinds.get(data.topic)
+    if kind is None:
+        raise _LineError("/topic", f"no topic {data.topic!r} (see GET /v1/topics)")
+    if data.value.kind != kind:
+        raise _LineError("/value/kind", f"topic {data.topic!r} takes a {kind} value")
+    if data.value.kind == "actor":
+        refs.check(Actor, data.value.actor_id, "/value/actor_id")
+    refs.check(Claim, data.cites_claim_id, "/cites_claim_id")
+    if recorded_at is not None and recorded_at < data.said_at:
+        raise _LineError("/recorded_at", "must not be before said_at")
+
+
+BATCH = 5000
+
+
+class _Import:
+    def __init__(self, session: Session, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+        self.resolver = _Resolver(session)
+        self.refs = _Refs(session)
+        self.writer = ClaimWriter(session, principal)
+        self.errors: list[FieldError] = []
+        self.created: Counter[str] = Counter()
+        self.unchanged: Counter[str] = Counter()
+        self.touched: set[str] = set()
+        self.count = 0
+        self.stop = False
+
+    def fail(self, line: int, pointer: str, detail: str) -> None:
+        self.errors.append(FieldError(line=line, pointer=pointer, detail=detail))
+
+    def batch(self, parsed: list[tuple[int, Any]]) -> None:
+        _prefetch(self.resolver, parsed)
+        existing = _existing_claims(self.session, parsed)
+        seen: dict[str, str] = {}  # claims of this batch: external id -> id
+        for number, record in parsed:
+            if len(self.errors) >= MAX_ERRORS:
+                self.stop = True
+                break
+            self.count = number
+            if not self.record(number, record, existing, seen):
+                self.stop = True
+                break
+        self.writer.write()
+        self.refs.batch_claims.clear()
+        for ext in seen:  # written now: later batches find them in the table
+            self.resolver.absent.discard(("claim", ext))
+
+    def record(self, number: int, record: Any, existing: set[str], seen: dict[str, str]) -> bool:
+        """Stage one line; False when nothing more can be staged."""
+        fail = self.fail
         if isinstance(record, orjson.JSONDecodeError):
-            fail("", f"not valid JSON: {record}")
-            continue
+            fail(number, "", f"not valid JSON: {record}")
+            return True
         if not isinstance(record, dict):
-            fail("", "each line must be a JSON object")
-            continue
+            fail(number, "", "each line must be a JSON object")
+            return True
         kind_name = str(record.get("type"))
         if kind_name == "topic":
-            if _import_topic(session, record, principal, number, fail):
-                created["topic"] += 1
+            if _import_topic(
+                self.session, record, self.principal, number, lambda p, d: fail(number, p, d)
+            ):
+                self.created["topic"] += 1
+                self.refs.load_topics()
             else:
-                unchanged["topic"] += 1
-            continue
+                self.unchanged["topic"] += 1
+            return True
         kind = KINDS.get(kind_name)
         if kind is None:
-            fail("/type", f"must be one of topic, {', '.join(KINDS)}")
-            continue
+            fail(number, "/type", f"must be one of topic, {', '.join(KINDS)}")
+            return True
         external_id = record.get("external_id")
         if not isinstance(external_id, str) or not external_id.strip():
-            fail("/external_id", "every imported record needs an external_id")
-            continue
-        if resolver.lookup(kind.model, external_id) is not None:
-            unchanged[kind_name] += 1
-            continue
+            fail(number, "/external_id", "every imported record needs an external_id")
+            return True
+        is_claim = kind_name == "claim"
+        if (
+            (external_id in existing or external_id in seen)
+            if is_claim
+            else (self.resolver.lookup(kind.model, external_id) is not None)
+        ):
+            self.unchanged[kind_name] += 1
+            return True
         try:
-            recorded_at = _recorded_at(record) if kind_name == "claim" else None
-            supersedes = _supersedes(record, resolver) if kind_name == "claim" else None
-            data = kind.schema.model_validate(_translate(record, kind, resolver))
-            row = kind.build(session, data, principal)
-            if supersedes is not None:
-                row.supersedes_id = supersedes
-            if recorded_at is not None:
-                if recorded_at < row.said_at:
-                    raise _LineError("/recorded_at", "must not be before said_at")
-                row.recorded_at = recorded_at
+            if is_claim:
+                recorded_at = _recorded_at(record)
+                supersedes = _supersedes(record, self.resolver, seen)
+                data = ClaimCreate.model_validate(_translate(record, kind, self.resolver, seen))
+                _check_claim(self.refs, data, recorded_at)
+                ident = self.writer.stage(data, supersedes, recorded_at)
+                seen[external_id] = ident
+                self.refs.batch_claims.add(ident)
+                self.touched.add(data.incident_id)
+            else:
+                row = kind.build(
+                    self.session,
+                    kind.schema.model_validate(_translate(record, kind, self.resolver, seen)),
+                    self.principal,
+                )
+                ident = row.id
+                self.resolver.remember(kind.model, external_id, ident)
+                self.refs.known.add((str(kind.model.__tablename__), ident))
         except _LineError as exc:
-            fail(exc.pointer, exc.detail)
-            continue
+            fail(number, exc.pointer, exc.detail)
+            return True
         except ValidationError as exc:
             for err in exc.errors():
                 loc = [
                     p for p in err["loc"] if p not in ("quantity", "category", "actor", "statement")
                 ]
                 msg = str(err["msg"]).removeprefix("Value error, ")
-                fail("/" + "/".join(str(p) for p in loc), msg)
-            continue
+                fail(number, "/" + "/".join(str(p) for p in loc), msg)
+            return True
         except ClaimdeskError as exc:
             for e in exc.errors or [FieldError(pointer="", detail=exc.detail or exc.title)]:
-                fail(e.pointer or "", e.detail)
-            if exc.status == 409:
-                break  # the transaction was rolled back: nothing more can be staged
-            continue
-        resolver.remember(kind.model, external_id, row.id)
-        created[kind_name] += 1
-        if kind_name == "claim":
-            touched_incidents.add(row.incident_id)
-    if errors:
+                fail(number, e.pointer or "", e.detail)
+            return exc.status != 409  # the transaction was rolled back: nothing more to stage
+        self.created[kind_name] += 1
+        return True
+
+
+def import_records(
+    session: Session, lines: Iterable[str | bytes], principal: Principal, batch: int = BATCH
+) -> ImportReport:
+    """Stream the records in batches; commit only if every line is valid, else raise a 422 by
+    line. One transaction: all or nothing, and a re-run leaves existing external ids alone."""
+    state = _Import(session, principal)
+    lock_feed(session)
+    for parsed in _batches(lines, batch):
+        state.batch(parsed)
+        if state.stop:
+            break
+    if state.errors:
         session.rollback()
         raise ValidationFailed(
-            f"{len(errors)} invalid line(s); nothing was imported", errors=errors
+            f"{len(state.errors)} invalid line(s); nothing was imported", errors=state.errors
         )
-    after_claim_write(session, touched_incidents)
+    state.writer.finish()
+    refresh_incidents(session, state.touched)
     session.commit()
-    return ImportReport(created=dict(created), unchanged=dict(unchanged), lines=count)
+    return ImportReport(
+        created=dict(state.created), unchanged=dict(state.unchanged), lines=state.count
+    )

@@ -1,0 +1,452 @@
+"""The claim fast path of the bulk import: validated claims become plain tuples, written a
+batch at a time with one ``executemany`` per table (SQLite) or ``COPY`` (PostgreSQL), on the
+import's own connection and transaction, with no ORM object per claim.
+
+Each claim is written exactly as ``POST /v1/claims`` would write it: the claim row, its links,
+its ``create`` revision (the diff from nothing to the public claim) and its ``claim.created``
+event (the public claim), plus a webhook delivery per interested webhook. The public claim is
+built here as a plain dict; ``tests/test_import_bulk.py`` checks it against the API's own
+serialisation.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import select, text
+from sqlmodel import Session, col
+
+from app.auth import Principal
+from app.claims.schemas import ClaimCreate
+from app.claims.service import qualifiers_key
+from app.confidence.values import normalise_category
+from app.revisions.service import IGNORED
+from app.types import new_id, utcnow
+from app.webhooks.models import Webhook
+
+CLAIM_COLUMNS = (
+    "id",
+    "incident_id",
+    "source_id",
+    "via_source_id",
+    "speaker",
+    "said_at",
+    "said_at_precision",
+    "quote",
+    "language",
+    "translation",
+    "topic",
+    "qualifiers",
+    "qualifiers_key",
+    "value_kind",
+    "q_bound",
+    "q_low",
+    "q_best",
+    "q_high",
+    "category",
+    "actor_id",
+    "statement",
+    "stance",
+    "confidence",
+    "status",
+    "supersedes_id",
+    "cites_claim_id",
+    "external_id",
+    "tags",
+    "notes",
+    "recorded_at",
+    "updated_at",
+    "version",
+)
+LINK_COLUMNS = (
+    "id",
+    "claim_id",
+    "position",
+    "url",
+    "kind",
+    "title",
+    "accessed_at",
+    "http_status",
+    "final_url",
+    "checked_at",
+    "sha256",
+)
+REVISION_COLUMNS = (
+    "id",
+    "entity_type",
+    "entity_id",
+    "version",
+    "action",
+    "key_id",
+    "key_name",
+    "at",
+    "changes",
+    "reason",
+)
+EVENT_COLUMNS = ("type", "at", "entity_type", "entity_id", "incident_id", "payload")
+DELIVERY_COLUMNS = (
+    "id",
+    "webhook_id",
+    "event_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+
+_CROCKFORD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+)
+
+
+class Ulids:
+    """Monotonic ULIDs made a thousand at a time: one timestamp read, consecutive 80-bit
+    counters from a random start, base32-encoded in one call (the ``ulid`` package takes
+    ~10 µs per id; this well under 1 µs). Monotonic, so rows keep their creation order in
+    id order (an export lists a cited claim before the claim that cites it)."""
+
+    def __init__(self) -> None:
+        self.stamp = ""
+        self.counter = 0
+
+    def take(self, n: int) -> list[str]:
+        stamp = new_id()[:10]
+        if stamp > self.stamp:
+            self.stamp, self.counter = stamp, int.from_bytes(os.urandom(10)) >> 2
+        start, self.counter = self.counter, self.counter + n
+        raw = b"".join(i.to_bytes(10) for i in range(start, start + n))
+        encoded = base64.b32encode(raw).translate(_CROCKFORD).decode()
+        return [self.stamp + encoded[i : i + 16] for i in range(0, 16 * n, 16)]
+
+
+def iso(value: datetime) -> str:
+    """An instant as the API writes it (pydantic's JSON: ``Z``, microseconds when present)."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _num(x: float | None) -> int | float | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+@dataclass
+class Staged:
+    """One batch of validated claims, as rows."""
+
+    claims: list[tuple[Any, ...]] = field(default_factory=list)
+    links: list[tuple[Any, ...]] = field(default_factory=list)
+    revisions: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.claims)
+
+
+class ClaimWriter:
+    """Turns validated claims into rows and writes them, a batch at a time."""
+
+    def __init__(self, session: Session, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.dt: Callable[[datetime | None], Any] = _pg_dt if self.postgres else _sqlite_dt
+        self.staged = Staged()
+        self.hooks: list[str] | None = None
+        self._ids: list[str] = []
+        self._ulids = Ulids()
+        self._fts_trigger: str | None = None
+        self._fts_checked = False
+        self._tick()
+
+    def _id(self) -> str:
+        if not self._ids:
+            self._ids = self._ulids.take(3000)
+            self._ids.reverse()
+            self._tick()
+        return self._ids.pop()
+
+    def _tick(self) -> None:
+        """The clock, read once per thousand claims (one import is one transaction anyway)."""
+        self.now = utcnow()
+        self.now_db = self.dt(self.now)
+        self.now_iso = iso(self.now)
+
+    def stage(
+        self,
+        data: ClaimCreate,
+        supersedes_id: str | None,
+        recorded_at: datetime | None,
+    ) -> str:
+        """Rows for one claim; its new id."""
+        dt = self.dt
+        claim_id = self._id()
+        now_db, now_iso = self.now_db, self.now_iso
+        value = data.value
+        q_bound = q_low = q_best = q_high = category = actor_id = statement = None
+        if value.kind == "quantity":
+            q_bound, q_low, q_best, q_high = value.bound.value, value.low, value.best, value.high
+            value_out: dict[str, Any] = {
+                "kind": "quantity",
+                "bound": q_bound,
+                "low": _num(q_low),
+                "best": _num(q_best),
+                "high": _num(q_high),
+            }
+        elif value.kind == "category":
+            category = normalise_category(value.category)
+            value_out = {"kind": "category", "category": category}
+        elif value.kind == "actor":
+            actor_id = value.actor_id
+            value_out = {"kind": "actor", "actor_id": actor_id}
+        else:
+            statement = value.text
+            value_out = {"kind": "statement", "text": statement}
+        links_out = []
+        for position, link in enumerate(data.links):
+            self.staged.links.append(
+                (
+                    self._id(),
+                    claim_id,
+                    position,
+                    link.url,
+                    link.kind.value,
+                    link.title,
+                    dt(link.accessed_at),
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            )
+            links_out.append(
+                {
+                    "url": link.url,
+                    "kind": link.kind.value,
+                    "title": link.title,
+                    "accessed_at": iso(link.accessed_at) if link.accessed_at else None,
+                    "http_status": None,
+                    "final_url": None,
+                    "checked_at": None,
+                    "sha256": None,
+                }
+            )
+        qualifiers = dict(data.qualifiers)
+        public: dict[str, Any] = {
+            "id": claim_id,
+            "incident_id": data.incident_id,
+            "source_id": data.source_id,
+            "via_source_id": data.via_source_id,
+            "speaker": data.speaker,
+            "said_at": iso(data.said_at),
+            "said_at_precision": data.said_at_precision.value,
+            "quote": data.quote,
+            "language": data.language,
+            "translation": data.translation,
+            "topic": data.topic,
+            "qualifiers": qualifiers,
+            "value": value_out,
+            "stance": data.stance.value,
+            "confidence": data.confidence,
+            "status": data.status.value,
+            "supersedes_id": supersedes_id,
+            "cites_claim_id": data.cites_claim_id,
+            "links": links_out,
+            "external_id": data.external_id,
+            "tags": list(data.tags),
+            "notes": data.notes,
+            "recorded_at": iso(recorded_at) if recorded_at else now_iso,
+            "updated_at": now_iso,
+            "version": 1,
+        }
+        qualifiers_json = orjson.dumps(qualifiers).decode()
+        self.staged.claims.append(
+            (
+                claim_id,
+                data.incident_id,
+                data.source_id,
+                data.via_source_id,
+                data.speaker,
+                dt(data.said_at),
+                data.said_at_precision.value,
+                data.quote,
+                data.language,
+                data.translation,
+                data.topic,
+                qualifiers_json,
+                qualifiers_key(qualifiers),
+                value.kind,
+                q_bound,
+                q_low,
+                q_best,
+                q_high,
+                category,
+                actor_id,
+                statement,
+                data.stance.value,
+                data.confidence,
+                data.status.value,
+                supersedes_id,
+                data.cites_claim_id,
+                data.external_id,
+                orjson.dumps(public["tags"]).decode(),
+                data.notes,
+                dt(recorded_at) if recorded_at else now_db,
+                now_db,
+                1,
+            )
+        )
+        changes = {
+            k: {"before": None, "after": v}
+            for k, v in sorted(public.items())
+            if v is not None and k != "id" and k not in IGNORED
+        }
+        self.staged.revisions.append(
+            (
+                self._id(),
+                "claim",
+                claim_id,
+                1,
+                "create",
+                self.principal.key_id,
+                self.principal.name,
+                now_db,
+                orjson.dumps(changes).decode(),
+                None,
+            )
+        )
+        self.staged.events.append(
+            (
+                "claim.created",
+                now_db,
+                "claim",
+                claim_id,
+                data.incident_id,
+                orjson.dumps(public).decode(),
+            )
+        )
+        return claim_id
+
+    # --- writing ------------------------------------------------------------------------
+
+    def write(self) -> None:
+        """Write the staged batch (after the ORM's pending rows, which it may reference)."""
+        staged, self.staged = self.staged, Staged()
+        if not staged:
+            return
+        self.session.flush()
+        raw = self.session.connection().connection.driver_connection
+        assert raw is not None
+        if self.hooks is None:
+            self.hooks = self._wanted_hooks()
+        before = self.session.scalar(text("SELECT coalesce(max(id), 0) FROM event")) or 0
+        if self.postgres:
+            _copy(raw, "claim", CLAIM_COLUMNS, staged.claims)
+            _copy(raw, "claim_link", LINK_COLUMNS, staged.links)
+            _copy(raw, "revision", REVISION_COLUMNS, staged.revisions)
+            _copy(raw, "event", EVENT_COLUMNS, staged.events)
+        else:
+            self._suspend_fts_trigger()
+            cur = raw.cursor()
+            try:
+                for table, columns, rows in (
+                    ("claim", CLAIM_COLUMNS, staged.claims),
+                    ("claim_link", LINK_COLUMNS, staged.links),
+                    ("revision", REVISION_COLUMNS, staged.revisions),
+                    ("event", EVENT_COLUMNS, staged.events),
+                ):
+                    if rows:
+                        cur.executemany(_insert_sql(table, columns), rows)
+                if self._fts_trigger is not None:
+                    cur.executemany(
+                        "INSERT INTO claim_fts (claim_id, quote, translation) VALUES (?, ?, ?)",
+                        [(row[0], row[7], row[9] or "") for row in staged.claims],
+                    )
+            finally:
+                cur.close()
+        if self.hooks:
+            self._owe(int(before))
+
+    def _suspend_fts_trigger(self) -> None:
+        """SQLite: index the batch's quotes with one executemany instead of the per-row
+        trigger (about ten times cheaper); the trigger is dropped inside the import's
+        transaction and put back by :meth:`finish`, so no other writer ever runs without it
+        (the import holds the write lock) and a failed import rolls both back."""
+        if self._fts_checked:
+            return
+        self._fts_checked = True
+        sql = self.session.scalar(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'claim_fts_ai'")
+        )
+        if sql:
+            self.session.execute(text("DROP TRIGGER claim_fts_ai"))
+            self._fts_trigger = str(sql)
+
+    def finish(self) -> None:
+        """Write what is left and put back what :meth:`write` suspended."""
+        self.write()
+        if self._fts_trigger is not None:
+            self.session.execute(text(self._fts_trigger))
+            self._fts_trigger = None
+
+    def _wanted_hooks(self) -> list[str]:
+        rows = self.session.execute(
+            select(col(Webhook.id), col(Webhook.events)).where(col(Webhook.active))
+        ).all()
+        return [hid for hid, types in rows if not types or "claim.created" in types]
+
+    def _owe(self, after_event_id: int) -> None:
+        """A delivery per interested webhook for every event just written (the import holds
+        the write lock, so every event after ``after_event_id`` is this batch's)."""
+        assert self.hooks
+        event_ids = list(
+            self.session.scalars(
+                text("SELECT id FROM event WHERE id > :after AND type = 'claim.created'"),
+                {"after": after_event_id},
+            )
+        )
+        now = utcnow()
+        rows = [
+            (self._id(), hid, eid, "pending", 0, self.dt(now), self.dt(now))
+            for eid in event_ids
+            for hid in self.hooks
+        ]
+        raw = self.session.connection().connection.driver_connection
+        if self.postgres:
+            _copy(raw, "webhook_delivery", DELIVERY_COLUMNS, rows)
+        else:
+            cur = raw.cursor()  # type: ignore[union-attr]
+            try:
+                cur.executemany(_insert_sql("webhook_delivery", DELIVERY_COLUMNS), rows)
+            finally:
+                cur.close()
+
+
+def _sqlite_dt(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite storage format for ``UTCDateTime`` (naive UTC, microseconds)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _pg_dt(value: datetime | None) -> datetime | None:
+    return value
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+def _copy(raw: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)

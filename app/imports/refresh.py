@@ -1,0 +1,152 @@
+"""Derived incident state after a bulk write, once per incident (not once per claim): the
+counters with one grouped query per chunk of incidents, then the contested flag and leading
+attribution from claims read as plain rows, a chunk of incidents per query, with the sources
+and actors read once for the whole import."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlmodel import Session, col
+
+from app.actors.models import Actor
+from app.assessment.service import assemble, refresh_derived
+from app.claims.models import Claim
+from app.incidents.models import Incident
+from app.sources.models import Source
+from app.topics.service import rules_and_taxonomies
+
+CHUNK = 200
+# The columns the engine reads (not the text, links, tags: less to fetch and decode).
+ENGINE_COLUMNS = (
+    "id",
+    "incident_id",
+    "source_id",
+    "via_source_id",
+    "said_at",
+    "topic",
+    "qualifiers_key",
+    "value_kind",
+    "q_bound",
+    "q_low",
+    "q_best",
+    "q_high",
+    "category",
+    "actor_id",
+    "statement",
+    "stance",
+    "confidence",
+    "status",
+    "cites_claim_id",
+)
+
+
+def _chunks(ids: Iterable[str], size: int) -> Iterable[list[str]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+class _Ancestry:
+    """Sources or actors by id with their ancestors, read once and kept for the whole run."""
+
+    def __init__(self, session: Session, model: type[Source] | type[Actor]) -> None:
+        self.session, self.model = session, model
+        self.rows: dict[str, Any] = {}
+
+    def get(self, ids: Iterable[str]) -> dict[str, Any]:
+        """The rows for ``ids`` and their ancestors (what one incident's corpus needs)."""
+        ids = {i for i in ids if i}
+        wanted = ids - self.rows.keys()
+        while wanted:
+            found = list(
+                self.session.execute(
+                    select(self.model).where(col(self.model.id).in_(sorted(wanted)))
+                ).scalars()
+            )
+            for row in found:
+                self.rows[row.id] = row
+            wanted = {r.parent_id for r in found if r.parent_id and r.parent_id not in self.rows}
+        out: dict[str, Any] = {}
+        todo = list(ids)
+        while todo:
+            ident = todo.pop()
+            row = self.rows.get(ident)
+            if row is None or ident in out:
+                continue
+            out[ident] = row
+            if row.parent_id:
+                todo.append(row.parent_id)
+        return out
+
+
+def refresh_counts_many(session: Session, incident_ids: Iterable[str]) -> None:
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    for chunk in _chunks(incident_ids, 500):
+        counts = {
+            row[0]: (row[1], row[2])
+            for row in session.execute(
+                select(
+                    claim.c.incident_id,
+                    func.count(claim.c.id),
+                    func.count(func.distinct(claim.c.source_id)),
+                )
+                .where(claim.c.incident_id.in_(chunk))
+                .group_by(claim.c.incident_id)
+            )
+        }
+        _update_counts(session, chunk, counts)
+
+
+def _update_counts(session: Session, chunk: list[str], counts: dict[str, tuple[int, int]]) -> None:
+    table = Incident.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(claim_count=bindparam("b_claims"), source_count=bindparam("b_sources"))
+    )
+    session.connection().execute(
+        stmt,
+        [
+            {"b_id": i, "b_claims": counts.get(i, (0, 0))[0], "b_sources": counts.get(i, (0, 0))[1]}
+            for i in chunk
+        ],
+    )
+
+
+def refresh_incidents(session: Session, incident_ids: Iterable[str]) -> None:
+    """Counters, contested flag and leading attribution of every incident named, once each."""
+    ids = set(incident_ids)
+    if not ids:
+        return
+    refresh_counts_many(session, ids)
+    topics = rules_and_taxonomies(session)
+    sources = _Ancestry(session, Source)
+    actors = _Ancestry(session, Actor)
+    claim = Claim.__table__  # type: ignore[attr-defined]
+    for chunk in _chunks(ids, CHUNK):
+        incidents = {
+            i.id: i
+            for i in session.execute(select(Incident).where(col(Incident.id).in_(chunk))).scalars()
+        }
+        by_incident: dict[str, list[Any]] = defaultdict(list)
+        rows = session.execute(
+            select(*(claim.c[name] for name in ENGINE_COLUMNS))
+            .where(claim.c.incident_id.in_(chunk))
+            .order_by(claim.c.incident_id, claim.c.said_at, claim.c.id)
+        )
+        for row in rows:
+            by_incident[row.incident_id].append(row)
+        for incident_id in chunk:
+            incident = incidents.get(incident_id)
+            if incident is None:
+                continue
+            claims = by_incident.get(incident_id, [])
+            src = sources.get(
+                [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
+            )
+            act = actors.get([c.actor_id or "" for c in claims])
+            refresh_derived(session, incident_id, assemble(incident, claims, src, act, topics))

@@ -1,0 +1,1 @@
+"""Claimdesk benchmark harness (see docs/performance.md)."""
