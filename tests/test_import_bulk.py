@@ -104,7 +104,7 @@ def test_full_text_search_covers_imported_and_later_claims(editor: Api) -> None:
 def test_a_bad_line_after_written_batches_rolls_everything_back() -> None:
     lines = _demo()
     before = row_counts()
-    bad = lines + ['{"type": "claim", "external_id": "late", "incident_external_id": "nope"}']
+    bad = [*lines, '{"type": "claim", "external_id": "late", "incident_external_id": "nope"}']
     with pytest.raises(ValidationFailed) as caught:
         _import(bad, batch=10)
     assert caught.value.errors[0].line == len(bad)
@@ -125,7 +125,7 @@ def test_re_import_is_unchanged_and_duplicates_in_one_file_count_once() -> None:
     claim_line = next(
         line for line in lines if '"type": "claim"' in line or '"type":"claim"' in line
     )
-    first = _import(lines + [claim_line], batch=5)
+    first = _import([*lines, claim_line], batch=5)
     assert first.unchanged == {"claim": 1}
     again = _import(lines, batch=5)
     assert again.created == {}
