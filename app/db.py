@@ -19,6 +19,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlmodel import Session
 
+import app.views.invalidate  # noqa: F401  (ready-made views are invalidated on every write)
 from app.config import get_settings
 
 

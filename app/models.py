@@ -9,6 +9,7 @@ from app.keys.models import ApiKey
 from app.revisions.models import Revision, Tombstone
 from app.sources.models import Source
 from app.topics.models import Topic
+from app.views.models import ReadyView, ViewVersion
 from app.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
@@ -19,10 +20,12 @@ __all__ = [
     "Event",
     "IdempotencyRecord",
     "Incident",
+    "ReadyView",
     "Revision",
     "Source",
     "Tombstone",
     "Topic",
+    "ViewVersion",
     "Webhook",
     "WebhookDelivery",
 ]

@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.assessment import service
 from app.assessment.schemas import AssessmentView, AttributionsView, ConflictsView
 from app.auth import Principal, viewer
 from app.db import get_session
-from app.errors import problem_responses
+from app.errors import NotFound, problem_responses
 from app.incidents.service import get_incident
 from app.validation import QueryInstant
+from app.views.service import ready
 
 router = APIRouter(prefix="/v1/incidents/{incident_id}", tags=["assessment"])
 READ = problem_responses(400, 401, 403, 404, 422, 500)
@@ -39,43 +43,63 @@ AsOf = Annotated[
 ]
 
 
-@router.get("/conflicts", responses=_documented("conflicts"))
+def _view(
+    session: Session,
+    incident_id: str,
+    name: str,
+    shape: Callable[[service.Corpus, datetime | None], BaseModel],
+    as_of: datetime | None,
+) -> Response:
+    """Current views are served ready-made (see app/views); ``as_of`` ones are computed."""
+
+    def compute() -> BaseModel:
+        return shape(service.load(session, get_incident(session, incident_id), as_of), as_of)
+
+    if as_of is not None:
+        body = compute().model_dump_json().encode()
+    else:
+        body = ready(session, incident_id, name, compute, lambda: _missing(incident_id))
+    return Response(body, media_type="application/json")
+
+
+def _missing(incident_id: str) -> Exception:
+    return NotFound(f"no incident with id {incident_id!r}")
+
+
+@router.get("/conflicts", response_model=ConflictsView, responses=_documented("conflicts"))
 def get_incident_conflicts(
     incident_id: str,
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
     as_of: AsOf = None,
-) -> ConflictsView:
+) -> Response:
     """For each topic and qualifiers: the groups of mutually compatible claims (each a
     candidate value, with its claims and sources) and whether the topic is contested."""
-    corpus = service.load(session, get_incident(session, incident_id), as_of)
-    return service.conflicts(corpus, as_of)
+    return _view(session, incident_id, "conflicts", service.conflicts, as_of)
 
 
-@router.get("/attributions", responses=_documented("attributions"))
+@router.get("/attributions", response_model=AttributionsView, responses=_documented("attributions"))
 def get_incident_attributions(
     incident_id: str,
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
     as_of: AsOf = None,
-) -> AttributionsView:
+) -> Response:
     """Competing attributions of responsibility, ranked, each with its probability, the
     claims that support and deny it, and who said so."""
-    corpus = service.load(session, get_incident(session, incident_id), as_of)
-    return service.attributions(corpus, as_of)
+    return _view(session, incident_id, "attributions", service.attributions, as_of)
 
 
-@router.get("/assessment", responses=_documented("assessment"))
+@router.get("/assessment", response_model=AssessmentView, responses=_documented("assessment"))
 def get_incident_assessment(
     incident_id: str,
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
     as_of: AsOf = None,
-) -> AssessmentView:
+) -> Response:
     """For each topic and qualifiers: candidate values with probabilities (the rest is
     'none of these'), the number of independent sources, and each claim's contribution."""
-    corpus = service.load(session, get_incident(session, incident_id), as_of)
-    return service.assessment(corpus, as_of)
+    return _view(session, incident_id, "assessment", service.assessment, as_of)
 
 
 @router.get(

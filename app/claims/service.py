@@ -53,6 +53,7 @@ from app.revisions import service as revisions
 from app.sources.models import Source
 from app.topics.models import Topic
 from app.types import utcnow
+from app.views.invalidate import bump_incidents
 
 REQUIRED = {
     "source_id",
@@ -288,6 +289,7 @@ def after_claim_write(session: Session, incident_ids: set[str]) -> None:
     for incident_id in sorted(incident_ids):
         refresh_counts(session, incident_id)
         refresh_derived(session, incident_id)
+    bump_incidents(session, incident_ids)
 
 
 def create_claim(session: Session, data: ClaimCreate, principal: Principal) -> Claim:

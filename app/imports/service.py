@@ -50,6 +50,7 @@ from app.sources.service import build_source
 from app.topics import service as topics
 from app.topics.models import Topic
 from app.validation import Instant
+from app.views.invalidate import bump_incidents
 
 MAX_ERRORS = 100
 
@@ -461,6 +462,7 @@ def import_records(
         )
     state.writer.finish()
     refresh_incidents(session, state.touched)
+    bump_incidents(session, state.touched)
     session.commit()
     return ImportReport(
         created=dict(state.created), unchanged=dict(state.unchanged), lines=state.count
