@@ -17,9 +17,27 @@ N_SOURCES = 200
 N_ACTORS = 40
 TOPICS = ("casualties.killed", "casualties.wounded", "munitions.type", "responsibility", "occurred")
 WORDS = (
-    "rocket attack base convoy strike drone official ministry spokesman killed wounded "
-    "soldiers civilians militia airport border village market checkpoint explosion"
-).split()
+    "rocket",
+    "attack",
+    "base",
+    "convoy",
+    "strike",
+    "drone",
+    "official",
+    "ministry",
+    "spokesman",
+    "killed",
+    "wounded",
+    "soldiers",
+    "civilians",
+    "militia",
+    "airport",
+    "border",
+    "village",
+    "market",
+    "checkpoint",
+    "explosion",
+)
 
 
 def lines(incidents: int, per_incident: int, seed: int = 7) -> Iterator[bytes]:

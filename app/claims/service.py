@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -480,12 +480,22 @@ def claim_query(session: Session, filters: ClaimFilters) -> Any:
 def list_claims(
     session: Session, filters: ClaimFilters, page: PageParams
 ) -> tuple[list[Claim], str | None, int | None]:
-    """Claims in ``said_at`` order (the timeline), then by id."""
-    return paginate(
+    """Claims in ``said_at`` order (the timeline), then by id. ``q=`` stops at the page
+    whatever the number of matches (see :mod:`app.claims.search`)."""
+    from app.claims import search
+
+    if filters.q and session.get_bind().dialect.name == "sqlite":
+        base = claim_query(session, replace(filters, q=None))
+        return search.sqlite_search(session, base, bool(filters.incident_id), filters.q, page)
+    stmt = claim_query(session, filters)
+    capped = filters.q is not None and page.include_total
+    items: list[Claim]
+    items, cursor, total = paginate(
         session,
-        claim_query(session, filters),
+        stmt,
         [Claim.said_at, Claim.id],
-        page,
+        replace(page, include_total=False) if capped else page,
         lambda c: (c.said_at, c.id),
         (datetime, str),
     )
+    return items, cursor, search.capped_total(session, stmt) if capped else total

@@ -364,10 +364,7 @@ class ClaimWriter:
                     if rows:
                         cur.executemany(_insert_sql(table, columns), rows)
                 if self._fts_trigger is not None:
-                    cur.executemany(
-                        "INSERT INTO claim_fts (claim_id, quote, translation) VALUES (?, ?, ?)",
-                        [(row[0], row[7], row[9] or "") for row in staged.claims],
-                    )
+                    cur.executemany(FTS_INSERT, [_fts_row(row) for row in staged.claims])
             finally:
                 cur.close()
         if self.hooks:
@@ -426,6 +423,19 @@ class ClaimWriter:
                 cur.executemany(_insert_sql("webhook_delivery", DELIVERY_COLUMNS), rows)
             finally:
                 cur.close()
+
+
+# Same rowid rule as the trigger (migration 0009): the claim's second, then the next free slot.
+FTS_INSERT = (
+    "INSERT INTO claim_fts (rowid, claim_id, quote, translation) VALUES (coalesce(("
+    "SELECT rowid + 1 FROM claim_fts WHERE rowid >= ?1 AND rowid < ?1 + 1000000 "
+    "ORDER BY rowid DESC LIMIT 1), ?1), ?2, ?3, ?4)"
+)
+
+
+def _fts_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    said_at = datetime.fromisoformat(row[5]).replace(tzinfo=UTC)
+    return (int(said_at.timestamp()) * 1_000_000, row[0], row[7], row[9] or "")
 
 
 def _sqlite_dt(value: datetime | None) -> str | None:
