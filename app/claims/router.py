@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
@@ -77,11 +78,15 @@ class ClaimQuery:
         )
 
 
-def _page(session: Session, filters: service.ClaimFilters, page: PageParams) -> Page[ClaimPublic]:
+def _page(session: Session, filters: service.ClaimFilters, page: PageParams) -> Response:
+    """The page as JSON straight from plain dicts (the route declares ``Page[ClaimPublic]``)."""
     items, next_cursor, total = service.list_claims(session, filters, page)
-    return Page[ClaimPublic](
-        items=service.publish(session, items), next_cursor=next_cursor, total=total
-    )
+    body = {
+        "items": service.public_dicts(session, items),
+        "next_cursor": next_cursor,
+        "total": total,
+    }
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 @router.post("/v1/claims", status_code=201, responses=WRITE)
@@ -98,27 +103,27 @@ def create_claim(
     return service.publish(session, [claim])[0]
 
 
-@router.get("/v1/claims", responses=READ)
+@router.get("/v1/claims", response_model=Page[ClaimPublic], responses=READ)
 def list_claims(
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
     page: Annotated[PageParams, Depends(page_params)],
     query: Annotated[ClaimQuery, Depends()],
     incident_id: str | None = None,
-) -> Page[ClaimPublic]:
+) -> Response:
     """Claims in `said_at` order, filtered by incident, source, topic, status, time, tag…"""
     filters = service.ClaimFilters(**{**query.filters.__dict__, "incident_id": incident_id})
     return _page(session, filters, page)
 
 
-@router.get("/v1/incidents/{incident_id}/claims", responses=READ)
+@router.get("/v1/incidents/{incident_id}/claims", response_model=Page[ClaimPublic], responses=READ)
 def list_incident_claims(
     incident_id: str,
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
     page: Annotated[PageParams, Depends(page_params)],
     query: Annotated[ClaimQuery, Depends()],
-) -> Page[ClaimPublic]:
+) -> Response:
     """The incident's timeline: its claims in the order they were said."""
     get_incident(session, incident_id)
     filters = service.ClaimFilters(**{**query.filters.__dict__, "incident_id": incident_id})
