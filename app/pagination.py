@@ -110,17 +110,20 @@ def paginate(
     params: PageParams,
     key: Callable[[M], Sequence[Any]],
     kinds: Sequence[type],
+    rows: bool = False,
 ) -> tuple[list[M], str | None, int | None]:
-    """Run ``stmt`` (selecting one entity) one page at a time in ``order`` (ascending)."""
+    """Run ``stmt`` (selecting one entity, or with ``rows`` plain rows of several columns)
+    one page at a time in ``order`` (ascending)."""
     total: int | None = None
     if params.include_total:
         total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     if params.cursor:
         last = decode_cursor(params.cursor, kinds)
         stmt = stmt.where(tuple_(*order) > tuple_(*last))
-    rows: list[M] = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
+    page = stmt.order_by(*order).limit(params.limit + 1)
+    items: list[M] = list(session.execute(page).all() if rows else session.scalars(page))  # type: ignore[arg-type]
     next_cursor = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        next_cursor = encode_cursor(key(rows[-1]))
-    return rows, next_cursor, total
+    if len(items) > params.limit:
+        items = items[: params.limit]
+        next_cursor = encode_cursor(key(items[-1]))
+    return items, next_cursor, total

@@ -564,7 +564,7 @@ def claim_query(session: Session, filters: ClaimFilters) -> Any:
 
 def list_claims(
     session: Session, filters: ClaimFilters, page: PageParams
-) -> tuple[list[Claim], str | None, int | None]:
+) -> tuple[list[Any], str | None, int | None]:
     """Claims in ``said_at`` order (the timeline), then by id. ``q=`` stops at the page
     whatever the number of matches (see :mod:`app.claims.search`)."""
     from app.claims import search
@@ -572,9 +572,10 @@ def list_claims(
     if filters.q and session.get_bind().dialect.name == "sqlite":
         base = claim_query(session, replace(filters, q=None))
         return search.sqlite_search(session, base, bool(filters.incident_id), filters.q, page)
-    stmt = claim_query(session, filters)
+    # Plain rows with the claim's columns, not ORM objects: a page is read and shaped as is.
+    stmt = claim_query(session, filters).with_only_columns(*Claim.__table__.c)  # type: ignore[attr-defined]
     capped = filters.q is not None and page.include_total
-    items: list[Claim]
+    items: list[Any]
     items, cursor, total = paginate(
         session,
         stmt,
@@ -582,5 +583,6 @@ def list_claims(
         replace(page, include_total=False) if capped else page,
         lambda c: (c.said_at, c.id),
         (datetime, str),
+        rows=True,
     )
     return items, cursor, search.capped_total(session, stmt) if capped else total
