@@ -353,7 +353,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus.write(path, args.incidents, args.per_incident)
         db = workdir / "bench.db"
         url = f"sqlite:///{db}"
-        env = os.environ | {"CLAIMDESK_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+        env = os.environ | {
+            "CLAIMDESK_DATABASE_URL": url,
+            "PYTHONPATH": str(ROOT),
+            "CLAIMDESK_RATE_LIMIT": "false",  # one key sends everything: measure, don't throttle
+        }
         figures = build(url, env, path, claims)
         ids = _incident_ids(db, args.sample)
         if args.quick:
@@ -364,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = serve_and_load(db, url, env, ids, args)
         out.append(report("SQLite", results, figures))
         if args.postgres:
-            pg_env = os.environ | {"CLAIMDESK_DATABASE_URL": args.postgres, "PYTHONPATH": str(ROOT)}
+            pg_env = env | {"CLAIMDESK_DATABASE_URL": args.postgres}
             pg_figures = build(args.postgres, pg_env, path, claims)
             for workers in [int(w) for w in args.workers.split(",")]:
                 pg_results = serve_and_load(
