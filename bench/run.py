@@ -40,7 +40,7 @@ VIEWS = ("conflicts", "assessment", "attributions")
 SEARCH_WORDS = ("rocket", "drone official", "checkpoint village market", "claim 3-4", "zzzz")
 # Statements one request may run, whatever the incident's size (auth, lookups, a few reads;
 # a cold view also stores itself). An N+1 would add one per claim (30 in --quick).
-MAX_STATEMENTS = 20
+MAX_STATEMENTS = 24
 
 
 @dataclass
