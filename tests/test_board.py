@@ -416,3 +416,26 @@ def test_a_concurrent_edit_is_a_412_that_the_editor_resolves(
     assert final["notes"] == "checked against the original broadcast"
     assert final["version"] == claim["version"] + 2
     assert page.script_errors == []
+
+
+def test_paste_an_article_fills_the_form_from_a_suggestion(
+    board: Board,
+    browser_page: Any,  # noqa: F811
+) -> None:
+    page = browser_page
+    sign_in(page, board, board.editor, f"#/incidents/{board.taji}/new")
+    page.get_by_text("Paste an article to get suggested claims").click()
+    page.get_by_label("Article text").fill(
+        "Press TV said nearly a dozen Katyusha rockets hit a military base housing American "
+        "troops near Baghdad."
+    )
+    page.get_by_role("button", name="Suggest claims").click()
+    suggestion = page.locator("li.suggestion").first
+    suggestion.wait_for()
+    suggestion.get_by_role("button", name="Use this").click()
+    assert page.get_by_label("Quote (verbatim)").input_value() != ""
+    assert (
+        page.get_by_label("Quote (verbatim)").input_value()
+        in page.get_by_label("Article text").input_value()
+    )
+    assert page.script_errors == []

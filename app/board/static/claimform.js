@@ -55,6 +55,7 @@ function picker(kind, label, initial, optional) {
   return {
     element: h("div", { class: "field picker" }, h("label", { for: id }, label), input, results, picked),
     get value() { return chosen; },
+    set(value) { chosen = value; show(); },
   };
 }
 
@@ -268,6 +269,53 @@ export async function renderClaimForm(ctx, opts) {
     conflictBox.querySelector("h2").focus();
   }
 
+  // "Paste an article": POST /v1/extract suggests who said what; "Use this" fills the form
+  function useSuggestion(sg) {
+    quote.value = sg.quote;
+    if (sg.speaker) speaker.value = sg.speaker;
+    confidence.value = String(Math.round(sg.firmness * 100) / 100);
+    if (sg.source_id) {
+      const cand = (sg.source_candidates || []).find((c) => c.id === sg.source_id);
+      sourcePick.set({ id: sg.source_id, name: cand ? cand.name : sg.speaker || sg.source_id });
+    }
+    if (sg.topic && meta.has(sg.topic)) {
+      topic.value = sg.topic;
+      drawValue();
+      const val = sg.value || {};
+      if (val.kind === "quantity" || val.bound) {
+        bound.value = val.bound || "exact";
+        low.value = val.low ?? "";
+        best.value = val.best ?? "";
+        high.value = val.high ?? "";
+      } else if (val.category) category.value = val.category;
+      else if (val.text) statement.value = val.text;
+    }
+    announce("The suggestion is in the form: check it before recording.", "ok");
+    quote.focus();
+  }
+  const article = h("textarea", { rows: "5", name: "article" });
+  const suggestions = h("div", { class: "suggestions", "aria-live": "polite" });
+  const extractPanel = opts.mode === "create"
+    ? h("details", { class: "extract" },
+        h("summary", {}, "Paste an article to get suggested claims"),
+        field("Article text", article, "read on the server (POST /v1/extract); nothing is recorded until you submit the form"),
+        h("button", { type: "button", onclick: async () => {
+          clear(suggestions, h("p", { class: "muted" }, "Reading…"));
+          try {
+            const { data } = await api("/extract", { method: "POST", body: { text: article.value, incident_id: incidentId } });
+            clear(suggestions, data.suggestions.length
+              ? h("ol", {}, data.suggestions.map((sg) => h("li", { class: "suggestion" },
+                  h("blockquote", {}, sg.quote),
+                  h("p", { class: "muted" }, [sg.speaker || "the article", sg.cue ? ` ${sg.cue}` : "", sg.topic ? ` · ${sg.topic}` : "", sg.value ? `: ${fmt.value(sg.value)}` : "", ` · firmness ${fmt.decimal(sg.firmness)}`].join("")),
+                  h("button", { type: "button", class: "small", onclick: () => useSuggestion(sg) }, "Use this"))))
+              : h("p", {}, "No statement found in this text."));
+          } catch (err) {
+            clear(suggestions, h("p", { class: "error" }, err.message));
+          }
+        } }, "Suggest claims"),
+        suggestions)
+    : null;
+
   const form = h("form", { class: "claim-form", novalidate: true },
     h("fieldset", {}, h("legend", {}, "Who said it, and when"),
       sourcePick.element, viaPick.element,
@@ -333,6 +381,7 @@ export async function renderClaimForm(ctx, opts) {
     main,
     h("p", { class: "crumbs" }, h("a", { href: `#/incidents/${incidentId}` }, "← Back to the incident")),
     h("h1", {}, title),
+    extractPanel,
     claim && opts.mode !== "create" ? h("p", { class: "muted" }, `Version ${claim.version} · `, h("a", { href: `#/claims/${claim.id}/history` }, "history")) : null,
     form,
   );
