@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +41,24 @@ class Settings(BaseSettings):
         default=False,
         description="Allow webhook URLs on private, loopback or link-local addresses, and http",
     )
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated browser origins allowed to call the API (CORS), e.g. "
+        "https://cms.example.org; `*` for any; empty (the default) turns CORS off",
+    )
+    gzip_min_bytes: int = Field(
+        default=1024, ge=0, description="Compress responses at least this large (gzip)"
+    )
+    metrics: Literal["open", "key", "off"] = Field(
+        default="open",
+        description="GET /metrics: open to anyone who reaches it, only with an admin API key "
+        "(key), or not served (off)",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated proxy addresses whose X-Forwarded-For/-Proto are trusted "
+        "(`claimdesk serve`); `*` behind a proxy you control, e.g. in Docker",
+    )
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
     db_pool_timeout_s: float = Field(
         default=10,
@@ -63,6 +83,21 @@ class Settings(BaseSettings):
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout")
 
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _cors_origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",") if o.strip()):
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+/?", origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: use scheme://host[:port], e.g. "
+                    "https://cms.example.org, separated by commas"
+                )
+        return value
+
     @field_validator("admin_key", mode="before")
     @classmethod
     def _admin_key(cls, value: object) -> object:
@@ -80,6 +115,29 @@ class Settings(BaseSettings):
 MIN_ADMIN_KEY_LENGTH = 16
 
 
+class ConfigError(Exception):
+    """A setting is wrong or points at nothing usable. The message is one line for the operator
+    naming the setting and what to do; the CLI prints it alone and exits with code 2."""
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    return "CLAIMDESK_" + str(loc[0]).upper() if loc else "configuration"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        name = _setting_name(tuple(first.get("loc", ())))
+        raise ConfigError(message if message.startswith(name) else f"{name}: {message}") from None
+
+
+_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]*@")
+
+
+def mask_url(url: object) -> str:
+    """The URL with its password replaced by ``***``: safe to print and log."""
+    return _CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:***@", str(url))

@@ -14,13 +14,22 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlmodel import Session
 
 import app.views.invalidate  # noqa: F401  (ready-made views are invalidated on every write)
-from app.config import get_settings
+from app.config import ConfigError, get_settings, mask_url
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+URL_HELP = "use sqlite:///path/to/claimdesk.db or postgresql://user:password@host:5432/dbname"
 
 
 def normalise_url(url: str) -> str:
@@ -32,8 +41,43 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def parse_database_url(url: str) -> URL:
+    """The parsed URL, or a one-line ConfigError naming CLAIMDESK_DATABASE_URL."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            f"CLAIMDESK_DATABASE_URL: cannot parse {mask_url(url)!r} as a database URL; {URL_HELP}"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise ConfigError(
+            f"CLAIMDESK_DATABASE_URL: {backend} is not supported (only SQLite and PostgreSQL); "
+            f"{URL_HELP}"
+        )
+    if backend == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise ConfigError(
+            f"CLAIMDESK_DATABASE_URL: the {parsed.get_driver_name()} driver is not installed; "
+            "use postgresql:// or postgresql+psycopg:// (psycopg 3)"
+        )
+    return parsed
+
+
 def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
+    return parse_database_url(url).get_backend_name() == "sqlite"
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The path of a SQLite database file that does not exist yet (connecting would create an
+    empty one), else None."""
+    parsed = parse_database_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return None if path.exists() else path.resolve()
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
@@ -140,6 +184,7 @@ def _reachable(*_: Any) -> None:
 def build_engine(url: str | None = None) -> Engine:
     settings = get_settings()
     url = normalise_url(url or settings.database_url)
+    parse_database_url(url)
     if is_sqlite(url):
         engine = create_engine(
             url,
@@ -225,12 +270,26 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+def connection_error(url: object, exc: BaseException) -> ConfigError:
+    """A one-line ConfigError for a database that cannot be reached."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    reason = (lines or ["no answer"])[0].removeprefix("connection failed: ")
+    return ConfigError(
+        f"CLAIMDESK_DATABASE_URL: cannot connect to {mask_url(url)} ({reason}); "
+        "check the URL and that the database server is running"
+    )
+
+
 def schema_status(engine: Engine) -> tuple[str | None, str | None]:
     """(current revision, head revision) of the database behind ``engine``."""
-    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(False)))
     head = script.get_current_head()
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except DBAPIError as exc:
+        raise connection_error(engine.url, exc) from None
     return current, head
 
 
@@ -238,12 +297,29 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
+class DatabaseMissing(ConfigError):
+    """The SQLite file named by the settings does not exist (nothing was created)."""
+
+
 def check_schema(engine: Engine) -> None:
+    """Raise DatabaseMissing for a SQLite file that does not exist (without creating it), or
+    SchemaOutOfDate when the schema is not at the code's head."""
+    missing = missing_sqlite_file(engine.url.render_as_string(False))
+    if missing is not None:
+        raise DatabaseMissing(
+            f"No database at {missing}: create it with `claimdesk db upgrade` "
+            "(or point CLAIMDESK_DATABASE_URL at an existing one)."
+        )
     current, head = schema_status(engine)
+    if current is None:
+        raise SchemaOutOfDate(
+            f"The database at {mask_url(engine.url)} has no Claimdesk tables yet: "
+            "run `claimdesk db upgrade` to create them."
+        )
     if current != head:
         raise SchemaOutOfDate(
-            f"Database schema is at {current or 'nothing (empty database)'} but the code needs "
-            f"{head}: run `claimdesk db upgrade` (CLAIMDESK_DATABASE_URL={engine.url!r})."
+            f"The database schema is at revision {current} but the code needs {head}: "
+            f"run `claimdesk db upgrade` (database {mask_url(engine.url)})."
         )
 
 

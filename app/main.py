@@ -9,6 +9,8 @@ from http import HTTPStatus
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,7 +20,7 @@ from app.actors.router import router as actors_router
 from app.assessment.router import router as assessment_router
 from app.board.router import mount_board
 from app.claims.router import router as claims_router
-from app.config import get_settings
+from app.config import ConfigError, Settings, get_settings
 from app.db import SchemaOutOfDate, check_schema, get_engine, session_scope
 from app.errors import PROBLEM_MEDIA_TYPE, ErrorBoundary, Problem, install_error_handlers
 from app.events.router import router as events_router
@@ -35,6 +37,7 @@ from app.limits import BodyLimitMiddleware
 from app.links.router import router as links_router
 from app.logging import configure_logging
 from app.middleware import RequestContextMiddleware
+from app.ops.docs import install_docs
 from app.ops.router import router as ops_router
 from app.quantities.router import router as quantities_router
 from app.reliability.router import router as reliability_router
@@ -73,7 +76,7 @@ class SchemaGuard:
         if message["type"] == "lifespan.startup":
             try:
                 check_schema(get_engine())
-            except SchemaOutOfDate as exc:
+            except (SchemaOutOfDate, ConfigError) as exc:
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 raise  # as Starlette does: servers stop quietly once startup has failed
         replayed = False
@@ -123,6 +126,8 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(reject_nul_bytes)],
+        docs_url=None,  # served from packaged assets by install_docs, never a CDN
+        redoc_url=None,
         generate_unique_id_function=operation_id,
         openapi_tags=[
             {"name": "incidents", "description": "Events that claims are about"},
@@ -147,10 +152,40 @@ def create_app() -> FastAPI:
         ],
     )
     install_error_handlers(app)
+    try:
+        settings = get_settings()
+    except ConfigError:  # reported in one line when the server starts (SchemaGuard)
+        settings = Settings.model_construct()
     app.add_middleware(IdempotencyMiddleware)  # authenticates before it buffers a body
     app.add_middleware(BodyLimitMiddleware)  # 413 before anything is buffered
     app.add_middleware(ErrorBoundary)  # 503/500/413 problems for what escapes the app
     app.add_middleware(SecurityHeadersMiddleware)  # nosniff, Cache-Control
+    # gzip outside the idempotency store (replays are stored uncompressed) and inside the
+    # request-context middleware (the access log sees the real status)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    if settings.cors_origin_list:
+        origins = settings.cors_origin_list
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials="*" not in origins,
+            allow_methods=["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "Idempotent-Replayed",
+                "Retry-After",
+            ],
+            max_age=600,
+        )
     app.add_middleware(RequestContextMiddleware)  # every response has a request id
     app.add_middleware(SchemaGuard)  # outermost: refuses to start on a stale schema
     for router in (
@@ -174,6 +209,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(router)
     mount_board(app)  # the incident board at /board (static files, after the API routes)
+    install_docs(app)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
 
@@ -247,8 +283,34 @@ def _non_nullable_updates(spec: dict[str, Any]) -> None:
                     prop["anyOf"] = rest
 
 
+_ERROR_SCHEMAS = [
+    {"$ref": "#/components/schemas/Problem"},
+    {"$ref": "#/components/schemas/HTTPValidationError"},
+]
+
+
+def _schema_under_declared_media_types(spec: dict[str, Any], code: str, response: Any) -> None:
+    """Errors are ``application/problem+json`` and ClaimReview is ``application/ld+json``:
+    FastAPI files a response model's schema under ``application/json`` even when the route
+    declares another media type, so generated clients parsed those bodies to nothing. Move the
+    schema to the declared type; every 4xx/5xx is described by the Problem schema (FastAPI's
+    default HTTPValidationError is never what the API sends)."""
+    content = response.get("content")
+    if not content:
+        return
+    schema = content.get("application/json", {}).get("schema")
+    if (code[0] in "45" or code == "default") and (schema is None or schema in _ERROR_SCHEMAS):
+        spec["components"]["schemas"].setdefault("Problem", Problem.model_json_schema())
+        response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _ERROR_SCHEMAS[0]}}
+        return
+    declared = [m for m, v in content.items() if m != "application/json" and not v.get("schema")]
+    if declared and schema is not None:
+        response["content"] = {m: {**content[m], "schema": schema} for m in declared}
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document plus what middleware adds: Idempotency-Key and ETag headers."""
+    """FastAPI's document plus what middleware adds: Idempotency-Key and ETag headers; error
+    responses as problem+json."""
     if app.openapi_schema:
         return app.openapi_schema
     spec = get_openapi(
@@ -259,6 +321,17 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         tags=app.openapi_tags,
     )
     _non_nullable_updates(spec)
+
+    for methods in spec["paths"].values():
+        for op in methods.values():
+            for code, response in op["responses"].items():
+                _schema_under_declared_media_types(spec, code, response)
+    for name in ("HTTPValidationError", "ValidationError"):
+        spec["components"]["schemas"].pop(name, None)
+    for name, schema in spec["components"]["schemas"].items():
+        if "__" in name:  # two models share a class name: titles must differ for generators
+            parts = name.split("__")
+            schema["title"] = parts[-3].capitalize() + parts[-1] if len(parts) >= 3 else name
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
             for parameter in op.get("parameters", []):

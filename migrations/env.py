@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
@@ -11,6 +11,7 @@ from app.config import get_settings
 from app.db import normalise_url
 
 config = context.config
+MIGRATION_LOCK = 7_231_105_001  # pg_advisory_lock key held while migrating
 target_metadata = SQLModel.metadata
 
 
@@ -49,7 +50,20 @@ def run_migrations_online() -> None:
     if connectable is None:
         engine = create_engine(_url())
         with engine.connect() as connection:
-            _run(connection)
+            locked = connection.dialect.name == "postgresql"
+            if locked:
+                # replicas that all run `claimdesk db upgrade` at start take turns: the first
+                # migrates, the others then find the schema at head and do nothing
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                connection.commit()
+            try:
+                _run(connection)
+            finally:
+                if locked:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                    connection.commit()
         engine.dispose()
     else:
         _run(connectable)

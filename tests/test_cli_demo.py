@@ -53,6 +53,7 @@ def test_db_upgrade_on_a_new_sqlite_file(tmp_path: Path, settings_env: pytest.Mo
 def test_commands_refuse_a_stale_schema(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> None:
     from app.db import reset_engine
 
+    (tmp_path / "empty.db").touch()  # exists, but has no schema
     settings_env.setenv("CLAIMDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     reset_engine()
     try:

@@ -98,7 +98,7 @@ def test_csv_export_and_cli(editor: Api) -> None:
     result = runner.invoke(cli, ["export", "--format", "csv"])
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0].startswith("id,external_id,incident_id")
-    assert runner.invoke(cli, ["export", "--format", "xml"]).exit_code == 1
+    assert runner.invoke(cli, ["export", "--format", "xml"]).exit_code == 2  # a usage error
     assert editor.get("/v1/export", params={"format": "xml"}).status_code == 422
 
 

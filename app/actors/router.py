@@ -6,11 +6,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from app.actors import service
-from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
+from app.actors.models import Actor
+from app.actors.schemas import ActorCreate, ActorCreated, ActorPublic, ActorUpdate
 from app.auth import Principal, admin, editor, viewer
 from app.db import get_session, get_write_session
 from app.enums import ActorKind
 from app.errors import problem_responses
+from app.fuzzy import possible_duplicates, search
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
 from app.validation import CountryCode, QueryInstant
@@ -27,12 +29,14 @@ def create_actor(
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
     session: Annotated[Session, Depends(get_write_session)],
-) -> ActorPublic:
+) -> ActorCreated:
     """Record a new actor (a state, armed group, organisation or person)."""
+    similar = possible_duplicates(session, Actor, data.name, data.aliases)
     actor = service.create_actor(session, data, principal)
     response.headers["Location"] = f"/v1/actors/{actor.id}"
     set_etag(response, actor)
-    return ActorPublic.model_validate(actor)
+    public = ActorPublic.model_validate(actor).model_dump()
+    return ActorCreated.model_validate({**public, "possible_duplicates": similar})
 
 
 @router.get("", responses=READ)
@@ -43,6 +47,15 @@ def list_actors(
     kind: ActorKind | None = None,
     country: CountryCode | None = None,
     name_prefix: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="Fuzzy search: names and aliases like this one (typos, word order), "
+            "best match first; one page of at most `limit`, other filters ignored",
+        ),
+    ] = None,
     parent_id: str | None = None,
     updated_since: QueryInstant | None = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
@@ -51,6 +64,9 @@ def list_actors(
     filters = service.ActorFilters(
         kind, country, name_prefix, parent_id, updated_since, external_id
     )
+    if name is not None:
+        found = [ActorPublic.model_validate(r) for r in search(session, Actor, name, page.limit)]
+        return Page[ActorPublic](items=found, next_cursor=None, total=len(found))
     items, next_cursor, total = service.list_actors(session, filters, page)
     return Page[ActorPublic](
         items=[ActorPublic.model_validate(s) for s in items], next_cursor=next_cursor, total=total

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.enums import ActorKind
+from app.fuzzy import NameMatch
 from app.validation import Aliases, CountryCode, ExternalId, Identifier, Text300
 
 _EXAMPLE: JsonDict = {
@@ -53,3 +54,11 @@ class ActorPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class ActorCreated(ActorPublic):
+    possible_duplicates: list[NameMatch] = Field(
+        default_factory=list,
+        description="Registered actors whose name or an alias closely matches this one's (typos, "
+        "word order, aliases), best first: check before citing the new one",
+    )

@@ -12,7 +12,12 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.assessment import service
-from app.assessment.schemas import AssessmentView, AttributionsView, ConflictsView
+from app.assessment.schemas import (
+    AssessmentView,
+    AttributionsView,
+    ClaimReviewDocument,
+    ConflictsView,
+)
 from app.auth import Principal, viewer
 from app.db import get_session
 from app.errors import NotFound, problem_responses
@@ -108,6 +113,7 @@ def get_incident_assessment(
     responses={
         200: {
             "description": "schema.org ClaimReview JSON-LD (`@graph` of ClaimReview)",
+            "model": ClaimReviewDocument,
             "content": {"application/ld+json": {}},
         },
         **READ,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.claims.schemas import ClaimValueOut, QuantityOut
 
@@ -169,3 +169,50 @@ class AttributionsView(BaseModel):
     contested: bool
     none_of_these: float
     attributions: list[Attribution] = Field(description="Most probable first")
+
+
+# ---- schema.org ClaimReview JSON-LD (documented so generated clients get typed objects) ----
+
+
+class _JsonLd(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class LdThing(_JsonLd):
+    type: str = Field(alias="@type", examples=["Organization"])
+    name: str | None = None
+    url: str | None = None
+
+
+class LdRating(_JsonLd):
+    type: Literal["Rating"] = Field(alias="@type")
+    rating_value: int = Field(alias="ratingValue", ge=1, le=5)
+    best_rating: int = Field(alias="bestRating")
+    worst_rating: int = Field(alias="worstRating")
+    alternate_name: str = Field(alias="alternateName", examples=["Likely"])
+    rating_explanation: str = Field(alias="ratingExplanation")
+
+
+class LdClaim(_JsonLd):
+    type: Literal["Claim"] = Field(alias="@type")
+    author: LdThing
+    date_published: str = Field(alias="datePublished")
+    appearance: list[LdThing]
+    in_language: str | None = Field(default=None, alias="inLanguage")
+
+
+class LdClaimReview(_JsonLd):
+    type: Literal["ClaimReview"] = Field(alias="@type")
+    url: str
+    date_published: str = Field(alias="datePublished")
+    author: LdThing
+    claim_reviewed: str = Field(alias="claimReviewed")
+    item_reviewed: LdClaim = Field(alias="itemReviewed")
+    review_rating: LdRating = Field(alias="reviewRating")
+
+
+class ClaimReviewDocument(_JsonLd):
+    """schema.org JSON-LD: a ``@graph`` of ClaimReview, one per claim of the incident."""
+
+    context: Literal["https://schema.org"] = Field(alias="@context")
+    graph: list[LdClaimReview] = Field(alias="@graph")

@@ -17,7 +17,7 @@ from app.claims.schemas import (
 )
 from app.db import get_session, get_write_session
 from app.enums import ClaimStatus, Stance
-from app.errors import problem_responses
+from app.errors import FieldError, ValidationFailed, problem_responses
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.incidents.service import get_incident
 from app.pagination import Page, PageParams, page_params
@@ -78,14 +78,39 @@ class ClaimQuery:
         )
 
 
-def _page(session: Session, filters: service.ClaimFilters, page: PageParams) -> Response:
+def expand_param(
+    expand: Annotated[
+        str | None,
+        Query(
+            max_length=50,
+            description="Embed named objects in each claim: `source` (source and via source), "
+            "`actor` (the actor an attribution holds responsible), or `source,actor`",
+            examples=["source,actor"],
+        ),
+    ] = None,
+) -> set[str]:
+    wanted = {w.strip() for w in (expand or "").split(",") if w.strip()}
+    unknown = sorted(wanted - set(service.EXPANDABLE))
+    if unknown:
+        detail = f"unknown {', '.join(unknown)}; use {' or '.join(service.EXPANDABLE)}"
+        raise ValidationFailed(
+            f"expand: {detail}", errors=[FieldError(parameter="expand", detail=detail)]
+        )
+    return wanted
+
+
+Expand = Annotated[set[str], Depends(expand_param)]
+
+
+def _page(
+    session: Session, filters: service.ClaimFilters, page: PageParams, expand: set[str]
+) -> Response:
     """The page as JSON straight from plain dicts (the route declares ``Page[ClaimPublic]``)."""
     items, next_cursor, total = service.list_claims(session, filters, page)
-    body = {
-        "items": service.public_dicts(session, items),
-        "next_cursor": next_cursor,
-        "total": total,
-    }
+    dicts = service.public_dicts(session, items)
+    if expand:
+        dicts = service.expand(session, dicts, expand)
+    body = {"items": dicts, "next_cursor": next_cursor, "total": total}
     return Response(orjson.dumps(body), media_type="application/json")
 
 
@@ -109,11 +134,12 @@ def list_claims(
     session: Annotated[Session, Depends(get_session)],
     page: Annotated[PageParams, Depends(page_params)],
     query: Annotated[ClaimQuery, Depends()],
+    expand: Expand,
     incident_id: str | None = None,
 ) -> Response:
     """Claims in `said_at` order, filtered by incident, source, topic, status, time, tag…"""
     filters = service.ClaimFilters(**{**query.filters.__dict__, "incident_id": incident_id})
-    return _page(session, filters, page)
+    return _page(session, filters, page, expand)
 
 
 @router.get("/v1/incidents/{incident_id}/claims", response_model=Page[ClaimPublic], responses=READ)
@@ -123,11 +149,13 @@ def list_incident_claims(
     session: Annotated[Session, Depends(get_session)],
     page: Annotated[PageParams, Depends(page_params)],
     query: Annotated[ClaimQuery, Depends()],
+    expand: Expand,
 ) -> Response:
-    """The incident's timeline: its claims in the order they were said."""
+    """The incident's timeline: its claims in the order they were said (`expand=source,actor`
+    embeds the names, so a frontend needs no second round of requests)."""
     get_incident(session, incident_id)
     filters = service.ClaimFilters(**{**query.filters.__dict__, "incident_id": incident_id})
-    return _page(session, filters, page)
+    return _page(session, filters, page, expand)
 
 
 @router.get("/v1/claims/{claim_id}", responses={304: {"description": "Not modified"}, **READ})

@@ -257,6 +257,14 @@ ClaimValueOut = Annotated[
 ]
 
 
+class NamedRef(BaseModel):
+    """A source or actor embedded in a claim list (``expand=source,actor``)."""
+
+    id: str
+    name: str
+    kind: str
+
+
 class ClaimPublic(BaseModel):
     id: str
     incident_id: str
@@ -283,6 +291,16 @@ class ClaimPublic(BaseModel):
     recorded_at: datetime
     updated_at: datetime
     version: int
+    source: NamedRef | None = Field(
+        default=None, description="The source (and its name), with `expand=source`"
+    )
+    via_source: NamedRef | None = Field(
+        default=None, description="The source it was carried via, with `expand=source`"
+    )
+    actor: NamedRef | None = Field(
+        default=None,
+        description="The actor an attribution claim holds responsible, with `expand=actor`",
+    )
 
 
 class RetractRequest(BaseModel):

@@ -586,3 +586,39 @@ def list_claims(
         rows=True,
     )
     return items, cursor, search.capped_total(session, stmt) if capped else total
+
+
+EXPANDABLE = ("source", "actor")
+
+
+def expand(session: Session, claims: list[dict[str, Any]], what: set[str]) -> list[dict[str, Any]]:
+    """Embed each claim's source (and via source) and attributed actor, named, with one query
+    per table for the whole page (claims as the plain dicts of ``public_dicts``)."""
+    if "source" in what:
+        ids = {c["source_id"] for c in claims} | {
+            c["via_source_id"] for c in claims if c.get("via_source_id")
+        }
+        rows = session.execute(
+            select(col(Source.id), col(Source.name), col(Source.kind)).where(
+                col(Source.id).in_(ids)
+            )
+        ).all()
+        sources = {r[0]: {"id": r[0], "name": r[1], "kind": str(r[2])} for r in rows}
+        for c in claims:
+            c["source"] = sources.get(c["source_id"])
+            c["via_source"] = sources.get(c["via_source_id"]) if c.get("via_source_id") else None
+    if "actor" in what:
+        ids = {
+            c["value"]["actor_id"]
+            for c in claims
+            if isinstance(c.get("value"), dict) and c["value"].get("kind") == "actor"
+        }
+        rows = session.execute(
+            select(col(Actor.id), col(Actor.name), col(Actor.kind)).where(col(Actor.id).in_(ids))
+        ).all()
+        actors = {r[0]: {"id": r[0], "name": r[1], "kind": str(r[2])} for r in rows}
+        for c in claims:
+            value = c.get("value")
+            is_actor = isinstance(value, dict) and value.get("kind") == "actor"
+            c["actor"] = actors.get(value["actor_id"]) if is_actor else None  # type: ignore[index]
+    return claims

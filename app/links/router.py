@@ -11,7 +11,6 @@ from app.db import get_write_session
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.links import service
 from app.links.service import LinkCheckReport
-from app.urls import safe_client
 
 router = APIRouter(prefix="/v1/links", tags=["links"])
 
@@ -35,5 +34,10 @@ def check_links(
         raise ValidationFailed(
             f"older_than: {exc}", errors=[FieldError(parameter="older_than", detail=str(exc))]
         ) from exc
-    with safe_client(service.TIMEOUT_SECONDS, get_settings().allow_private_urls) as client:
+    if archive and not get_settings().archive_url:
+        raise ValidationFailed(
+            "archive: the operator has not set CLAIMDESK_ARCHIVE_URL",
+            errors=[FieldError(parameter="archive", detail="CLAIMDESK_ARCHIVE_URL is not set")],
+        )
+    with service.client() as client:
         return service.check_links(session, client, age, limit, archive)

@@ -6,19 +6,23 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import socket
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
+from app import __version__
 from app.claims.models import ClaimLink
 from app.config import get_settings
 from app.types import new_id, utcnow
-from app.urls import UnsafeURL, check_url
+from app.urls import UnsafeURL, check_url, safe_client
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -26,13 +30,40 @@ TIMEOUT_SECONDS = 15.0
 TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
+MAX_REPORTED = 50
+
+
+class LinkFailure(BaseModel):
+    url: str
+    reason: str
+
+
 class LinkCheckReport(BaseModel):
-    checked: int
-    ok: int
-    broken: int
-    refused: int
+    checked: int = Field(description="Links checked (rows updated)")
+    urls: int = Field(description="Distinct URLs fetched (each once, however many links share it)")
+    ok: int = Field(description="Links answering 2xx or 3xx")
+    broken: int = Field(description="Links answering 4xx/5xx, or not reachable at all")
+    unreachable: int = Field(description="Of the broken: no HTTP answer (DNS, refused, timeout)")
+    dns_failures: int = Field(description="Of the unreachable: the host name does not resolve")
+    refused: int = Field(description="Links not fetched: private or non-https addresses")
     archived: int
     seconds: float
+    failures: list[LinkFailure] = Field(
+        default_factory=list, description=f"The first {MAX_REPORTED} URLs that failed, and why"
+    )
+
+
+PARALLEL = 8  # at most this many fetches at once
+USER_AGENT = f"Claimdesk-LinkCheck/{__version__} (+https://claimdesk.dev/link-checker)"
+
+
+def client() -> httpx.Client:
+    """The HTTP client for link checks: connections only to checked addresses
+    (``safe_client``), redirects followed by hand (each hop checked), a timeout and the
+    User-Agent."""
+    http = safe_client(TIMEOUT_SECONDS, get_settings().allow_private_urls)
+    http.headers["User-Agent"] = USER_AGENT
+    return http
 
 
 class _Fetched(BaseModel):
@@ -40,6 +71,32 @@ class _Fetched(BaseModel):
     final_url: str | None
     sha256: str | None
     title: str | None
+    failure: str | None = None  # why there is no HTTP answer
+    dns: bool = False
+    refused: bool = False
+
+
+def is_dns_failure(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) is a failed host name lookup."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return True
+        text = str(seen).lower()
+        if any(m in text for m in DNS_MESSAGES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+DNS_MESSAGES = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "cannot be resolved",
+    "getaddrinfo failed",
+)
 
 
 def fetch(client: httpx.Client, url: str) -> _Fetched:
@@ -48,7 +105,7 @@ def fetch(client: httpx.Client, url: str) -> _Fetched:
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         check_url(current, allow_private)
-        with client.stream("GET", current) as response:
+        with client.stream("GET", current, headers={"User-Agent": USER_AGENT}) as response:
             if response.is_redirect and "location" in response.headers:
                 current = str(response.url.join(response.headers["location"]))
                 continue
@@ -74,7 +131,28 @@ def fetch(client: httpx.Client, url: str) -> _Fetched:
                 sha256=digest.hexdigest() if size <= MAX_BYTES else None,
                 title=title or None,
             )
-    return _Fetched(status=None, final_url=current, sha256=None, title=None)
+    return _Fetched(
+        status=None, final_url=current, sha256=None, title=None, failure="too many redirects"
+    )
+
+
+def safe_fetch(client: httpx.Client, url: str) -> _Fetched:
+    """``fetch`` that never raises: a refusal or a network failure is part of the result."""
+    empty: dict[str, Any] = {"status": None, "final_url": None, "sha256": None, "title": None}
+    try:
+        return fetch(client, url)
+    except UnsafeURL as exc:
+        if is_dns_failure(exc):
+            return _Fetched(**empty, failure=f"DNS: {exc}", dns=True)
+        return _Fetched(**empty, failure=f"refused: {exc}", refused=True)
+    except httpx.HTTPError as exc:
+        if is_dns_failure(exc):
+            host = httpx.URL(url).host
+            return _Fetched(**empty, failure=f"DNS: host {host!r} cannot be resolved", dns=True)
+        reason = str(exc) or type(exc).__name__
+        if reason.startswith("refused: "):  # the pinned connection refused the address
+            return _Fetched(**empty, failure=reason, refused=True)
+        return _Fetched(**empty, failure=f"{type(exc).__name__}: {reason}"[:300])
 
 
 def check_links(
@@ -83,9 +161,18 @@ def check_links(
     older_than: timedelta | None = None,
     limit: int = 500,
     archive: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LinkCheckReport:
-    """Check links never checked (or checked before ``older_than`` ago); commit per link so a
-    long run keeps its progress."""
+    """Check links never checked (or checked before ``older_than`` ago). Each distinct URL is
+    fetched once, at most PARALLEL at a time, with a User-Agent; a link with no HTTP answer
+    (DNS failure, refused connection, timeout) counts as broken. ``progress(done, total)`` is
+    called as URLs finish. Raises ArchiveNotConfigured for ``archive`` without
+    CLAIMDESK_ARCHIVE_URL."""
+    if archive and not get_settings().archive_url:
+        raise ArchiveNotConfigured(
+            "archive: set CLAIMDESK_ARCHIVE_URL (e.g. https://web.archive.org/save/) to request "
+            "snapshots"
+        )
     started = time.perf_counter()
     stmt = select(ClaimLink).where(col(ClaimLink.kind) != "archive")
     if older_than is None:
@@ -96,34 +183,66 @@ def check_links(
             or_(col(ClaimLink.checked_at).is_(None), col(ClaimLink.checked_at) < cutoff)
         )
     links = list(session.execute(stmt.order_by(col(ClaimLink.id)).limit(limit)).scalars())
-    counts = {"ok": 0, "broken": 0, "refused": 0, "archived": 0}
+    by_url: dict[str, list[ClaimLink]] = {}
     for link in links:
-        try:
-            got = fetch(client, link.url)
-        except UnsafeURL:
-            counts["refused"] += 1
-            got = _Fetched(status=None, final_url=None, sha256=None, title=None)
-        except httpx.HTTPError:
-            got = _Fetched(status=None, final_url=None, sha256=None, title=None)
-        link.http_status = got.status
-        link.final_url = got.final_url
-        link.sha256 = got.sha256
-        link.checked_at = utcnow()
-        if link.title is None and got.title:
-            link.title = got.title
-        if got.status is not None and 200 <= got.status < 400:
-            counts["ok"] += 1
-        elif got.final_url is not None or got.status is not None:
-            counts["broken"] += 1
-        if archive and got.status is not None and got.status < 400:
-            snapshot = request_snapshot(client, link.url)
-            if snapshot is not None:
-                _add_archive_link(session, link, snapshot)
-                counts["archived"] += 1
-        session.commit()
-    return LinkCheckReport(
-        checked=len(links), seconds=round(time.perf_counter() - started, 3), **counts
+        by_url.setdefault(link.url, []).append(link)
+    counts = dict.fromkeys(
+        ("ok", "broken", "unreachable", "dns_failures", "refused", "archived"), 0
     )
+    failures: list[LinkFailure] = []
+    done = 0
+    if progress is not None:
+        progress(0, len(by_url))
+    with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="linkcheck") as pool:
+        futures = {pool.submit(safe_fetch, client, url): url for url in by_url}
+        for future in as_completed(futures):
+            url = futures[future]
+            got = future.result()
+            snapshot = None
+            if archive and got.status is not None and got.status < 400:
+                snapshot = request_snapshot(client, url)
+            now = utcnow()
+            for link in by_url[url]:
+                _record(link, got, now, counts)
+                if snapshot is not None:
+                    _add_archive_link(session, link, snapshot)
+                    counts["archived"] += 1
+            failed = got.failure is not None or (got.status is not None and got.status >= 400)
+            if failed and len(failures) < MAX_REPORTED:
+                failures.append(LinkFailure(url=url, reason=got.failure or f"HTTP {got.status}"))
+            session.commit()  # a long run keeps its progress
+            done += 1
+            if progress is not None:
+                progress(done, len(by_url))
+    return LinkCheckReport(
+        checked=len(links),
+        urls=len(by_url),
+        seconds=round(time.perf_counter() - started, 3),
+        failures=failures,
+        **counts,
+    )
+
+
+class ArchiveNotConfigured(ValueError):
+    pass
+
+
+def _record(link: ClaimLink, got: _Fetched, now: datetime, counts: dict[str, int]) -> None:
+    link.http_status = got.status
+    link.final_url = got.final_url
+    link.sha256 = got.sha256
+    link.checked_at = now
+    if link.title is None and got.title:
+        link.title = got.title
+    if got.refused:
+        counts["refused"] += 1
+    elif got.status is not None and 200 <= got.status < 400:
+        counts["ok"] += 1
+    else:
+        counts["broken"] += 1
+        if got.status is None:
+            counts["unreachable"] += 1
+            counts["dns_failures"] += int(got.dns)
 
 
 def request_snapshot(client: httpx.Client, url: str) -> str | None:
@@ -133,7 +252,7 @@ def request_snapshot(client: httpx.Client, url: str) -> str | None:
     if not base:
         return None
     try:
-        response = client.get(base + url)
+        response = client.get(base + url, headers={"User-Agent": USER_AGENT})
     except httpx.HTTPError:
         return None
     where = response.headers.get("content-location") or response.headers.get("location")

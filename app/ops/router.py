@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from app import metrics
+from app.auth import authenticate
+from app.config import get_settings
 from app.db import get_engine, schema_status
-from app.errors import problem_responses
-from app.middleware import METRICS
+from app.enums import Role
+from app.errors import Forbidden, NotFound, Unauthorized, problem_responses
 
 router = APIRouter(tags=["ops"])
 
@@ -60,11 +63,32 @@ def readyz() -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
+def metrics_access(request: Request) -> None:
+    """CLAIMDESK_METRICS: ``open`` (default), ``key`` (an admin API key), ``off`` (404)."""
+    setting = get_settings().metrics
+    if setting == "off":
+        raise NotFound("metrics are off (CLAIMDESK_METRICS=off)")
+    if setting == "key":
+        credentials = request.headers.get("authorization", "")
+        scheme, _, key = credentials.partition(" ")
+        if scheme.lower() != "bearer" or not key:
+            raise Unauthorized("metrics need an admin key: Authorization: Bearer <key>")
+        principal = authenticate(key.strip())
+        if principal.role.rank < Role.admin.rank:
+            raise Forbidden("metrics need the admin role")
+
+
 @router.get(
     "/metrics",
     response_class=PlainTextResponse,
-    responses=problem_responses(500),
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **problem_responses(401, 403, 404, 500),
+    },
+    dependencies=[Depends(metrics_access)],
 )
-def metrics() -> str:
-    """Prometheus text exposition of request counts and latencies."""
-    return METRICS.render()
+def get_metrics() -> Response:
+    """Prometheus exposition of request counts and latencies by route template, summed over
+    every worker process. Access: CLAIMDESK_METRICS (open, key = admin key, off)."""
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)

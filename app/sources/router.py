@@ -9,10 +9,12 @@ from app.auth import Principal, admin, editor, viewer
 from app.db import get_session, get_write_session
 from app.enums import SourceKind
 from app.errors import problem_responses
+from app.fuzzy import possible_duplicates, search
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
 from app.sources import service
-from app.sources.schemas import SourceCreate, SourcePublic, SourceUpdate
+from app.sources.models import Source
+from app.sources.schemas import SourceCreate, SourceCreated, SourcePublic, SourceUpdate
 from app.validation import CountryCode, QueryInstant
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -27,12 +29,14 @@ def create_source(
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
     session: Annotated[Session, Depends(get_write_session)],
-) -> SourcePublic:
+) -> SourceCreated:
     """Record a new source (an outlet, official, agency, organisation or person)."""
+    similar = possible_duplicates(session, Source, data.name, data.aliases)
     source = service.create_source(session, data, principal)
     response.headers["Location"] = f"/v1/sources/{source.id}"
     set_etag(response, source)
-    return SourcePublic.model_validate(source)
+    public = SourcePublic.model_validate(source).model_dump()
+    return SourceCreated.model_validate({**public, "possible_duplicates": similar})
 
 
 @router.get("", responses=READ)
@@ -43,6 +47,15 @@ def list_sources(
     kind: SourceKind | None = None,
     country: CountryCode | None = None,
     name_prefix: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="Fuzzy search: names and aliases like this one (typos, word order), "
+            "best match first; one page of at most `limit`, other filters ignored",
+        ),
+    ] = None,
     parent_id: str | None = None,
     updated_since: QueryInstant | None = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
@@ -51,6 +64,9 @@ def list_sources(
     filters = service.SourceFilters(
         kind, country, name_prefix, parent_id, updated_since, external_id
     )
+    if name is not None:
+        found = [SourcePublic.model_validate(r) for r in search(session, Source, name, page.limit)]
+        return Page[SourcePublic](items=found, next_cursor=None, total=len(found))
     items, next_cursor, total = service.list_sources(session, filters, page)
     return Page[SourcePublic](
         items=[SourcePublic.model_validate(s) for s in items], next_cursor=next_cursor, total=total

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.enums import SourceKind
+from app.fuzzy import NameMatch
 from app.validation import Aliases, CountryCode, ExternalId, HttpUrlStr, Identifier, Text300
 
 _EXAMPLE: JsonDict = {
@@ -76,3 +77,11 @@ class SourcePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class SourceCreated(SourcePublic):
+    possible_duplicates: list[NameMatch] = Field(
+        default_factory=list,
+        description="Registered sources whose name or an alias closely matches this one's (typos, "
+        "word order, aliases), best first: check before citing the new one",
+    )

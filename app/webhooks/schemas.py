@@ -59,8 +59,10 @@ class WebhookPublic(BaseModel):
 
 class WebhookWithSecret(WebhookPublic):
     secret: str = Field(
-        description="Verify each delivery: X-Claimdesk-Signature = sha256=HMAC-SHA256(secret, "
-        "raw body), hex. Shown once."
+        description="Verify each delivery with any Standard Webhooks library "
+        "(webhook-id, webhook-timestamp, webhook-signature headers), e.g. Python's "
+        "`standardwebhooks.Webhook(secret).verify(body, headers)`; or check "
+        "X-Claimdesk-Signature = sha256=HMAC-SHA256(secret, raw body), hex. Shown once."
     )
 
 

@@ -6,19 +6,22 @@ lock) so any number of API processes and ``claimdesk worker``s can deliver safel
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
 import secrets
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import orjson
 from sqlalchemy import select, update
 from sqlmodel import Session, col
+from standardwebhooks import Webhook as StandardWebhook
 
-from app.config import get_settings
+from app.config import get_settings, mask_url
 from app.crud import apply_changes, commit_or_conflict, get_or_404, reject_nulls
 from app.db import session_scope
 from app.errors import invalid
@@ -56,7 +59,7 @@ def create_webhook(session: Session, data: WebhookCreate) -> Webhook:
         url=data.url,
         events=list(data.events),
         description=data.description,
-        secret=data.secret or "whsec_" + secrets.token_urlsafe(32),
+        secret=data.secret or new_secret(),
         active=data.active,
     )
     session.add(hook)
@@ -112,7 +115,37 @@ def retry_delivery(session: Session, hook: Webhook, delivery_id: str) -> Webhook
 
 
 def sign(secret: str, body: bytes) -> str:
+    """``X-Claimdesk-Signature``: sha256=hex HMAC-SHA256 of the raw body with the secret's
+    UTF-8 bytes as the key (kept for receivers written before Standard Webhooks)."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def signing_key(secret: str) -> bytes:
+    """The Standard Webhooks HMAC key: the base64 after ``whsec_`` for a generated (standard)
+    secret, else the secret's UTF-8 bytes (for one an operator chose)."""
+    if secret.startswith("whsec_"):
+        try:
+            return base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        except ValueError:
+            pass
+    return secret.encode()
+
+
+def standard_headers(secret: str, message_id: str, body: bytes, now: datetime) -> dict[str, str]:
+    """``webhook-id`` (the same on every retry, for de-duplication), ``webhook-timestamp``
+    (seconds, so receivers can reject replays) and ``webhook-signature`` (``v1,`` + base64
+    HMAC-SHA256 of ``id.timestamp.body``), as the standardwebhooks package computes them."""
+    signature = StandardWebhook(signing_key(secret)).sign(message_id, now, body.decode())
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
 
 
 def event_body(event: Event) -> bytes:
@@ -178,6 +211,7 @@ def _attempt(client: httpx.Client, delivery_id: str) -> bool:
             "X-Claimdesk-Event-Id": str(event.id),
             "X-Claimdesk-Delivery": delivery.id,
             "X-Claimdesk-Signature": sign(secret, body),
+            **standard_headers(secret, delivery.id, body, utcnow()),
         }
     status: int | None = None
     error: str | None = None
@@ -210,7 +244,9 @@ def _attempt(client: httpx.Client, delivery_id: str) -> bool:
         else:
             delivery.next_attempt_at = now + backoff(delivery.attempts)
     if error is not None:
-        log.warning("webhook delivery failed", extra={"delivery": delivery_id, "error": error})
+        log.warning(
+            "webhook delivery failed", extra={"delivery": delivery_id, "error": mask_url(error)}
+        )
     return error is None
 
 
@@ -235,8 +271,9 @@ def deliver_due(client: httpx.Client | None = None, now: datetime | None = None)
 class DeliveryLoop:
     """Delivers in a background thread (in-process delivery of ``claimdesk serve``)."""
 
-    def __init__(self, interval: float = 2.0) -> None:
+    def __init__(self, interval: float = 2.0, heartbeat: Path | None = None) -> None:
         self.interval = interval
+        self.heartbeat = heartbeat  # touched after every successful pass (worker healthcheck)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.run, name="claimdesk-webhooks", daemon=True)
 
@@ -248,6 +285,8 @@ class DeliveryLoop:
             while not self.stopping.is_set():
                 try:
                     deliver_due(client)
+                    if self.heartbeat is not None:
+                        self.heartbeat.touch()
                 except Exception:  # keep delivering after a transient database error
                     log.exception("webhook delivery loop error")
                 self.stopping.wait(self.interval)

@@ -1,0 +1,51 @@
+"""Interactive API documentation served entirely from installed packages (no CDN).
+
+Swagger UI at ``/docs`` and ReDoc at ``/redoc`` load their JavaScript, CSS and favicon from
+the assets that the ``fastapi-offline`` package ships, mounted at ``/docs-assets``: a desk
+intranet without internet access still gets working docs."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import HTMLResponse
+
+ASSETS_URL = "/docs-assets"
+
+
+def assets_dir() -> Path:
+    """The packaged Swagger UI and ReDoc bundles."""
+    return Path(str(files("fastapi_offline") / "static"))
+
+
+def install_docs(app: FastAPI) -> None:
+    """Mount the assets and add ``/docs`` and ``/redoc`` (the app is built with both off)."""
+    app.mount(ASSETS_URL, StaticFiles(directory=assets_dir()), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - API documentation",
+            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            swagger_ui_parameters={"defaultModelsExpandDepth": 0},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - API reference",
+            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
+        )
