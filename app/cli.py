@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
 import orjson
 import typer
+import typer.core
 
 from app import __version__
 from app.config import ConfigError, get_settings, mask_url
@@ -23,8 +24,23 @@ from app.enums import Role
 
 CONFIG_EXIT = 2  # exit code for a wrong setting or input file: the message says what to fix
 
+
+class _Commands(typer.core.TyperGroup):
+    """The command group: a ConfigError raised anywhere below becomes one line on stderr and
+    exit code 2 (no traceback), for every way the CLI is invoked."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            typer.echo(f"claimdesk: {exc}", err=True)
+            raise typer.Exit(code=CONFIG_EXIT) from None
+
+
 cli = typer.Typer(
-    help="Claimdesk: who said what, and when, about news incidents.", no_args_is_help=True
+    help="Claimdesk: who said what, and when, about news incidents.",
+    no_args_is_help=True,
+    cls=_Commands,
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_cli = typer.Typer(help="The Camp Taji demo data set.", no_args_is_help=True)

@@ -136,7 +136,7 @@ def test_archive_without_an_archive_url_is_an_error(
     src = new_source(editor)
     new_claim(editor, inc["id"], src["id"], links=[{"url": f"{slow_site.base}/page"}])
     result = runner.invoke(cli, ["links", "check", "--archive"])
-    assert result.exit_code == 1 and "CLAIMDESK_ARCHIVE_URL" in str(result.exception)
+    assert result.exit_code == 2 and "CLAIMDESK_ARCHIVE_URL" in result.output
     r = admin.post("/v1/links/check", params={"archive": "true"})
     assert r.status_code == 422 and r.json()["errors"][0]["parameter"] == "archive"
     assert slow_site.hits == {}  # nothing was fetched

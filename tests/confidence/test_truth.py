@@ -211,7 +211,8 @@ def test_evaluate_reports_everything_and_cli(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["reliability", "evaluate", "--claims", str(bad), "--truth", str(truth)]
     )
-    assert result.exit_code == 1 and "PropertyValue" in result.output
+    # a bad benchmark file is a one-line input error: exit code 2 (the CLI's convention)
+    assert result.exit_code == 2 and "PropertyValue" in result.output
 
 
 @pytest.mark.parametrize("family", FAMILIES)
