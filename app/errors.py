@@ -343,9 +343,12 @@ class ErrorBoundary:
             kind = unavailability(exc)
             if kind is not None:
                 HEALTH.report(kind, exc)
-            if finished:
+            if finished:  # the client has its answer; a clean-up failed (one line, no trace)
                 if kind is None:
-                    log.exception("error after the response was sent")
+                    log.warning(
+                        "error after the response was sent",
+                        extra={"error": f"{type(exc).__name__}: {exc}"[:300]},
+                    )
                 return
             if started:
                 raise

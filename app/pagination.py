@@ -25,7 +25,7 @@ from app.errors import BadRequest, FieldError
 T = TypeVar("T")
 M = TypeVar("M")
 
-CURSOR_PATTERN = "^[A-Za-z0-9_-]+={0,2}$"  # documented; anything else is a 400
+CURSOR_PATTERN = "^([A-Za-z0-9_-]+={0,2})?$"  # documented (empty: the first page); else a 400
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 

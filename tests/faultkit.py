@@ -157,3 +157,18 @@ def server(
                 proc.wait()
         if log:
             out.close()  # type: ignore[union-attr]
+
+
+def free_port(first: int = 18420, last: int = 18499) -> int:
+    """A port in this project's range that nothing listens on now."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    start = first + (int(worker) * 17 if worker.isdigit() else 0) % (last - first)
+    for offset in range(last - first + 1):
+        port = first + (start - first + offset) % (last - first + 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in the range")

@@ -62,7 +62,7 @@ def test_openapi_documents_what_the_server_checks(app_client: TestClient) -> Non
             for parameter in op.get("parameters", []):
                 assert "anyOf" not in parameter["schema"], (path, parameter["name"])
                 if parameter["name"] == "cursor":
-                    assert parameter["schema"]["pattern"] == "^[A-Za-z0-9_-]+={0,2}$"
+                    assert parameter["schema"]["pattern"] == "^([A-Za-z0-9_-]+={0,2})?$"
                 if parameter["name"] == "Idempotency-Key":
                     pattern = parameter["schema"]["pattern"]
                     assert re.fullmatch(pattern, "create-presstv-1")
