@@ -43,7 +43,8 @@ def _url() -> str:
 def live(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
     log = tmp_path / "server.log"
-    with server(port, _url(), log=log):
+    # 16 writers queue on the SQLite lock: a loaded CI machine needs more than the 5 s default
+    with server(port, _url(), env={"CLAIMDESK_SQLITE_BUSY_TIMEOUT_MS": "30000"}, log=log):
         yield f"http://127.0.0.1:{port}", log
 
 
