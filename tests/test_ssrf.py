@@ -84,7 +84,7 @@ class _Hello(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def local_server() -> Iterator[int]:
-    server = HTTPServer(("127.0.0.1", 18402), _Hello)
+    server = HTTPServer(("127.0.0.1", 0), _Hello)  # any free loopback port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
