@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -45,6 +46,11 @@ os.environ["CLAIMDESK_RATE_LIMIT"] = "false"  # rate-limit tests turn it on
 os.environ.pop("CLAIMDESK_ALLOW_PRIVATE_URLS", None)
 
 from app.config import get_settings  # noqa: E402
+
+# Property tests check laws, not speed: on a loaded 2-core CI machine a per-example deadline
+# only makes them flaky (timings belong in the benchmark scripts).
+hypothesis_settings.register_profile("claimdesk", deadline=None)
+hypothesis_settings.load_profile("claimdesk")
 from app.db import alembic_config, get_engine, normalise_url, reset_engine  # noqa: E402
 
 

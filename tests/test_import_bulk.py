@@ -154,3 +154,18 @@ def test_webhooks_are_owed_every_imported_event() -> None:
     owed = {(d.webhook_id, d.event_id) for d in deliveries}
     assert len(owed) == len(deliveries)
     assert {e.id for e in created} <= {eid for _, eid in owed}
+
+
+def test_the_error_report_gives_the_true_count_beyond_the_listed_errors() -> None:
+    """250 bad lines: the first 100 are listed, the detail counts all 250 (nothing written)."""
+    good = _demo()[:3]
+    bad = [orjson.dumps({"type": "claim", "external_id": f"x{i}"}).decode() for i in range(250)]
+    before = row_counts()
+    with pytest.raises(ValidationFailed) as caught:
+        _import(good + bad + ["{not json"], batch=40)
+    assert len(caught.value.errors) == 100
+    assert caught.value.detail is not None
+    assert caught.value.detail.startswith("251 invalid line(s) (")
+    assert "errors; the first 100 listed" in caught.value.detail
+    assert caught.value.errors[0].line == 4  # lines are counted from 1
+    assert row_counts() == before

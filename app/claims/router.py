@@ -108,6 +108,8 @@ def _page(
     """The page as JSON straight from plain dicts (the route declares ``Page[ClaimPublic]``)."""
     items, next_cursor, total = service.list_claims(session, filters, page)
     dicts = service.public_dicts(session, items)
+    for d in dicts:  # the shape of a single claim: expansions are null unless asked for
+        d.update(dict.fromkeys(service.EXPANSIONS))
     if expand:
         dicts = service.expand(session, dicts, expand)
     body = {"items": dicts, "next_cursor": next_cursor, "total": total}

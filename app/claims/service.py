@@ -329,8 +329,13 @@ def _duplicate(_: str) -> Conflict:
     return Conflict("a claim with this external_id already exists")
 
 
+EXPANSIONS = frozenset({"source", "via_source", "actor"})
+
+
 def snapshot(session: Session, claim: Claim) -> dict[str, Any]:
-    return publish(session, [claim])[0].model_dump(mode="json")
+    """The claim as recorded in revisions and events: without the names that
+    ``expand=source,actor`` embeds in responses (derived, and they change with the registry)."""
+    return publish(session, [claim])[0].model_dump(mode="json", exclude=EXPANSIONS)
 
 
 def build_claim(

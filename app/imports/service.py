@@ -344,7 +344,9 @@ class _Import:
         self.resolver = _Resolver(session)
         self.refs = _Refs(session)
         self.writer = ClaimWriter(session, principal)
-        self.errors: list[FieldError] = []
+        self.errors: list[FieldError] = []  # the first MAX_ERRORS, to report
+        self.error_count = 0  # every error, to report the true count
+        self.error_lines: set[int] = set()
         self.created: Counter[str] = Counter()
         self.unchanged: Counter[str] = Counter()
         self.touched: set[str] = set()
@@ -352,16 +354,23 @@ class _Import:
         self.stop = False
 
     def fail(self, line: int, pointer: str, detail: str) -> None:
-        self.errors.append(FieldError(line=line, pointer=pointer, detail=detail))
+        self.error_count += 1
+        self.error_lines.add(line)
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(FieldError(line=line, pointer=pointer, detail=detail))
+
+    def error_summary(self) -> str:
+        """The true count, however many errors are listed."""
+        lines = f"{len(self.error_lines):,} invalid line(s)"
+        if self.error_count > len(self.errors):
+            lines += f" ({self.error_count:,} errors; the first {len(self.errors)} listed)"
+        return lines + "; nothing was imported"
 
     def batch(self, parsed: list[tuple[int, Any]]) -> None:
         _prefetch(self.resolver, parsed)
         existing = _existing_claims(self.session, parsed)
         seen: dict[str, str] = {}  # claims of this batch: external id -> id
         for number, record in parsed:
-            if len(self.errors) >= MAX_ERRORS:
-                self.stop = True
-                break
             self.count = number
             if not self.record(number, record, existing, seen):
                 self.stop = True
@@ -457,9 +466,7 @@ def import_records(
             break
     if state.errors:
         session.rollback()
-        raise ValidationFailed(
-            f"{len(state.errors)} invalid line(s); nothing was imported", errors=state.errors
-        )
+        raise ValidationFailed(state.error_summary(), errors=state.errors)
     state.writer.finish()
     refresh_incidents(session, state.touched)
     bump_incidents(session, state.touched)
