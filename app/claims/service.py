@@ -329,7 +329,7 @@ def _duplicate(_: str) -> Conflict:
     return Conflict("a claim with this external_id already exists")
 
 
-EXPANSIONS = frozenset({"source", "via_source", "actor"})
+EXPANSIONS: set[str] = {"source", "via_source", "actor"}
 
 
 def snapshot(session: Session, claim: Claim) -> dict[str, Any]:
