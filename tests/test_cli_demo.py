@@ -157,6 +157,11 @@ def test_the_demo_loads_ready_made(viewer: Api) -> None:
     }
     assert used and all(abs(r - learned[s]) < 1e-6 for s, r in used.items())
     assert not any(c["probability"] == 0.5 for t in assessment["topics"] for c in t["candidates"])
+    # what the analyst sees: no source pushed below its prior by agreement alone, and every
+    # source says the attack happened
+    assert all(s["reliability"] >= s["reliability_prior"] for s in sources)
+    occurred = next(t for t in assessment["topics"] if t["topic"] == "occurred")
+    assert occurred["candidates"][0]["probability"] >= 0.8
     # re-loading changes nothing, not even when the reliabilities were learned
     from sqlalchemy import text
 

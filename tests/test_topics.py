@@ -186,6 +186,9 @@ def test_taxonomy_makes_related_categories_compatible(admin: Api, editor: Api) -
     assert before["contested"] is True  # no taxonomy: two different strings compete
     assert editor.get(f"/v1/incidents/{inc}").json()["contested"] is True
     admin.patch("/v1/topics/munitions.type", json={"categories": ROCKETS})
+    # the stored, filterable flag follows the taxonomy at once
+    assert editor.get(f"/v1/incidents/{inc}").json()["contested"] is False
+    assert editor.get("/v1/incidents", params={"contested": "true"}).json()["items"] == []
     after = topic_of(editor.get(url).json(), "munitions.type")
     assert after["contested"] is False
     [group] = after["groups"]

@@ -82,6 +82,20 @@ def create_topic(session: Session, data: TopicCreate, principal: Principal) -> T
     return topic
 
 
+def _refresh_incidents(session: Session, key: str) -> None:
+    """Incidents with claims on the topic: their stored ``contested`` flag and leading
+    attribution follow the new implications or taxonomy (in the same transaction)."""
+    from app.assessment.service import refresh_derived
+    from app.claims.models import Claim
+
+    session.flush()
+    incidents = session.execute(
+        select(col(Claim.incident_id)).where(col(Claim.topic) == key).distinct()
+    ).scalars()
+    for incident_id in sorted(incidents):
+        refresh_derived(session, incident_id)
+
+
 def update_topic(session: Session, key: str, data: TopicUpdate, principal: Principal) -> Topic:
     topic = get_or_404(session, Topic, key, "topic", lock=True)
     sent = data.model_fields_set
@@ -98,6 +112,8 @@ def update_topic(session: Session, key: str, data: TopicUpdate, principal: Princ
     if "categories" in sent:
         topic.categories = _taxonomy(topic.kind, data.categories or [], "/categories", {})
     session.add(topic)
+    if sent & {"implications", "categories"}:
+        _refresh_incidents(session, key)
     session.commit()
     session.refresh(topic)
     return topic
@@ -143,7 +159,7 @@ def merge_topic(session: Session, record: dict[str, Any]) -> tuple[Topic, bool]:
         return topic, False
     topic.implications, topic.categories = implications, categories
     session.add(topic)
-    session.flush()
+    _refresh_incidents(session, data.key)
     return topic, True
 
 
