@@ -5,25 +5,17 @@ demo registry loaded. Needs ../shared/seed/ (a failure, not a skip, under CI=tru
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import Api
+from tests.shared_data import shared_path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if p.is_dir()), None)
-ARTICLE = SHARED / "seed" / "camp-taji-article.txt" if SHARED else None
 
 
 def _article() -> str:
-    if ARTICLE is None or not ARTICLE.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/seed/camp-taji-article.txt is missing")
-        pytest.skip("../shared/seed/camp-taji-article.txt is not here")
-    return ARTICLE.read_text(encoding="utf-8")
+    return shared_path("seed", "camp-taji-article.txt").read_text(encoding="utf-8")
 
 
 def coverage(text: str, suggestions: list[dict[str, Any]], ids: dict[str, str]) -> list[str]:

@@ -18,6 +18,7 @@ from app.confidence.evaluate import Row, build_corpus, evaluate_rows
 from app.confidence.synthetic import FAMILIES, generate_family
 from app.confidence.truth import FlatCorpus, solve
 from app.confidence.values import Bound, ClaimValue, Quantity
+from tests.shared_data import shared_path
 
 KILLED = ("casualties.killed", "{}")
 
@@ -225,18 +226,12 @@ def test_families_beat_majority_vote_calibrated(family: str) -> None:
     assert out["accuracy"] >= mv["accuracy"] + 0.03, out  # type: ignore[operator]
 
 
-BIRTHPLACES = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "birthplaces"
-
-
 def test_birthplaces_held_out() -> None:
     """BirthPlaces (values in a hierarchy) is held out: no constant was chosen on it."""
-    if not (BIRTHPLACES / "claims.csv").exists():
-        pytest.skip(f"BirthPlaces benchmark not found at {BIRTHPLACES}")
     from app.confidence.evaluate import evaluate_csv
 
-    out = evaluate_csv(
-        BIRTHPLACES / "claims.csv", BIRTHPLACES / "truth.csv", BIRTHPLACES / "hierarchy.csv"
-    )
+    places = shared_path("benchmarks", "birthplaces")
+    out = evaluate_csv(places / "claims.csv", places / "truth.csv", places / "hierarchy.csv")
     mv = out["majority_vote"]
     assert isinstance(mv, dict)
     assert out["items"] == 6005
