@@ -59,10 +59,9 @@ def _taxonomy(
         raise invalid(pointer + exc.pointer, exc.detail) from exc
 
 
-def create_topic(session: Session, data: TopicCreate, principal: Principal) -> Topic:
-    if session.get(Topic, data.key) is not None:
-        raise Conflict(f"topic {data.key!r} already exists")
-    topic = Topic(
+def _new_topic(session: Session, data: TopicCreate) -> Topic:
+    """An admin's topic, its implications and taxonomy checked (422 naming the member)."""
+    return Topic(
         key=data.key,
         kind=data.kind.value,
         unit=data.unit,
@@ -77,6 +76,12 @@ def create_topic(session: Session, data: TopicCreate, principal: Principal) -> T
         ),
         categories=_taxonomy(data.kind.value, data.categories, "/categories", {}),
     )
+
+
+def create_topic(session: Session, data: TopicCreate, principal: Principal) -> Topic:
+    if session.get(Topic, data.key) is not None:
+        raise Conflict(f"topic {data.key!r} already exists")
+    topic = _new_topic(session, data)
     session.add(topic)
     commit_or_conflict(session, lambda _: Conflict(f"topic {data.key!r} already exists"))
     return topic
@@ -126,21 +131,7 @@ def merge_topic(session: Session, record: dict[str, Any]) -> tuple[Topic, bool]:
     data = TopicCreate.model_validate(record)
     topic = session.get(Topic, data.key)
     if topic is None:
-        topic = Topic(
-            key=data.key,
-            kind=data.kind.value,
-            unit=data.unit,
-            description=data.description,
-            builtin=False,
-            implications=_check_implications(
-                session,
-                data.key,
-                data.kind.value,
-                [i.model_dump(exclude={"rule"}) for i in data.implications],
-                "/implications",
-            ),
-            categories=_taxonomy(data.kind.value, data.categories, "/categories", {}),
-        )
+        topic = _new_topic(session, data)
         session.add(topic)
         session.flush()
         return topic, True
