@@ -11,7 +11,6 @@ from sqlmodel import Session, SQLModel
 from app.auth import Principal
 from app.crud import (
     apply_changes,
-    commit_or_conflict,
     flush_or_conflict,
     referenced,
     remember,
@@ -79,7 +78,7 @@ def save_changes(
         )
         if announce:
             emit(session, f"{entity_type}.updated", entity_type, obj.id, after, obj.id)  # type: ignore[attr-defined]
-    commit_or_conflict(session, on_unique)
+    flush_or_conflict(session, on_unique)
     return obj
 
 
@@ -97,4 +96,4 @@ def delete_unreferenced(
         raise Conflict(refusal)
     revisions.tombstone(session, entity_type, obj.id, obj.version, principal, reason)  # type: ignore[attr-defined]
     session.delete(obj)
-    session.commit()
+    session.flush()

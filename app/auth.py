@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import WRITE_OPTION, get_engine
+from app.db import get_engine, session_scope
 from app.enums import Role
 from app.errors import Forbidden, Unauthorized
 from app.keys.models import ApiKey
@@ -77,13 +77,11 @@ class UsageRecorder:
 
     def _write(self, pending: dict[str, datetime]) -> None:
         try:
-            with Session(get_engine()) as session:
-                session.connection(execution_options={WRITE_OPTION: True})
+            with session_scope() as session:  # its own unit of work, not the request's
                 for key_id, when in pending.items():
                     session.execute(
                         update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=when)
                     )
-                session.commit()
         except Exception as exc:  # busy or down: forget, the next use tries again
             log.debug("last_used_at not written: %s", exc)
             with self._lock:

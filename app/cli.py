@@ -390,11 +390,7 @@ def links_check(
         raise ConfigError(
             "--archive needs CLAIMDESK_ARCHIVE_URL (e.g. https://web.archive.org/save/)"
         )
-    with (
-        progress_bar("checking links", quiet=quiet) as bar,
-        client() as http,
-        session_scope() as session,
-    ):
+    with progress_bar("checking links", quiet=quiet) as bar, client() as http:
 
         def progress(done: int, total: int) -> None:
             if done == 0:
@@ -402,7 +398,8 @@ def links_check(
             else:
                 bar.advance(1)
 
-        report = check_links(session, http, age, limit, archive, progress)
+        # one unit of work per URL checked: a long run keeps its progress
+        report = check_links(session_scope, http, age, limit, archive, progress)
     if as_json:
         typer.echo(orjson.dumps(report.model_dump()).decode())
         return

@@ -76,13 +76,6 @@ def apply_changes(obj: SQLModel, changes: dict[str, Any]) -> dict[str, tuple[Any
     return diff
 
 
-def commit_or_conflict(
-    session: Session, on_unique: Callable[[str], Exception] | None = None
-) -> None:
-    """Commit; turn a unique-constraint race into a 409 instead of a 500."""
-    _guarded(session, session.commit, on_unique)
-
-
 def flush_or_conflict(
     session: Session, on_unique: Callable[[str], Exception] | None = None
 ) -> None:

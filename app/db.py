@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
@@ -231,21 +232,30 @@ def reset_engine() -> None:
 
 
 def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request; the service commits."""
+    """FastAPI dependency for reads: one session per request, never committed (closing it
+    ends the read transaction)."""
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
 
 
 def get_write_session() -> Iterator[Session]:
-    """FastAPI dependency for writes: the transaction takes the write lock up front."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        session.connection(execution_options={WRITE_OPTION: True})
+    """FastAPI dependency for writes: the request is the unit of work. The transaction takes
+    the write lock up front; services only ``flush()``; this commits once when the route
+    returned, or rolls back when it raised. Use it as :data:`WriteSession` (``scope=
+    "function"``), so the commit runs before the response is sent: a commit that fails (a
+    conflict, the database gone) becomes a 409/503 problem, never a 2xx for lost work."""
+    with session_scope() as session:
         yield session
+
+
+WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
+"""A route's unit of work: committed before the response is sent (see get_write_session)."""
 
 
 @contextmanager
 def session_scope(write: bool = True) -> Iterator[Session]:
-    """A session for the CLI and background work, committed on success."""
+    """One unit of work for the CLI, background work and write requests: committed once on
+    success, rolled back on any exception. The only place in ``app/`` that commits."""
     with Session(get_engine(), expire_on_commit=False) as session:
         if write:
             session.connection(execution_options={WRITE_OPTION: True})

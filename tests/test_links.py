@@ -154,11 +154,8 @@ def test_every_redirect_hop_is_checked_against_private_addresses(
             {"url": "https://news.example.test/ok"},
         ],
     )
-    with (
-        httpx.Client(transport=httpx.MockTransport(handler)) as client,
-        session_scope() as session,
-    ):
-        report = check_links(session, client)
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        report = check_links(session_scope, client)  # one unit of work per URL
     assert (report.checked, report.refused, report.ok) == (3, 2, 1)
     assert not any("intranet" in u or "169.254" in u for u in requested), requested
     # URLs are fetched in parallel: the public redirect chain is followed, in its order

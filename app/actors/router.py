@@ -9,7 +9,7 @@ from app.actors import service
 from app.actors.models import Actor
 from app.actors.schemas import ActorCreate, ActorCreated, ActorPublic, ActorUpdate
 from app.auth import Principal, admin, editor, viewer
-from app.db import get_session, get_write_session
+from app.db import WriteSession, get_session
 from app.enums import ActorKind
 from app.errors import problem_responses
 from app.fuzzy import possible_duplicates, search
@@ -28,7 +28,7 @@ def create_actor(
     data: ActorCreate,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> ActorCreated:
     """Record a new actor (a state, armed group, organisation or person)."""
     similar = possible_duplicates(session, Actor, data.name, data.aliases)
@@ -95,7 +95,7 @@ def update_actor(
     data: ActorUpdate,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
 ) -> ActorPublic:
     """Change some fields of an actor (only those sent). Honours If-Match."""
@@ -109,7 +109,7 @@ def update_actor(
 def delete_actor(
     actor_id: str,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
     reason: Annotated[
         str, Query(min_length=1, max_length=2000, description="Why (kept in the tombstone)")

@@ -12,7 +12,7 @@ from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
 from app.audit import delete_unreferenced, save_changes, stage_create
 from app.auth import Principal
 from app.claims.models import Claim
-from app.crud import commit_or_conflict, ensure_ref, get_or_404, name_key, reject_nulls
+from app.crud import ensure_ref, flush_or_conflict, get_or_404, name_key, reject_nulls
 from app.errors import Conflict
 from app.named import NamedFilters, check_named_changes, filter_named
 from app.pagination import PageParams, paginate
@@ -38,7 +38,7 @@ def build_actor(session: Session, data: ActorCreate, principal: Principal) -> Ac
 
 def create_actor(session: Session, data: ActorCreate, principal: Principal) -> Actor:
     actor = build_actor(session, data, principal)
-    commit_or_conflict(session, _duplicate)
+    flush_or_conflict(session, _duplicate)
     return actor
 
 

@@ -15,7 +15,7 @@ from app.claims.schemas import (
     ClaimUpdate,
     RetractRequest,
 )
-from app.db import get_session, get_write_session
+from app.db import WriteSession, get_session
 from app.enums import ClaimStatus, Stance
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.http import IfMatch, for_write, not_modified, set_etag
@@ -121,7 +121,7 @@ def create_claim(
     data: ClaimCreate,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> ClaimPublic:
     """Record who said what, and when, about an incident (links embedded)."""
     claim = service.create_claim(session, data, principal)
@@ -182,7 +182,7 @@ def update_claim(
     data: ClaimUpdate,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
 ) -> ClaimPublic:
     """Correct some fields of a claim (only those sent; `links` replaces all links)."""
@@ -198,7 +198,7 @@ def retract_claim(
     data: RetractRequest,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
 ) -> ClaimPublic:
     """Retract a claim: it stays readable and filterable but no longer counts. Honours If-Match."""
@@ -214,7 +214,7 @@ def supersede_claim(
     data: ClaimReplacement,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
 ) -> ClaimPublic:
     """Replace a claim with a corrected one (`supersedes_id` set; the old one becomes
@@ -233,7 +233,7 @@ def supersede_claim(
 def delete_claim(
     claim_id: str,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     reason: Annotated[
         str, Query(min_length=1, max_length=2000, description="Why (e.g. the legal order)")
     ],

@@ -35,7 +35,6 @@ from app.claims.schemas import (
 from app.confidence.values import normalise_category
 from app.crud import (
     apply_changes,
-    commit_or_conflict,
     ensure_ref,
     flush_or_conflict,
     get_or_404,
@@ -385,7 +384,7 @@ def after_claim_write(session: Session, incident_ids: set[str]) -> None:
 def create_claim(session: Session, data: ClaimCreate, principal: Principal) -> Claim:
     claim = build_claim(session, data, principal)
     after_claim_write(session, {claim.incident_id})
-    commit_or_conflict(session, _duplicate)
+    flush_or_conflict(session, _duplicate)
     return claim
 
 
@@ -445,7 +444,7 @@ def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: P
         )
         emit(session, "claim.updated", "claim", claim.id, after, claim.incident_id)
         after_claim_write(session, {claim.incident_id})
-    commit_or_conflict(session, _duplicate)
+    flush_or_conflict(session, _duplicate)
     return claim
 
 
@@ -477,7 +476,6 @@ def retract_claim(session: Session, claim: Claim, reason: str, principal: Princi
     _must_be_active(claim, "retracted")
     _set_status(session, claim, ClaimStatus.retracted, "retract", principal, reason)
     after_claim_write(session, {claim.incident_id})
-    session.commit()
     return claim
 
 
@@ -501,7 +499,7 @@ def supersede_claim(
         {"superseded_by": {"before": None, "after": replacement.id}},
     )
     after_claim_write(session, {claim.incident_id})
-    commit_or_conflict(session, _duplicate)
+    flush_or_conflict(session, _duplicate)
     return replacement
 
 
@@ -532,7 +530,6 @@ def hard_delete_claim(session: Session, claim: Claim, reason: str, principal: Pr
     session.delete(claim)
     session.flush()
     after_claim_write(session, {claim.incident_id})
-    session.commit()
 
 
 def claim_query(session: Session, filters: ClaimFilters) -> Any:

@@ -34,7 +34,7 @@ def load_demo(session: Session) -> ImportReport:
         recompute(session)
         for incident_id in session.execute(select(col(Incident.id))).scalars().all():
             refresh_derived(session, incident_id)
-        session.commit()
+        session.flush()
     return report
 
 

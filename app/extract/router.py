@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from sqlmodel import Session
 
 from app.auth import Principal, editor
-from app.db import get_session, get_write_session
+from app.db import WriteSession, get_session
 from app.errors import problem_responses
 from app.extract import service
 from app.extract.schemas import AcceptRequest, AcceptResponse, ExtractRequest, ExtractResponse
@@ -42,7 +42,7 @@ def accept_suggestions(
     data: AcceptRequest,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> AcceptResponse:
     """Turn chosen (and corrected) suggestions into claims in one transaction, the article
     attached to each as its original link. Accepting the same suggestion again returns the

@@ -25,7 +25,7 @@ from app.claims.models import Claim
 from app.claims.schemas import ClaimCreate, LinkIn
 from app.claims.service import after_claim_write, build_claim, publish
 from app.config import get_settings
-from app.crud import commit_or_conflict, ensure_ref
+from app.crud import ensure_ref, flush_or_conflict
 from app.enums import LinkKind
 from app.errors import Conflict, FieldError, ValidationFailed, invalid
 from app.extract.extractor import Suggestion, extract
@@ -339,7 +339,7 @@ def accept(
         ordered.append(claim)
     if made:
         after_claim_write(session, {data.incident_id})
-        commit_or_conflict(
+        flush_or_conflict(
             session, lambda _: Conflict("these suggestions are being accepted concurrently")
         )
     response = AcceptResponse(

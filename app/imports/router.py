@@ -4,11 +4,10 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Request
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.auth import Principal, editor
-from app.db import get_write_session
+from app.db import WriteSession
 from app.errors import BadRequest, FieldError, ValidationFailed, problem_responses
 from app.http import NUL_DETAIL, json_nul_pointers
 from app.imports.service import ImportReport, import_records
@@ -98,7 +97,7 @@ def _reject_nul(lines: list[bytes]) -> None:
 async def import_ndjson(
     request: Request,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> ImportReport:
     """Import records (`{"type": "source"|"actor"|"incident"|"claim", "external_id": …}`
     referencing each other by `<field>_external_id`) as NDJSON (`application/x-ndjson`, one

@@ -470,7 +470,7 @@ def import_records(
     state.writer.finish()
     refresh_incidents(session, state.touched)
     bump_incidents(session, state.touched)
-    session.commit()
+    session.flush()
     return ImportReport(
         created=dict(state.created), unchanged=dict(state.unchanged), lines=state.count
     )

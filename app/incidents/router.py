@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from app.auth import Principal, admin, editor, viewer
-from app.db import get_session, get_write_session
+from app.db import WriteSession, get_session
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.incidents import service
@@ -25,7 +25,7 @@ def create_incident(
     data: IncidentCreate,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> IncidentPublic:
     """Record a new incident: what happened, when (UTC bounds and precision) and where."""
     incident = service.create_incident(session, data, principal)
@@ -125,7 +125,7 @@ def update_incident(
     data: IncidentUpdate,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
 ) -> IncidentPublic:
     """Change some fields of an incident (only those sent). Honours If-Match."""
@@ -139,7 +139,7 @@ def update_incident(
 def delete_incident(
     incident_id: str,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
     reason: Annotated[
         str, Query(min_length=1, max_length=2000, description="Why (kept in the tombstone)")

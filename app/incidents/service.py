@@ -14,7 +14,7 @@ from app.audit import delete_unreferenced, save_changes, stage_create
 from app.auth import Principal
 from app.claims.models import Claim
 from app.crud import (
-    commit_or_conflict,
+    flush_or_conflict,
     get_or_404,
     reject_nulls,
 )
@@ -89,7 +89,7 @@ def build_incident(session: Session, data: IncidentCreate, principal: Principal)
 
 def create_incident(session: Session, data: IncidentCreate, principal: Principal) -> Incident:
     incident = build_incident(session, data, principal)
-    commit_or_conflict(session, _duplicate)
+    flush_or_conflict(session, _duplicate)
     return incident
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
 from app.auth import Principal, admin, viewer
-from app.db import get_session, get_write_session
+from app.db import WriteSession, get_session
 from app.errors import problem_responses
 from app.keys import service
 from app.keys.models import ApiKey
@@ -33,11 +33,10 @@ def create_key(
     data: KeyCreate,
     response: Response,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> KeyWithSecret:
     """Create an API key. The secret is in the response once and never again."""
     key, secret = service.create_key(session, data.name, data.role)
-    session.commit()
     response.headers["Location"] = f"/v1/keys/{key.id}"
     return _with_secret(request, key, secret)
 
@@ -77,7 +76,7 @@ def get_key(
 def revoke_key(
     key_id: str,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> KeyPublic:
     """Revoke a key: it stops working immediately. The last admin key cannot be revoked."""
     key = service.revoke_key(session, service.get_key(session, key_id, lock=True))
@@ -89,7 +88,7 @@ def rotate_key(
     request: Request,
     key_id: str,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> KeyWithSecret:
     """Give a key a new secret (same id and role); the old secret stops working at once."""
     key, secret = service.rotate_key(session, service.get_key(session, key_id, lock=True))

@@ -72,7 +72,7 @@ def revoke_key(session: Session, key: ApiKey) -> ApiKey:
     if key.role == Role.admin.value and _active_admins(session) <= 1:
         raise Conflict("this is the last active admin key; create another admin key first")
     key.revoked_at = utcnow()
-    session.commit()
+    session.flush()
     return key
 
 
@@ -83,5 +83,5 @@ def rotate_key(session: Session, key: ApiKey) -> tuple[ApiKey, str]:
     secret = generate_key()
     key.key_hash = hash_key(secret)
     key.prefix = display_prefix(secret)
-    session.commit()
+    session.flush()
     return key, secret

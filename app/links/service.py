@@ -10,6 +10,7 @@ import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -155,8 +156,13 @@ def safe_fetch(client: httpx.Client, url: str) -> _Fetched:
         return _Fetched(**empty, failure=f"{type(exc).__name__}: {reason}"[:300])
 
 
+UnitOfWork = Callable[[], AbstractContextManager[Session]]
+"""Opens one unit of work: ``app.db.session_scope`` (commits when the block ends), or a
+request's own session wrapped in ``contextlib.nullcontext`` (the request commits)."""
+
+
 def check_links(
-    session: Session,
+    units: UnitOfWork,
     client: httpx.Client,
     older_than: timedelta | None = None,
     limit: int = 500,
@@ -167,14 +173,20 @@ def check_links(
     fetched once, at most PARALLEL at a time, with a User-Agent; a link with no HTTP answer
     (DNS failure, refused connection, timeout) counts as broken. ``progress(done, total)`` is
     called as URLs finish. Raises ArchiveNotConfigured for ``archive`` without
-    CLAIMDESK_ARCHIVE_URL."""
+    CLAIMDESK_ARCHIVE_URL.
+
+    The links are chosen in one unit of work and each URL's results are written in one more
+    (``units()``): ``claimdesk links check`` passes ``session_scope``, so a long run keeps its
+    progress URL by URL (an interruption loses only the URLs in flight) and never holds the
+    write lock while it waits for the network; the API route passes its request's session,
+    so the whole (bounded) run is the request's one transaction."""
     if archive and not get_settings().archive_url:
         raise ArchiveNotConfigured(
             "archive: set CLAIMDESK_ARCHIVE_URL (e.g. https://web.archive.org/save/) to request "
             "snapshots"
         )
     started = time.perf_counter()
-    stmt = select(ClaimLink).where(col(ClaimLink.kind) != "archive")
+    stmt = select(col(ClaimLink.id), col(ClaimLink.url)).where(col(ClaimLink.kind) != "archive")
     if older_than is None:
         stmt = stmt.where(col(ClaimLink.checked_at).is_(None))
     else:
@@ -182,10 +194,11 @@ def check_links(
         stmt = stmt.where(
             or_(col(ClaimLink.checked_at).is_(None), col(ClaimLink.checked_at) < cutoff)
         )
-    links = list(session.execute(stmt.order_by(col(ClaimLink.id)).limit(limit)).scalars())
-    by_url: dict[str, list[ClaimLink]] = {}
-    for link in links:
-        by_url.setdefault(link.url, []).append(link)
+    with units() as session:
+        links = session.execute(stmt.order_by(col(ClaimLink.id)).limit(limit)).all()
+    by_url: dict[str, list[str]] = {}
+    for link_id, url in links:
+        by_url.setdefault(url, []).append(link_id)
     counts = dict.fromkeys(
         ("ok", "broken", "unreachable", "dns_failures", "refused", "archived"), 0
     )
@@ -202,15 +215,21 @@ def check_links(
             if archive and got.status is not None and got.status < 400:
                 snapshot = request_snapshot(client, url)
             now = utcnow()
-            for link in by_url[url]:
-                _record(link, got, now, counts)
-                if snapshot is not None:
-                    _add_archive_link(session, link, snapshot)
-                    counts["archived"] += 1
+            with units() as session:
+                rows = session.scalars(
+                    select(ClaimLink)
+                    .where(col(ClaimLink.id).in_(by_url[url]))
+                    .order_by(col(ClaimLink.id))
+                )
+                for link in rows:
+                    _record(link, got, now, counts)
+                    if snapshot is not None:
+                        _add_archive_link(session, link, snapshot)
+                        counts["archived"] += 1
+                session.flush()
             failed = got.failure is not None or (got.status is not None and got.status >= 400)
             if failed and len(failures) < MAX_REPORTED:
                 failures.append(LinkFailure(url=url, reason=got.failure or f"HTTP {got.status}"))
-            session.commit()  # a long run keeps its progress
             done += 1
             if progress is not None:
                 progress(done, len(by_url))

@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlmodel import Session
 
 from app.auth import Principal, admin
-from app.db import get_write_session
+from app.db import WriteSession
 from app.errors import problem_responses
 from app.reliability import service
 from app.reliability.service import ReliabilityReport
@@ -17,7 +16,7 @@ router = APIRouter(prefix="/v1/reliability", tags=["sources"])
 @router.post("/recompute", responses=problem_responses(401, 403, 500))
 def recompute_reliability(
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> ReliabilityReport:
     """Learn every source's reliability from the whole corpus (truth discovery blended with
     each source's prior) and store it on the sources (admin). Same as

@@ -110,7 +110,6 @@ def recompute(session: Session) -> ReliabilityReport:
     ]
     if rows:
         session.execute(update(Source), rows)
-    session.commit()
     return ReliabilityReport(
         sources=len(rows),
         claims=len(inputs),

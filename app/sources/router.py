@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from app.auth import Principal, admin, editor, viewer
-from app.db import get_session, get_write_session
+from app.db import WriteSession, get_session
 from app.enums import SourceKind
 from app.errors import problem_responses
 from app.fuzzy import possible_duplicates, search
@@ -28,7 +28,7 @@ def create_source(
     data: SourceCreate,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> SourceCreated:
     """Record a new source (an outlet, official, agency, organisation or person)."""
     similar = possible_duplicates(session, Source, data.name, data.aliases)
@@ -95,7 +95,7 @@ def update_source(
     data: SourceUpdate,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
 ) -> SourcePublic:
     """Change some fields of a source (only those sent). Honours If-Match."""
@@ -109,7 +109,7 @@ def update_source(
 def delete_source(
     source_id: str,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
     if_match: IfMatch = None,
     reason: Annotated[
         str, Query(min_length=1, max_length=2000, description="Why (kept in the tombstone)")

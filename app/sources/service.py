@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from app.audit import delete_unreferenced, save_changes, stage_create
 from app.auth import Principal
 from app.claims.models import Claim
-from app.crud import commit_or_conflict, ensure_ref, get_or_404, name_key, reject_nulls
+from app.crud import ensure_ref, flush_or_conflict, get_or_404, name_key, reject_nulls
 from app.errors import Conflict
 from app.named import NamedFilters, check_named_changes, filter_named
 from app.pagination import PageParams, paginate
@@ -38,7 +38,7 @@ def build_source(session: Session, data: SourceCreate, principal: Principal) -> 
 
 def create_source(session: Session, data: SourceCreate, principal: Principal) -> Source:
     source = build_source(session, data, principal)
-    commit_or_conflict(session, _duplicate)
+    flush_or_conflict(session, _duplicate)
     return source
 
 

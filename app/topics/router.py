@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response
 from sqlmodel import Session
 
 from app.auth import Principal, admin, viewer
-from app.db import get_session, get_write_session
+from app.db import WriteSession, get_session
 from app.enums import TopicKind
 from app.errors import problem_responses
 from app.pagination import Page, PageParams, page_params
@@ -45,7 +45,7 @@ def create_topic(
     data: TopicCreate,
     response: Response,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> TopicPublic:
     """Add a topic (admin only), with its implications (quantity topics) or its category
     taxonomy (category topics)."""
@@ -59,7 +59,7 @@ def update_topic(
     key: str,
     data: TopicUpdate,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> TopicPublic:
     """Change a topic's description, implications or category taxonomy (admin only; built-in
     topics too). `implications` and `categories` replace the stored lists."""

@@ -13,7 +13,7 @@ from app.auth import Principal
 from app.confidence.implications import Implication as Rule
 from app.confidence.implications import ImplicationError, parse_implications
 from app.confidence.taxonomy import TaxonomyError, ancestors, merge, normalise_terms
-from app.crud import commit_or_conflict, get_or_404
+from app.crud import flush_or_conflict, get_or_404
 from app.errors import Conflict, invalid
 from app.pagination import PageParams, paginate
 from app.topics.models import Topic
@@ -83,7 +83,7 @@ def create_topic(session: Session, data: TopicCreate, principal: Principal) -> T
         raise Conflict(f"topic {data.key!r} already exists")
     topic = _new_topic(session, data)
     session.add(topic)
-    commit_or_conflict(session, lambda _: Conflict(f"topic {data.key!r} already exists"))
+    flush_or_conflict(session, lambda _: Conflict(f"topic {data.key!r} already exists"))
     return topic
 
 
@@ -119,7 +119,7 @@ def update_topic(session: Session, key: str, data: TopicUpdate, principal: Princ
     session.add(topic)
     if sent & {"implications", "categories"}:
         _refresh_incidents(session, key)
-    session.commit()
+    session.flush()
     session.refresh(topic)
     return topic
 

@@ -111,7 +111,7 @@ def _store(incident_id: str, view: str, state: int, epoch: int, body: bytes) -> 
                 conn.exec_driver_sql("PRAGMA busy_timeout = 100")
             try:
                 conn.execute(_upsert(sqlite), values)
-                conn.commit()
+                conn.commit()  # the cache write is its own unit of work (see above)
             finally:
                 conn.rollback()
                 if sqlite:

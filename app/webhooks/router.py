@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response
 from sqlmodel import Session
 
 from app.auth import Principal, admin
-from app.db import get_session, get_write_session
+from app.db import WriteSession, get_session
 from app.errors import problem_responses
 from app.pagination import Page, PageParams, page_params
 from app.webhooks import service
@@ -28,7 +28,7 @@ def create_webhook(
     data: WebhookCreate,
     response: Response,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> WebhookWithSecret:
     """Subscribe an HTTPS endpoint to event types. The signing secret is shown once."""
     hook = service.create_webhook(session, data)
@@ -64,7 +64,7 @@ def update_webhook(
     webhook_id: str,
     data: WebhookUpdate,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> WebhookPublic:
     """Change the URL, the event types, or pause it (`active: false`)."""
     hook = service.update_webhook(
@@ -77,7 +77,7 @@ def update_webhook(
 def delete_webhook(
     webhook_id: str,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> None:
     """Unsubscribe (pending deliveries are dropped; the change feed keeps every event)."""
     service.delete_webhook(session, service.get_webhook(session, webhook_id, lock=True))
@@ -106,7 +106,7 @@ def retry_webhook_delivery(
     webhook_id: str,
     delivery_id: str,
     principal: Annotated[Principal, Depends(admin)],
-    session: Annotated[Session, Depends(get_write_session)],
+    session: WriteSession,
 ) -> DeliveryPublic:
     """Send a delivery again as soon as possible (e.g. one that failed after every retry)."""
     hook = service.get_webhook(session, webhook_id)

@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 from standardwebhooks import Webhook as StandardWebhook
 
 from app.config import get_settings, mask_url
-from app.crud import apply_changes, commit_or_conflict, get_or_404, reject_nulls
+from app.crud import apply_changes, flush_or_conflict, get_or_404, reject_nulls
 from app.db import session_scope
 from app.errors import invalid
 from app.events.models import Event
@@ -63,7 +63,7 @@ def create_webhook(session: Session, data: WebhookCreate) -> Webhook:
         active=data.active,
     )
     session.add(hook)
-    session.commit()
+    session.flush()
     return hook
 
 
@@ -83,13 +83,13 @@ def update_webhook(session: Session, hook: Webhook, data: WebhookUpdate) -> Webh
     if "url" in changes:
         _safe(changes["url"])
     apply_changes(hook, changes)
-    commit_or_conflict(session)
+    flush_or_conflict(session)
     return hook
 
 
 def delete_webhook(session: Session, hook: Webhook) -> None:
     session.delete(hook)  # deliveries cascade
-    session.commit()
+    session.flush()
 
 
 def list_deliveries(
@@ -107,7 +107,7 @@ def retry_delivery(session: Session, hook: Webhook, delivery_id: str) -> Webhook
         raise invalid("/delivery_id", "the delivery belongs to another webhook")
     delivery.status = "pending"
     delivery.next_attempt_at = utcnow()
-    session.commit()
+    session.flush()
     return delivery
 
 

@@ -1,0 +1,199 @@
+"""The request is the unit of work: services only flush, the write session commits once when
+the route has returned (before the response is sent), and a failed commit is never a 2xx."""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.auth import USAGE
+from tests.conftest import Api, new_claim, new_incident, new_source, row_counts
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+
+def _in_a_request() -> bool:
+    """Not the background writer of keys' last use (its own unit of work)."""
+    return not threading.current_thread().name.startswith("last-used")
+
+
+@pytest.fixture
+def failing_commit(monkeypatch: pytest.MonkeyPatch) -> Callable[[BaseException], None]:
+    """Make the commit of every request's session raise ``exc``."""
+
+    def arm(exc: BaseException) -> None:
+        real = Session.commit
+
+        def commit(self: Session) -> None:
+            if _in_a_request():
+                raise exc
+            real(self)
+
+        monkeypatch.setattr(Session, "commit", commit)
+
+    return arm
+
+
+def test_a_conflict_at_commit_is_a_409_and_writes_nothing(
+    editor: Api, failing_commit: Callable[[BaseException], None]
+) -> None:
+    USAGE.drain()
+    before = row_counts()
+    failing_commit(IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")))
+    r = editor.post("/v1/sources", json={"name": "Press TV", "kind": "outlet"})
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    USAGE.drain()
+    assert row_counts() == before
+
+
+def test_a_failing_commit_is_never_a_2xx(
+    editor: Api, failing_commit: Callable[[BaseException], None]
+) -> None:
+    """FastAPI runs a yield dependency's exit after the response unless its scope is
+    "function": the write session's commit must run before anything is sent."""
+    from app.main import app
+
+    USAGE.drain()
+    before = row_counts()
+    failing_commit(RuntimeError("the disk is full"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.post(
+            "/v1/sources",
+            json={"name": "Press TV", "kind": "outlet"},
+            headers=editor.headers(),
+        )
+    assert r.status_code == 500, r.text
+    USAGE.drain()
+    assert row_counts() == before
+
+
+@pytest.fixture
+def commits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Where each commit was called from (the file of the caller of Session.commit)."""
+    calls: list[str] = []
+    real = Session.commit
+
+    def commit(self: Session) -> None:
+        calls.append(sys._getframe(1).f_code.co_filename)
+        real(self)
+
+    USAGE.drain()
+    # a key's last use is its own unit of work, written aside (tested in test_idempotency_keys)
+    monkeypatch.setattr(USAGE, "seen", lambda *_: None)
+    monkeypatch.setattr(Session, "commit", commit)
+    yield calls
+
+
+def test_every_write_commits_once_from_the_session_scope(
+    editor: Api, admin: Api, commits: list[str]
+) -> None:
+    def once(call: Callable[[], Any], status: int) -> Any:
+        commits.clear()
+        r = call()
+        assert r.status_code == status, r.text
+        assert len(commits) == 1 and commits[0].endswith("app/db.py"), commits
+        return r.json() if r.content else None
+
+    src = once(lambda: editor.post("/v1/sources", json={"name": "Reuters", "kind": "agency"}), 201)
+    once(
+        lambda: editor.patch(
+            f"/v1/sources/{src['id']}", json={"country": "GB"}, headers={"If-Match": '"1"'}
+        ),
+        200,
+    )
+    inc = once(lambda: new_incident_response(editor), 201)
+    claim = once(lambda: claim_response(editor, inc["id"], src["id"]), 201)
+    once(
+        lambda: editor.post(
+            f"/v1/claims/{claim['id']}/retract",
+            json={"reason": "withdrawn"},
+            headers={"If-Match": f'"{claim["version"]}"'},
+        ),
+        200,
+    )
+    once(lambda: admin.post("/v1/keys", json={"name": "cms", "role": "viewer"}), 201)
+    hook = once(
+        lambda: admin.post(
+            "/v1/webhooks",
+            json={"url": "https://93.184.216.34/hook", "events": ["claim.created"]},
+        ),
+        201,
+    )
+    once(lambda: admin.delete(f"/v1/webhooks/{hook['id']}"), 204)
+
+
+def new_incident_response(api: Api) -> Any:
+    return api.post(
+        "/v1/incidents",
+        json={
+            "title": "Rocket attack",
+            "occurred_earliest": "2020-03-11T16:35:00Z",
+            "occurred_latest": "2020-03-11T16:35:59Z",
+            "time_precision": "minute",
+            "country": "IQ",
+        },
+    )
+
+
+def claim_response(api: Api, incident_id: str, source_id: str) -> Any:
+    return api.post(
+        "/v1/claims",
+        json={
+            "incident_id": incident_id,
+            "source_id": source_id,
+            "said_at": "2020-03-11T18:00:00Z",
+            "said_at_precision": "hour",
+            "quote": "Nearly a dozen rockets",
+            "topic": "munitions.count",
+            "value": {"kind": "quantity", "bound": "approximately", "best": 11},
+            "confidence": 0.8,
+        },
+    )
+
+
+def test_a_refused_write_leaves_nothing_behind(editor: Api) -> None:
+    """A claim whose derived-state refresh fails after its rows were flushed: rolled back."""
+    inc = new_incident(editor)
+    src = new_source(editor)
+    new_claim(editor, inc["id"], src["id"])
+    USAGE.drain()
+    before = row_counts()
+    r = editor.post(
+        "/v1/claims",
+        json={
+            "incident_id": inc["id"],
+            "source_id": src["id"],
+            "said_at": "2020-03-11T18:00:00Z",
+            "said_at_precision": "hour",
+            "quote": "x",
+            "topic": "munitions.count",
+            "value": {"kind": "quantity", "bound": "approximately", "best": 3},
+            "confidence": 0.8,
+            "cites_claim_id": "no-such-claim",
+        },
+    )
+    assert r.status_code == 422
+    USAGE.drain()
+    assert row_counts() == before
+
+
+def test_only_the_session_scope_commits() -> None:
+    """``commit()`` appears in app/ only where a unit of work ends (app/db.py) and in the
+    ready-view cache, which writes with its own connection as a separate unit on purpose."""
+    allowed = {"db.py", "views/service.py"}
+    found = []
+    for path in APP.rglob("*.py"):
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if re.search(r"\.commit\(\)", line):
+                found.append((str(path.relative_to(APP)), number))
+    assert {p for p, _ in found} <= allowed, found
