@@ -13,7 +13,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from app.types import utcnow
 from app.webhooks.service import deliver_due, signing_key, standard_headers
 from tests.conftest import Api, new_claim, new_incident, new_source
-from tests.test_webhooks import Receiver
+from tests.webhooks.test_router import Receiver
 
 
 @pytest.fixture

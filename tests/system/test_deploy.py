@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from tests.conftest import TEST_URL, is_postgres
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\b")
 runner = CliRunner()
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from app.demo.service import demo_lines
 from tests.shared_data import shared_path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # tests/
 VENDORED = HERE / "data" / "camp-taji-article.txt"
 IRAQ = ZoneInfo("Asia/Baghdad")
 ARTICLE_DAY = date(2020, 3, 11)  # "March 11, 2020" in the title; "said Wednesday"

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Api, make_key, new_claim, new_incident, new_source
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_error_response_is_problem_json(app_client: TestClient) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from tests.conftest import Api
 from tests.shared_data import shared_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _article() -> str:

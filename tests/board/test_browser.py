@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from tests.browser import browser_page, live_server  # noqa: F401
 from tests.conftest import make_key
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14 from npm, tests only
+AXE = Path(__file__).parents[1] / "vendor" / "axe.min.js"  # axe-core 4.14 from npm, tests only
 
 
 @dataclass
@@ -333,7 +333,7 @@ def test_screenshots_for_the_docs(
     browser_page: Any,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """``CLAIMDESK_SCREENSHOT_DIR=docs pytest tests/test_board.py -k screenshots`` refreshes
+    """``CLAIMDESK_SCREENSHOT_DIR=docs pytest tests/board/test_browser.py -k screenshots`` refreshes
     the pictures in docs/board.md."""
     out = Path(os.environ.get("CLAIMDESK_SCREENSHOT_DIR") or tmp_path)
     page = browser_page
