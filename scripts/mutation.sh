@@ -26,11 +26,11 @@ slice() {
     parser) echo "app/confidence/parser.py|tests/confidence/test_parser.py" ;;
     # engine.py is being rewritten (issue 8): add a slice once it settles
     engine) echo "app/confidence/engine.py|tests/confidence/test_engine.py tests/confidence/test_synthetic.py" ;;
-    http) echo "app/http.py|tests/test_concurrency.py tests/test_bad_input.py" ;;
-    errors) echo "app/errors.py|tests/test_errors_auth.py tests/test_bad_input.py" ;;
+    http) echo "app/http.py|tests/system/test_concurrency.py tests/system/test_bad_input.py" ;;
+    errors) echo "app/errors.py|tests/test_errors.py tests/system/test_bad_input.py" ;;
     pagination) echo "app/pagination.py|tests/test_pagination.py" ;;
-    idempotency) echo "app/idempotency/*|tests/test_idempotency_keys.py" ;;
-    urls) echo "app/urls.py|tests/test_ssrf.py tests/test_webhooks.py tests/test_links.py" ;;
+    idempotency) echo "app/idempotency/*|tests/idempotency/test_middleware.py" ;;
+    urls) echo "app/urls.py|tests/test_urls.py tests/webhooks/test_router.py tests/links/test_router.py" ;;
     *) echo "unknown slice $1 (slices: ${ALL[*]} engine)" >&2; return 1 ;;
   esac
 }

@@ -197,7 +197,7 @@ def public_dicts(session: Session, claims: Sequence[Any]) -> list[dict[str, Any]
     """``ClaimPublic`` as plain dicts, ready for orjson: for lists, where building and then
     re-validating a pydantic model per claim cost more than the query (``claims``: Claim
     objects or rows with the claim's columns; links in one query).
-    ``tests/test_claims_fast_lists.py`` checks it against the model's own JSON."""
+    ``tests/claims/test_service.py`` checks it against the model's own JSON."""
     links: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if claims:
         table = ClaimLink.__table__  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ import's own connection and transaction, with no ORM object per claim.
 Each claim is written exactly as ``POST /v1/claims`` would write it: the claim row, its links,
 its ``create`` revision (the diff from nothing to the public claim) and its ``claim.created``
 event (the public claim), plus a webhook delivery per interested webhook. The public claim is
-built here as a plain dict; ``tests/test_import_bulk.py`` checks it against the API's own
+built here as a plain dict; ``tests/imports/test_bulk.py`` checks it against the API's own
 serialisation.
 """
 
