@@ -104,9 +104,3 @@ def prefix_range(prefix: str) -> tuple[str, str]:
     """[lo, hi) bounds so ``lo <= name_key < hi`` is an index range scan for a prefix."""
     p = name_key(prefix)
     return p, p + "\U0010ffff"
-
-
-def reject_nulls(changes: dict[str, Any], required: set[str]) -> None:
-    for field in sorted(required & changes.keys()):
-        if changes[field] is None:
-            raise invalid("/" + field, "may not be null")

@@ -44,6 +44,7 @@ from app.reliability.router import router as reliability_router
 from app.revisions.router import router as revisions_router
 from app.sources.router import router as sources_router
 from app.topics.router import router as topics_router
+from app.validation import without_null
 from app.webhooks.router import router as webhooks_router
 from app.webhooks.service import DeliveryLoop
 
@@ -243,46 +244,6 @@ def _problem_response(spec: dict[str, Any], code: str) -> dict[str, Any]:
     }
 
 
-def _drop_null(parameter: dict[str, Any]) -> None:
-    schema = parameter.get("schema", {})
-    options = schema.get("anyOf")
-    if isinstance(options, list):
-        rest = [o for o in options if o.get("type") != "null"]
-        if len(rest) == 1:
-            del schema["anyOf"]
-            schema.update(rest[0])
-
-
-def _non_nullable_updates(spec: dict[str, Any]) -> None:
-    """PATCH bodies: members that may be left out but not set to null say so (the services
-    refuse null for them with a 422)."""
-    from app.actors.service import REQUIRED as ACTOR
-    from app.claims.service import REQUIRED as CLAIM
-    from app.incidents.service import REQUIRED as INCIDENT
-    from app.sources.service import REQUIRED as SOURCE
-    from app.webhooks.service import REQUIRED as WEBHOOK
-
-    schemas = spec["components"]["schemas"]
-    for name, members in (
-        ("ActorUpdate", ACTOR),
-        ("ClaimUpdate", CLAIM | {"links"}),
-        ("IncidentUpdate", INCIDENT),
-        ("SourceUpdate", SOURCE),
-        ("WebhookUpdate", WEBHOOK),
-    ):
-        properties = schemas.get(name, {}).get("properties", {})
-        for member in members & properties.keys():
-            prop = properties[member]
-            options = prop.get("anyOf")
-            if isinstance(options, list):
-                rest = [o for o in options if o.get("type") != "null"]
-                if len(rest) == 1:
-                    del prop["anyOf"]
-                    prop.update(rest[0])
-                else:
-                    prop["anyOf"] = rest
-
-
 _ERROR_SCHEMAS = [
     {"$ref": "#/components/schemas/Problem"},
     {"$ref": "#/components/schemas/HTTPValidationError"},
@@ -320,7 +281,6 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=app.openapi_tags,
     )
-    _non_nullable_updates(spec)
 
     for methods in spec["paths"].values():
         for op in methods.values():
@@ -335,13 +295,17 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
             for parameter in op.get("parameters", []):
-                _drop_null(parameter)  # a parameter is absent or a value, never null
+                # a parameter is absent or a value, never null
+                without_null(parameter.get("schema", {}))
             if path.startswith("/v1/"):
                 # what any route may answer: rate limits and a busy or unreachable database
                 for code in ("429", "503"):
                     op["responses"].setdefault(code, _problem_response(spec, code))
                 if method in ("post", "put", "patch"):
                     op["responses"].setdefault("413", _problem_response(spec, "413"))
+            if "application/json" in op.get("requestBody", {}).get("content", {}):
+                # a body that is not JSON at all is a 400 (malformed-json) on every route
+                op["responses"].setdefault("400", _problem_response(spec, "400"))
             if method == "post":
                 op.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
                 # what the Idempotency-Key middleware may answer (bad key, in progress, reused)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
@@ -12,10 +13,16 @@ from pydantic import (
     AfterValidator,
     AnyUrl,
     AwareDatetime,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StringConstraints,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -153,3 +160,63 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=26)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(_tags)]
 Aliases = Annotated[list[Text300], Field(max_length=50)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+def without_null(schema: JsonSchemaValue) -> JsonSchemaValue:
+    options = schema.get("anyOf")
+    if isinstance(options, list):
+        rest = [o for o in options if o.get("type") != "null"]
+        if len(rest) == 1:
+            del schema["anyOf"]
+            schema.update(rest[0])
+        else:
+            schema["anyOf"] = rest
+    return schema
+
+
+@dataclass(frozen=True)
+class NotNull:
+    """Marks a PATCH member that may be left out (unchanged) but not sent as ``null``:
+    ``name: Annotated[Text300 | None, NotNull()] = None``. An explicit null is refused while
+    the body is parsed — a 422 naming the member, before any lookup or If-Match precondition —
+    and the OpenAPI schema of the member does not allow null."""
+
+    hint: str = "leave the member out to keep the stored value"
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        hint = self.hint
+
+        def refuse_null(value: Any) -> Any:
+            if value is None:
+                raise PydanticCustomError(
+                    "null_forbidden", "may not be null ({hint})", {"hint": hint}
+                )
+            return value
+
+        return core_schema.no_info_before_validator_function(refuse_null, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return without_null(handler(schema))
+
+
+def _patch_schema(schema: dict[str, Any]) -> None:
+    """A member left out of a PATCH is unchanged, not set to a default: no ``default: null``
+    on members that may not be null."""
+    for prop in schema.get("properties", {}).values():
+        nullable = prop.get("type") == "null" or any(
+            o.get("type") == "null" for o in prop.get("anyOf", [])
+        )
+        if "default" in prop and prop["default"] is None and not nullable:
+            del prop["default"]
+
+
+class Patch(BaseModel):
+    """Base of every XUpdate body: members sent replace the stored ones, members left out are
+    unchanged, unknown members are refused; see ``NotNull`` for members that may not be null."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_patch_schema)

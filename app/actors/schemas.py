@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.enums import ActorKind
 from app.fuzzy import NameMatch
-from app.validation import Aliases, CountryCode, ExternalId, Identifier, Text300
+from app.validation import (
+    Aliases,
+    CountryCode,
+    ExternalId,
+    Identifier,
+    NotNull,
+    Patch,
+    Text300,
+)
 
 _EXAMPLE: JsonDict = {
     "name": "Kataib Hezbollah",
@@ -30,12 +39,10 @@ class ActorCreate(BaseModel):
     external_id: ExternalId | None = None
 
 
-class ActorUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Text300 | None = None
-    kind: ActorKind | None = None
-    aliases: Aliases | None = None
+class ActorUpdate(Patch):
+    name: Annotated[Text300 | None, NotNull()] = None
+    kind: Annotated[ActorKind | None, NotNull()] = None
+    aliases: Annotated[Aliases | None, NotNull()] = None
     parent_id: Identifier | None = None
     country: CountryCode | None = None
     external_id: ExternalId | None = None

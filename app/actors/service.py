@@ -12,12 +12,11 @@ from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
 from app.audit import delete_unreferenced, save_changes, stage_create
 from app.auth import Principal
 from app.claims.models import Claim
-from app.crud import ensure_ref, flush_or_conflict, get_or_404, name_key, reject_nulls
+from app.crud import ensure_ref, flush_or_conflict, get_or_404, name_key
 from app.errors import Conflict
 from app.named import NamedFilters, check_named_changes, filter_named
 from app.pagination import PageParams, paginate
 
-REQUIRED = {"name", "kind", "aliases"}
 ActorFilters = NamedFilters
 
 
@@ -56,7 +55,6 @@ def list_actors(
 
 def update_actor(session: Session, actor: Actor, data: ActorUpdate, principal: Principal) -> Actor:
     changes = data.model_dump(exclude_unset=True)
-    reject_nulls(changes, REQUIRED)
     check_named_changes(session, Actor, actor.id, changes)
     return save_changes(session, "actor", actor, changes, principal, snapshot, _duplicate)
 

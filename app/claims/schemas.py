@@ -17,10 +17,13 @@ from pydantic.config import JsonDict
 from app.enums import Bound, ClaimStatus, LinkKind, Stance, TimePrecision
 from app.validation import (
     ExternalId,
+    Fraction,
     HttpUrlStr,
     Identifier,
     Instant,
     LanguageTag,
+    NotNull,
+    Patch,
     Tags,
     Text300,
 )
@@ -206,26 +209,31 @@ class ClaimCreate(BaseModel):
     notes: str | None = Field(default=None, max_length=20_000)
 
 
-class ClaimUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    source_id: Identifier | None = None
+class ClaimUpdate(Patch):
+    source_id: Annotated[Identifier | None, NotNull()] = None
     via_source_id: Identifier | None = None
     speaker: Text300 | None = None
-    said_at: Instant | None = None
-    said_at_precision: TimePrecision | None = None
-    quote: Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None = None
-    language: LanguageTag | None = None
+    said_at: Annotated[Instant | None, NotNull()] = None
+    said_at_precision: Annotated[TimePrecision | None, NotNull()] = None
+    quote: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=20_000)] | None, NotNull()
+    ] = None
+    language: Annotated[LanguageTag | None, NotNull()] = None
     translation: str | None = Field(default=None, max_length=20_000)
-    topic: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
-    qualifiers: Qualifiers | None = None
-    value: ClaimValueIn | None = None
-    stance: Stance | None = None
-    confidence: float | None = Field(default=None, ge=0, le=1)
+    topic: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=100)] | None, NotNull()
+    ] = None
+    qualifiers: Annotated[Qualifiers | None, NotNull()] = None
+    value: Annotated[ClaimValueIn | None, NotNull()] = None
+    stance: Annotated[Stance | None, NotNull()] = None
+    confidence: Annotated[Fraction | None, NotNull()] = None
     cites_claim_id: Identifier | None = None
-    links: Annotated[list[LinkIn], Field(max_length=20)] | None = None
+    links: Annotated[
+        Annotated[list[LinkIn], Field(max_length=20)] | None,
+        NotNull("send [] to remove all links"),
+    ] = None
     external_id: ExternalId | None = None
-    tags: Tags | None = None
+    tags: Annotated[Tags | None, NotNull()] = None
     notes: str | None = Field(default=None, max_length=20_000)
 
 

@@ -38,7 +38,6 @@ from app.crud import (
     ensure_ref,
     flush_or_conflict,
     get_or_404,
-    reject_nulls,
     remember,
 )
 from app.db import full_text_match, json_array_contains
@@ -53,21 +52,6 @@ from app.sources.models import Source
 from app.topics.models import Topic
 from app.types import utcnow
 from app.views.invalidate import bump_incidents
-
-REQUIRED = {
-    "source_id",
-    "said_at",
-    "said_at_precision",
-    "quote",
-    "language",
-    "topic",
-    "qualifiers",
-    "value",
-    "stance",
-    "confidence",
-    "links",
-    "tags",
-}
 
 
 @dataclass(frozen=True)
@@ -397,9 +381,6 @@ def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: P
     changes = data.model_dump(exclude_unset=True, exclude={"value", "links"})
     if "value" in data.model_fields_set:
         changes["value"] = data.value
-    reject_nulls(changes, REQUIRED)
-    if "links" in data.model_fields_set and data.links is None:
-        raise invalid("/links", "may not be null (send [] to remove all links)")
     merged: dict[str, Any] = {
         "incident_id": claim.incident_id,
         "source_id": claim.source_id,

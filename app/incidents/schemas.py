@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -10,6 +11,8 @@ from app.validation import (
     CountryCode,
     ExternalId,
     Instant,
+    NotNull,
+    Patch,
     Tags,
     Text500,
     TimeZoneName,
@@ -58,12 +61,10 @@ class IncidentCreate(_IncidentFields):
     tags: Tags = Field(default_factory=list)
 
 
-class IncidentUpdate(_IncidentFields):
-    model_config = ConfigDict(extra="forbid")
-
-    title: Text500 | None = None
-    time_precision: TimePrecision | None = None
-    tags: Tags | None = None
+class IncidentUpdate(_IncidentFields, Patch):
+    title: Annotated[Text500 | None, NotNull()] = None
+    time_precision: Annotated[TimePrecision | None, NotNull()] = None
+    tags: Annotated[Tags | None, NotNull()] = None
 
 
 class IncidentPublic(BaseModel):

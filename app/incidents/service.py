@@ -16,15 +16,12 @@ from app.claims.models import Claim
 from app.crud import (
     flush_or_conflict,
     get_or_404,
-    reject_nulls,
 )
 from app.db import full_text_match, json_array_contains
 from app.errors import Conflict, invalid
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import PageParams, paginate
-
-REQUIRED = {"title", "time_precision", "tags"}
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,6 @@ def update_incident(
     session: Session, incident: Incident, data: IncidentUpdate, principal: Principal
 ) -> Incident:
     changes = data.model_dump(exclude_unset=True)
-    reject_nulls(changes, REQUIRED)
     merged = {f: getattr(incident, f) for f in IncidentUpdate.model_fields} | changes
     check_incident(merged)
     return save_changes(

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.enums import SourceKind
 from app.fuzzy import NameMatch
-from app.validation import Aliases, CountryCode, ExternalId, HttpUrlStr, Identifier, Text300
+from app.validation import (
+    Aliases,
+    CountryCode,
+    ExternalId,
+    Fraction,
+    HttpUrlStr,
+    Identifier,
+    NotNull,
+    Patch,
+    Text300,
+)
 
 _EXAMPLE: JsonDict = {
     "name": "Press TV",
@@ -41,18 +52,16 @@ class SourceCreate(BaseModel):
     external_id: ExternalId | None = None
 
 
-class SourceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: Text300 | None = None
-    kind: SourceKind | None = None
+class SourceUpdate(Patch):
+    name: Annotated[Text300 | None, NotNull()] = None
+    kind: Annotated[SourceKind | None, NotNull()] = None
     homepage_url: HttpUrlStr | None = None
     country: CountryCode | None = None
     affiliation: str | None = Field(default=None, max_length=1000)
     parent_id: Identifier | None = None
-    aliases: Aliases | None = None
-    independent_voice: bool | None = None
-    reliability_prior: float | None = Field(default=None, ge=0, le=1)
+    aliases: Annotated[Aliases | None, NotNull()] = None
+    independent_voice: Annotated[bool | None, NotNull()] = None
+    reliability_prior: Annotated[Fraction | None, NotNull()] = None
     external_id: ExternalId | None = None
 
 

@@ -10,14 +10,13 @@ from sqlmodel import Session, col
 from app.audit import delete_unreferenced, save_changes, stage_create
 from app.auth import Principal
 from app.claims.models import Claim
-from app.crud import ensure_ref, flush_or_conflict, get_or_404, name_key, reject_nulls
+from app.crud import ensure_ref, flush_or_conflict, get_or_404, name_key
 from app.errors import Conflict
 from app.named import NamedFilters, check_named_changes, filter_named
 from app.pagination import PageParams, paginate
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate, SourcePublic, SourceUpdate
 
-REQUIRED = {"name", "kind", "aliases", "reliability_prior", "independent_voice"}
 SourceFilters = NamedFilters
 
 
@@ -58,7 +57,6 @@ def update_source(
     session: Session, source: Source, data: SourceUpdate, principal: Principal
 ) -> Source:
     changes = data.model_dump(exclude_unset=True)
-    reject_nulls(changes, REQUIRED)
     check_named_changes(session, Source, source.id, changes)
     return save_changes(session, "source", source, changes, principal, snapshot, _duplicate)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.events.schemas import EventType
-from app.validation import HttpUrlStr
+from app.validation import HttpUrlStr, NotNull, Patch
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=200)]
 
@@ -35,13 +35,11 @@ class WebhookCreate(BaseModel):
     active: bool = True
 
 
-class WebhookUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: HttpUrlStr | None = None
-    events: Annotated[list[EventType], Field(max_length=20)] | None = None
+class WebhookUpdate(Patch):
+    url: Annotated[HttpUrlStr | None, NotNull()] = None
+    events: Annotated[Annotated[list[EventType], Field(max_length=20)] | None, NotNull()] = None
     description: str | None = Field(default=None, max_length=1000)
-    active: bool | None = None
+    active: Annotated[bool | None, NotNull()] = None
 
 
 class WebhookPublic(BaseModel):

@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 from standardwebhooks import Webhook as StandardWebhook
 
 from app.config import get_settings, mask_url
-from app.crud import apply_changes, flush_or_conflict, get_or_404, reject_nulls
+from app.crud import apply_changes, flush_or_conflict, get_or_404
 from app.db import session_scope
 from app.errors import invalid
 from app.events.models import Event
@@ -39,7 +39,6 @@ BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 25  # about 18 hours of retries, then "failed" (an admin can retry it)
 TIMEOUT_SECONDS = 10.0
-REQUIRED = {"url", "events", "active"}
 BATCH = 20
 
 
@@ -79,7 +78,6 @@ def list_webhooks(
 
 def update_webhook(session: Session, hook: Webhook, data: WebhookUpdate) -> Webhook:
     changes = data.model_dump(exclude_unset=True)
-    reject_nulls(changes, REQUIRED)
     if "url" in changes:
         _safe(changes["url"])
     apply_changes(hook, changes)

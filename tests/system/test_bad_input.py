@@ -179,6 +179,24 @@ def cases(ids: dict[str, str]) -> list[Case]:
             json=_claim(ids, links=[{"url": "javascript:alert(1)"}]),
         ),
         Case("PATCH", f"/v1/incidents/{inc}", 422, "/title", json={"title": None}),
+        # an invalid body is a 422 whatever the If-Match: validated before the precondition
+        Case(
+            "PATCH",
+            f"/v1/claims/{claim}",
+            422,
+            "/value",
+            json={"value": None},
+            headers={"If-Match": '"999"'},
+        ),
+        Case(
+            "PATCH",
+            f"/v1/sources/{src}",
+            422,
+            "/kind",
+            json={"kind": None},
+            headers={"If-Match": ""},
+        ),
+        Case("PATCH", "/v1/topics/munitions.count", 400, "", content=b"{", headers=js),
         Case(
             "PATCH",
             f"/v1/incidents/{inc}",

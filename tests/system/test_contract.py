@@ -7,7 +7,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Api, new_incident, new_source
+from app.auth import USAGE
+from app.db import get_engine
+from tests.conftest import Api, new_actor, new_claim, new_incident, new_source
+from tests.faultkit import fingerprint
 
 
 def _claim(inc: str, src: str, topic: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -95,3 +98,62 @@ def test_import_takes_a_json_array(editor: Api) -> None:
     r = editor.post("/v1/import", json=[records[0], {"type": "source", "external_id": "s2"}])
     assert r.status_code == 422
     assert r.json()["errors"][0]["line"] == 2  # the element's position
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "null" or any(
+        option.get("type") == "null" for option in schema.get("anyOf", [])
+    )
+
+
+def test_a_null_the_schema_refuses_is_a_422_whatever_the_if_match(
+    app_client: TestClient, admin: Api
+) -> None:
+    """Every PATCH member the OpenAPI says may not be null is refused as a 422 naming it, before
+    the If-Match precondition (a stale or malformed one would otherwise answer 412), and the
+    database is unchanged; a body that is not JSON is the documented 400."""
+    spec = app_client.get("/openapi.json").json()
+    inc, src = new_incident(admin), new_source(admin)
+    ids = {
+        "/v1/incidents/{incident_id}": inc["id"],
+        "/v1/sources/{source_id}": src["id"],
+        "/v1/actors/{actor_id}": new_actor(admin)["id"],
+        "/v1/claims/{claim_id}": new_claim(admin, inc["id"], src["id"])["id"],
+        "/v1/topics/{key}": "munitions.count",
+    }
+    hook = admin.post(
+        "/v1/webhooks", json={"url": "https://93.184.215.14/h", "events": ["claim.created"]}
+    )
+    assert hook.status_code == 201, hook.text
+    ids["/v1/webhooks/{webhook_id}"] = hook.json()["id"]
+    patched = {path for path, methods in spec["paths"].items() if "patch" in methods}
+    assert patched == ids.keys(), "a new PATCH route: add an existing id for it here"
+    USAGE.drain()  # last_used_at of the admin key, written once a minute
+    engine = get_engine()
+    before = fingerprint(engine)
+    refused = 0
+    for template, ident in ids.items():
+        op = spec["paths"][template]["patch"]
+        url = re.sub(r"\{[^}]+\}", ident, template)
+        assert "400" in op["responses"], template
+        r = admin.client.patch(
+            url, content=b"{not json", headers=admin.headers({"Content-Type": "application/json"})
+        )
+        assert r.status_code == 400 and r.json()["type"].endswith("/malformed-json"), r.text
+        ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        body = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+        for member, schema in body["properties"].items():
+            if _allows_null(schema):
+                continue
+            assert "default" not in schema, (template, member)  # left out = unchanged
+            for if_match in ('"999"', "garbage", None):
+                headers = {"If-Match": if_match} if if_match else {}
+                r = admin.patch(url, json={member: None}, headers=headers)
+                assert r.status_code == 422, (template, member, if_match, r.text)
+                assert r.headers["content-type"] == "application/problem+json"
+                assert [e["pointer"] for e in r.json()["errors"]] == [f"/{member}"]
+                assert "may not be null" in r.json()["errors"][0]["detail"]
+                refused += 1
+    USAGE.drain()
+    assert fingerprint(engine) == before
+    assert refused >= 3 * 25
