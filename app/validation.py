@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
+    Strict,
     StringConstraints,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -160,7 +161,12 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=26)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(_tags)]
 Aliases = Annotated[list[Text300], Field(max_length=50)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
+# JSON numbers and booleans as they are: pydantic's lax mode would read true as 1.0, "0.8" as
+# 0.8 and 0 or "yes" as a boolean, which the OpenAPI document does not allow.
+Fraction = Annotated[float, Strict(), Field(ge=0, le=1)]
+"""A number from 0 to 1 (a JSON number: not a string, not a boolean)."""
+Flag = Annotated[bool, Strict()]
+"""true or false (not 0/1, not "yes")."""
 
 
 def without_null(schema: JsonSchemaValue) -> JsonSchemaValue:

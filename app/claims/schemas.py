@@ -8,6 +8,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     StringConstraints,
     Tag,
     model_validator,
@@ -28,7 +29,7 @@ from app.validation import (
     Text300,
 )
 
-Number = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Number = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 
 # Which numbers each bound needs ("required") and admits ("allowed").
 BOUND_FIELDS: dict[Bound, tuple[set[str], set[str]]] = {
@@ -196,8 +197,8 @@ class ClaimCreate(BaseModel):
     qualifiers: Qualifiers = Field(default_factory=dict, examples=[{"nationality": "US"}])
     value: ClaimValueIn
     stance: Stance = Stance.asserts
-    confidence: float = Field(
-        default=0.8, ge=0, le=1, description="How firmly the source asserts it (analyst's call)"
+    confidence: Fraction = Field(
+        default=0.8, description="How firmly the source asserts it (analyst's call)"
     )
     status: ClaimStatus = ClaimStatus.active
     cites_claim_id: Identifier | None = Field(

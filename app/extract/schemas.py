@@ -6,7 +6,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.claims.schemas import ClaimPublic, ClaimValueIn, Qualifiers
 from app.enums import TimePrecision
-from app.validation import ExternalId, HttpUrlStr, Identifier, Instant, LanguageTag, Tags, Text300
+from app.validation import (
+    ExternalId,
+    Flag,
+    Fraction,
+    HttpUrlStr,
+    Identifier,
+    Instant,
+    LanguageTag,
+    Tags,
+    Text300,
+)
 
 #: the longest text accepted (characters): a long article is 50,000
 MAX_TEXT = 200_000
@@ -43,7 +53,7 @@ class ExtractRequest(BaseModel):
         default=None, description="When the article was published (echoed for accept)"
     )
     language: LanguageTag = Field(default="en", description="Only English is read today")
-    author_statements: bool = Field(
+    author_statements: Flag = Field(
         default=True,
         description="Also suggest the article's own statements (said by its byline's author)",
     )
@@ -125,7 +135,7 @@ class AcceptItem(BaseModel):
     topic: Annotated[str, Field(min_length=1, max_length=100)]
     value: ClaimValueIn
     qualifiers: Qualifiers = Field(default_factory=dict)
-    confidence: float = Field(default=0.8, ge=0, le=1, description="The suggestion's firmness")
+    confidence: Fraction = Field(default=0.8, description="The suggestion's firmness")
     said_at: Instant | None = Field(default=None, description="Overrides the request's said_at")
     said_at_precision: TimePrecision | None = None
     external_id: ExternalId | None = Field(

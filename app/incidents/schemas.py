@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 from pydantic.config import JsonDict
 
 from app.enums import LocationPrecision, TimePrecision
@@ -46,8 +46,8 @@ class _IncidentFields(BaseModel):
     timezone: TimeZoneName | None = None
     local_time_text: str | None = Field(default=None, max_length=200)
     place_name: str | None = Field(default=None, max_length=300)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Annotated[float, Strict(), Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Strict(), Field(ge=-180, le=180)] | None = None
     location_precision: LocationPrecision | None = None
     country: CountryCode | None = None
     external_id: ExternalId | None = None

@@ -22,6 +22,16 @@ def assets_dir() -> Path:
     return Path(str(files("fastapi_offline") / "static"))
 
 
+def _url(request: Request, path: str) -> str:
+    """``path`` as the browser must ask for it: behind a proxy that mounts the API under a
+    prefix (``root_path``), the prefix comes first."""
+    return f"{request.scope.get('root_path', '')}{path}"
+
+
+def _asset(request: Request, name: str) -> str:
+    return _url(request, f"{ASSETS_URL}/{name}")
+
+
 def install_docs(app: FastAPI) -> None:
     """Mount the assets and add ``/docs`` and ``/redoc`` (the app is built with both off)."""
     app.mount(ASSETS_URL, StaticFiles(directory=assets_dir()), name="docs-assets")
@@ -29,23 +39,21 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
-            openapi_url=f"{root}{openapi_url}",
+            openapi_url=_url(request, openapi_url),
             title=f"{app.title} - API documentation",
-            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            swagger_js_url=_asset(request, "swagger-ui-bundle.js"),
+            swagger_css_url=_asset(request, "swagger-ui.css"),
+            swagger_favicon_url=_asset(request, "favicon.png"),
             swagger_ui_parameters={"defaultModelsExpandDepth": 0},
         )
 
     @app.get("/redoc", include_in_schema=False)
     def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
         return get_redoc_html(
-            openapi_url=f"{root}{openapi_url}",
+            openapi_url=_url(request, openapi_url),
             title=f"{app.title} - API reference",
-            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            redoc_js_url=_asset(request, "redoc.standalone.js"),
+            redoc_favicon_url=_asset(request, "favicon.png"),
             with_google_fonts=False,
         )

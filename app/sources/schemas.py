@@ -12,6 +12,7 @@ from app.validation import (
     Aliases,
     CountryCode,
     ExternalId,
+    Flag,
     Fraction,
     HttpUrlStr,
     Identifier,
@@ -43,12 +44,12 @@ class SourceCreate(BaseModel):
         default=None, description="The organisation a spokesperson belongs to"
     )
     aliases: Aliases = Field(default_factory=list)
-    independent_voice: bool = Field(
+    independent_voice: Flag = Field(
         default=False,
         description="Count this source as its own voice even though it has a parent "
         "(by default a spokesperson and their organisation are one voice)",
     )
-    reliability_prior: float = Field(default=0.5, ge=0, le=1)
+    reliability_prior: Fraction = 0.5
     external_id: ExternalId | None = None
 
 
@@ -60,7 +61,7 @@ class SourceUpdate(Patch):
     affiliation: str | None = Field(default=None, max_length=1000)
     parent_id: Identifier | None = None
     aliases: Annotated[Aliases | None, NotNull()] = None
-    independent_voice: Annotated[bool | None, NotNull()] = None
+    independent_voice: Annotated[Flag | None, NotNull()] = None
     reliability_prior: Annotated[Fraction | None, NotNull()] = None
     external_id: ExternalId | None = None
 

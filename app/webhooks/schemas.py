@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.events.schemas import EventType
-from app.validation import HttpUrlStr, NotNull, Patch
+from app.validation import Flag, HttpUrlStr, NotNull, Patch
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=200)]
 
@@ -32,14 +32,14 @@ class WebhookCreate(BaseModel):
     secret: Secret | None = Field(
         default=None, description="HMAC secret; generated (and shown once) when omitted"
     )
-    active: bool = True
+    active: Flag = True
 
 
 class WebhookUpdate(Patch):
     url: Annotated[HttpUrlStr | None, NotNull()] = None
     events: Annotated[Annotated[list[EventType], Field(max_length=20)] | None, NotNull()] = None
     description: str | None = Field(default=None, max_length=1000)
-    active: Annotated[bool | None, NotNull()] = None
+    active: Annotated[Flag | None, NotNull()] = None
 
 
 class WebhookPublic(BaseModel):

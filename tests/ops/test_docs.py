@@ -22,6 +22,20 @@ def test_docs_pages_reference_only_local_assets(app_client: TestClient) -> None:
     assert app_client.get("/docs-assets/swagger-ui.css").status_code == 200
 
 
+def test_docs_pages_behind_a_path_prefix_ask_for_prefixed_urls() -> None:
+    from app.main import app
+
+    with TestClient(app, root_path="/claimdesk") as client:
+        for page, assets in (
+            ("/docs", ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png")),
+            ("/redoc", ("redoc.standalone.js", "favicon.png")),
+        ):
+            html = client.get(page).text
+            assert "'/claimdesk/openapi.json'" in html or '"/claimdesk/openapi.json"' in html
+            for asset in assets:
+                assert f"/claimdesk/docs-assets/{asset}" in html, (page, asset)
+
+
 def test_docs_pages_are_not_in_the_openapi_document(app_client: TestClient) -> None:
     paths = app_client.get("/openapi.json").json()["paths"]
     assert not any(p.startswith(("/docs", "/redoc")) for p in paths)

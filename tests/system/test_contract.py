@@ -157,3 +157,68 @@ def test_a_null_the_schema_refuses_is_a_422_whatever_the_if_match(
     USAGE.drain()
     assert fingerprint(engine) == before
     assert refused >= 3 * 25
+
+
+def _typed_members(
+    spec: dict[str, Any], schema: dict[str, Any], pointer: str = ""
+) -> list[tuple[str, str]]:
+    """(JSON pointer, "number" | "boolean") of every such member of a request body schema."""
+    if "$ref" in schema:
+        return _typed_members(spec, spec["components"]["schemas"][schema["$ref"][21:]], pointer)
+    found: list[tuple[str, str]] = []
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        found += _typed_members(spec, option, pointer)
+    if schema.get("type") in ("number", "boolean"):
+        found.append((pointer, schema["type"]))
+    for name, member in schema.get("properties", {}).items():
+        found += _typed_members(spec, member, f"{pointer}/{name}")
+    if "items" in schema:
+        found += _typed_members(spec, schema["items"], f"{pointer}/0")
+    return sorted(set(found))
+
+
+def _body_with(pointer: str, bad: Any) -> Any:
+    """The smallest body putting ``bad`` at ``pointer`` (values are quantities)."""
+    name, _, rest = pointer.lstrip("/").partition("/")
+    inner = _body_with("/" + rest, bad) if rest else bad
+    if name == "0":
+        return [inner]
+    if name == "value" and rest:
+        return {"value": {"kind": "quantity", "bound": "range"} | inner}
+    return {name: inner}
+
+
+def test_numbers_and_booleans_are_json_numbers_and_booleans(
+    app_client: TestClient, admin: Api
+) -> None:
+    """pydantic's lax mode would read true as 1.0, "0.8" as a number and 1 or "yes" as true: every
+    number and boolean of every request body refuses what the OpenAPI type does not allow."""
+    spec = app_client.get("/openapi.json").json()
+    inc, src = new_incident(admin), new_source(admin)
+    claim = new_claim(admin, inc["id"], src["id"])
+    hook = admin.post(
+        "/v1/webhooks", json={"url": "https://93.184.215.14/h", "events": ["claim.created"]}
+    ).json()
+    ids = {
+        "incident_id": inc["id"],
+        "source_id": src["id"],
+        "claim_id": claim["id"],
+        "actor_id": new_actor(admin)["id"],
+        "webhook_id": hook["id"],
+        "key": "munitions.count",
+    }
+    bad = {"number": [True, "0.5"], "boolean": [1, "true"]}
+    checked = 0
+    for template, methods in spec["paths"].items():
+        for method, op in methods.items():
+            content = op.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            url = re.sub(r"\{([^}]+)\}", lambda m: ids[m.group(1)], template)
+            for pointer, kind in _typed_members(spec, content["application/json"]["schema"]):
+                for value in bad[kind]:
+                    r = admin.request(method, url, json=_body_with(pointer, value))
+                    assert r.status_code == 422, (method, template, pointer, value, r.text)
+                    assert pointer in [e.get("pointer") for e in r.json()["errors"]], r.text
+                    checked += 1
+    assert checked >= 40
