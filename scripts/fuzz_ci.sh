@@ -15,7 +15,7 @@ claimdesk demo load >/dev/null
 KEY=$(claimdesk keys create --name fuzz --role admin | tail -n1)
 claimdesk serve --port "$PORT" >"$LOG" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
+trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"' EXIT
 for _ in $(seq 1 60); do
   python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" \
     "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
@@ -46,5 +46,6 @@ SCHEMATHESIS_HOOKS=scripts.fuzz_hooks PYTHONPATH=. schemathesis run "http://127.
   --no-color || status=$?
 errors=$(grep -c '"status":5[0-9][0-9]' "$LOG" || true)
 echo "server 5xx responses logged: $errors"
+grep '"status":5[0-9][0-9]' "$LOG" | head -n 20 || true
 [ "$errors" = "0" ] || status=1
 exit "$status"

@@ -162,7 +162,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 def test_webhook_receiver_down_then_up_gets_everything_once(tmp_path: Path) -> None:
     admin = make_key("admin")
-    port, hook_port = free_port(), free_port(18460)
+    port, hook_port = free_port(), free_port()
     env = {"CLAIMDESK_DELIVER_WEBHOOKS": "true", "CLAIMDESK_ALLOW_PRIVATE_URLS": "true"}
     _Receiver.got = []
     with (
@@ -218,7 +218,7 @@ def test_database_outage_is_503_then_recovers(tmp_path: Path) -> None:
     log = tmp_path / "outage.log"
     url = make_url(_url())
     if is_postgres():
-        proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432), port=free_port(18440))
+        proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432), port=free_port())
         proxy.restore()
         served = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         env = {"CLAIMDESK_DB_CONNECT_TIMEOUT_S": "2"}
