@@ -360,3 +360,118 @@ def _gold(family: str, t: str, stated: list[str], parents: dict[str, str]) -> st
             return cur
         cur = parents.get(cur)
     return t
+
+
+# --- the stress grid: one generator, every knob --------------------------------------------
+
+#: value kinds of :func:`generate_stress` and the family whose values they reuse
+STRESS_KINDS = {
+    "number": "mirror_groups",
+    "near": "near_numbers",
+    "set": "author_sets",
+    "hierarchy": "hierarchy",
+}
+
+
+def generate_stress(
+    seed: int = 0,
+    n_claims: int = 6000,
+    n_sources: int = 40,
+    kind: str = "number",
+    copier_fraction: float = 0.0,
+    group_size: int = 4,
+    copy_rate: float = 0.9,
+    wire_accuracy: float | None = 0.35,
+    accuracy_range: tuple[float, float] = (0.45, 0.95),
+    tail_rate: float = 0.1,
+    claims_per_item: float = 4.0,
+) -> TextCorpus:
+    """A corpus with every knob of the stress grid (docs/confidence.md, "Stress grid").
+
+    ``copier_fraction`` of the sources are mirrors, in groups of ``group_size`` around a wire
+    (an independent source of accuracy ``wire_accuracy``, or drawn like the others when None);
+    a mirror reports on an item when its wire does (probability 0.9) and then repeats the
+    wire's value with probability ``copy_rate``, else answers on its own. Independent sources
+    have accuracies uniform in ``accuracy_range`` and a long-tailed activity; ``tail_rate`` of
+    the items get one claim from a long-tail source with one or two claims (right 60 %).
+    ``kind``: plain numbers (three plausible wrong values per item), near-duplicate numbers,
+    author lists, or a city > state > country hierarchy (see :func:`generate_family`).
+    """
+    if kind not in STRESS_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(STRESS_KINDS)}")
+    family = STRESS_KINDS[kind]
+    rng = random.Random(f"stress:{seed}:{kind}:{copier_fraction}:{group_size}:{wire_accuracy}")
+    names = [f"src{i:03d}" for i in range(n_sources)]
+    acc = {s: rng.uniform(*accuracy_range) for s in names}
+    n_mirrors = round(n_sources * copier_fraction)
+    mirrors = names[n_sources - n_mirrors :]
+    indep = names[: n_sources - n_mirrors]
+    n_wires = max(1, min(len(indep), -(-n_mirrors // max(1, group_size)))) if n_mirrors else 0
+    wires = indep[:n_wires]
+    groups = {m: wires[i // max(1, group_size) % n_wires] for i, m in enumerate(mirrors)}
+    if wire_accuracy is not None:
+        for w in wires:
+            acc[w] = wire_accuracy
+    activity = dict(zip(indep, _long_tail(rng, len(indep)), strict=True))
+    # wires are busy outlets: at least the median activity, so their mirrors have history
+    busy = sorted(activity.values())[len(indep) // 2]
+    for w in wires:
+        activity[w] = max(activity[w], busy)
+    weights = [activity[s] for s in indep]
+    parents: dict[str, str] = {}
+    places: list[tuple[str, str, str]] = []
+    if kind == "hierarchy":
+        for c in range(8):
+            country = f"Country{c}"
+            for st in range(6):
+                state = f"State{c}{st} > {country}"
+                parents[state] = country
+                for ci in range(8):
+                    city = f"City{c}{st}{ci} > {state}"
+                    parents[city] = state
+                    places.append((city, state, country))
+    prop = {"number": "casualties", "near": "population", "set": "authors"}.get(kind, "birthplace")
+    per_item = claims_per_item / (1.0 + 0.9 * copier_fraction / max(1e-9, 1 - copier_fraction))
+    n_items = max(10, int(n_claims / max(1.2, claims_per_item)))
+    rows: list[Row] = []
+    truth: dict[tuple[str, str], str] = {}
+    n_tail = 0
+    for i in range(n_items):
+        obj = f"o{i:06d}"
+        k = 1 + min(len(indep) - 1, int(rng.expovariate(1.0 / max(0.2, per_item - 0.6))))
+        said = sorted(_pick(rng, indep, weights, k))
+        t, wrongs, near, partial = _item_values(family, rng, places)
+        stated: list[str] = []
+        said_value: dict[str, str] = {}
+
+        def own(s: str, t: str = t, w: tuple[list[str], ...] = (wrongs, near, partial)) -> str:
+            return _answer(rng, acc[s], t, *w)
+
+        for s in said:
+            said_value[s] = own(s)
+        for m, w in groups.items():
+            if w in said_value and rng.random() < 0.9:
+                said_value[m] = said_value[w] if rng.random() < copy_rate else own(m)
+        for s, v in said_value.items():
+            stated.append(v)
+            rows.append((obj, prop, v, s))
+        if rng.random() < tail_rate:
+            tail_id = n_tail if rng.random() < 0.7 else max(0, n_tail - 1)
+            n_tail += tail_id == n_tail
+            v = t if rng.random() < 0.6 else rng.choice(wrongs)
+            stated.append(v)
+            rows.append((obj, prop, v, f"tail{tail_id:05d}"))
+        truth[(obj, prop)] = _gold(family, t, stated, parents)
+    rng.shuffle(rows)
+    return TextCorpus(f"stress-{kind}", rows, truth, parents, groups)
+
+
+def _answer(
+    rng: random.Random, acc: float, t: str, wrongs: list[str], near: list[str], partial: list[str]
+) -> str:
+    """An independent source's answer: right with probability ``acc`` (sometimes a near
+    duplicate or a partial truth), else a plausible wrong value."""
+    if rng.random() < acc:
+        v = t if not near or rng.random() < 0.7 else rng.choice(near)
+        return rng.choice(partial) if partial and rng.random() < 0.3 else v
+    return rng.choice(wrongs)

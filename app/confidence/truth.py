@@ -237,6 +237,70 @@ class _Structure:
         self.sparse_shared[self.pair_a[same & ~dense]] = True
         self.sparse_shared[self.pair_b[same & ~dense]] = True
         self.contested = self.k[fc.value_item[fc.claim_value]] >= 2
+        self.coverage_factor = self._coverage_factor(same, dense)
+
+    def _coverage_factor(
+        self, same: npt.NDArray[np.bool_], dense: npt.NDArray[np.bool_]
+    ) -> FloatArray:
+        """Per claim: a truth-free first guess at copying, used before copy detection has a
+        truth to judge by (the first EM round).
+
+        A copier can only repeat what its original said, so its items are (nearly) a subset of
+        the original's: for a pair sharing >= COPY_MIN_SHARED items, the *excess containment*
+        of one source's items in the other's, over what the items' popularity explains, times
+        the pair's agreement rate, discounts the contained source's votes on the values the two
+        share. Without it a large mirror group decides the first round, looks accurate, and
+        copy detection (judging truth by that round) can no longer see it: the whole solution
+        inverts (docs/confidence.md, "Stress grid").
+        """
+        fc = self.fc
+        n_claims = fc.claim_source.shape[0]
+        out = np.ones(n_claims, np.float64)
+        n_pairs = self.pair_keys.shape[0]
+        if n_pairs == 0:
+            return out
+        n_src = fc.n_sources
+        learn = self.learn
+        per_item = np.bincount(self.claim_item[learn], minlength=fc.n_items)
+        # items by size class: how often a source covers an item of a given size explains
+        # co-coverage without copying (big stories are covered by everyone)
+        n_cls = 8
+        item_cls = np.minimum(n_cls - 1, np.floor(np.log2(np.maximum(1, per_item)))).astype(
+            np.int64
+        )
+        ls = fc.claim_source[learn]
+        lcls = item_cls[self.claim_item[learn]]
+        cnt = np.bincount(ls * n_cls + lcls, minlength=n_src * n_cls).reshape(n_src, n_cls)
+        items_in = np.bincount(item_cls[per_item >= 2], minlength=n_cls)
+        cover = np.minimum(1.0, cnt / np.maximum(1, items_in)[None, :])
+        n_s = cnt.sum(axis=1).astype(np.float64)
+        x, y = self.pair_keys // n_src, self.pair_keys % n_src
+        shared = self.pair_shared.astype(np.float64)
+        agree = np.bincount(self.pair_code, weights=same, minlength=n_pairs) / np.maximum(1, shared)
+
+        def excess(inner: IntArray, outer: IntArray) -> FloatArray:
+            """Share of ``inner``'s items also covered by ``outer``, beyond expectation."""
+            expected = np.einsum("ij,ij->i", cnt[inner], cover[outer])
+            room = n_s[inner] - expected
+            return np.asarray(
+                np.where(
+                    room > 0.5, np.clip((shared - expected) / np.maximum(room, 1e-9), 0, 1), 0
+                ),
+                np.float64,
+            )
+
+        ex_y, ex_x = excess(y, x), excess(x, y)
+        dep0 = np.where(self.pair_shared >= COPY_MIN_SHARED, np.maximum(ex_x, ex_y) * agree, 0.0)
+        y_copies = ex_y >= ex_x
+        # per claim pair on a shared value: the contained source's claim is discounted
+        code = self.pair_code
+        hit = same & dense & (dep0[code] > 0)
+        sa = fc.claim_source[self.pair_a]
+        a_is_y = sa == y[code]
+        copier = np.where(a_is_y == y_copies[code], self.pair_a, self.pair_b)[hit]
+        d = np.minimum(0.99, dep0[code][hit])
+        logf = np.bincount(copier, weights=np.log1p(-d), minlength=n_claims)
+        return np.asarray(np.exp(logf), np.float64)
 
 
 def _vote(fc: FlatCorpus, st: _Structure, rel: FloatArray, n_item: FloatArray) -> FloatArray:
@@ -420,7 +484,7 @@ def solve(
     st = _Structure(fc)
     n_sources = fc.n_sources
     rel = np.clip(fc.prior.astype(np.float64), R_MIN, R_MAX)
-    factor = np.ones(fc.claim_source.shape[0], np.float64)
+    factor = st.coverage_factor if copy_detection else np.ones(fc.claim_source.shape[0])
     # n_chance: 1 / chance that two wrong claims coincide; n_item: at least one unobserved
     n_chance = _domain_sizes(fc, st, np.ones(fc.n_values))  # the prior alone
     n_item = np.maximum(n_chance, st.k)

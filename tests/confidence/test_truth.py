@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from app.cli import cli
 from app.confidence import similarity as sim
 from app.confidence.engine import ClaimInput, SourceInfo, assess
 from app.confidence.evaluate import Row, build_corpus, evaluate_rows
-from app.confidence.synthetic import FAMILIES, generate_family
+from app.confidence.synthetic import FAMILIES, generate_family, generate_stress
 from app.confidence.truth import FlatCorpus, solve
 from app.confidence.values import Bound, ClaimValue, Quantity
 from tests.shared_data import shared_path
@@ -108,6 +109,44 @@ def test_mirror_group_counts_about_once() -> None:
     found = {frozenset((names[a], names[b])) for a, b in sol.dependence}
     assert frozenset(("wire", "mirror0")) in found
     assert not any(all(n.startswith("ind") for n in pair) for pair in found)
+
+
+def _majority_mirror_rows() -> list[Row]:
+    """A bad wire (wrong on 7 items in 10) and five mirrors that report only what it reports
+    and repeat it: on the wire's items they outnumber three independent sources 6 to 2."""
+    rows: list[Row] = []
+    for i in range(60):
+        truth = str(i)
+        goods = [g for g in range(3) if (i + g) % 3]  # two of the three on each item
+        rows += [
+            (f"o{i}", "p", truth if (i + 3 * g) % 10 else f"{i}.{g}", f"ind{g}") for g in goods
+        ]
+        if i % 3 == 2:
+            continue  # the wire (and so its mirrors) covers two items in three
+        wire = truth if i % 10 >= 7 else f"{i + 1000}"
+        rows += [(f"o{i}", "p", wire, "wire")]
+        rows += [(f"o{i}", "p", wire, f"mirror{m}") for m in range(5)]
+    return rows
+
+
+def test_majority_mirror_group_never_inverts_the_truth() -> None:
+    """Copiers outnumbering independent sources are discounted, never learned as the truth:
+    majority vote follows the group on most items, the engine must not, and the independent
+    sources keep a higher learned reliability than the group."""
+    rows = _majority_mirror_rows()
+    loaded = build_corpus(rows)
+    sol = solve(loaded.corpus)
+    rel = dict(zip(loaded.sources, sol.reliability.tolist(), strict=True))
+    assert min(rel[f"ind{g}"] for g in range(3)) > max(
+        rel[s] for s in ["wire", *(f"mirror{m}" for m in range(5))]
+    )
+    truth = {(f"o{i}", "p"): str(i) for i in range(60)}
+    result = evaluate_rows(rows, truth)
+    mv = result["majority_vote"]
+    assert isinstance(mv, dict)
+    assert mv["accuracy"] < 0.7
+    assert result["accuracy"] >= 0.9  # type: ignore[operator]
+    assert result["ece"] <= 0.15  # type: ignore[operator]
 
 
 def test_near_numbers_support_each_other() -> None:
@@ -224,6 +263,41 @@ def test_families_beat_majority_vote_calibrated(family: str) -> None:
     assert isinstance(mv, dict)
     assert out["ece"] <= 0.11, out  # type: ignore[operator]
     assert out["accuracy"] >= mv["accuracy"] + 0.03, out  # type: ignore[operator]
+
+
+STRESS_CELLS = [
+    {"kind": "number", "copier_fraction": 0.6, "group_size": 5},
+    {"kind": "number", "copier_fraction": 0.2, "group_size": 10},
+    {"kind": "near", "copier_fraction": 0.3, "group_size": 5},
+    {"kind": "hierarchy", "copier_fraction": 0.3, "group_size": 5},
+]
+
+
+@pytest.mark.parametrize("cell", STRESS_CELLS, ids=lambda c: f"{c['kind']}-{c['copier_fraction']}")
+def test_stress_cells_never_below_majority_vote(cell: dict[str, Any]) -> None:
+    """Cells of the stress grid where copiers outnumber the independent sources (a bad wire
+    with mirrors): the engine used to invert the truth there (accuracy below majority vote,
+    ECE up to 0.5). It must stay at or above majority vote and calibrated."""
+    corpus = generate_stress(seed=3, n_claims=3000, **cell)
+    out = evaluate_rows(corpus.rows, corpus.truth, corpus.parents or None)
+    mv = out["majority_vote"]
+    assert isinstance(mv, dict)
+    assert out["accuracy"] >= mv["accuracy"], out  # type: ignore[operator]
+    assert out["ece"] <= 0.10, out  # type: ignore[operator]
+
+
+def test_stress_generator_mirrors_follow_their_wire() -> None:
+    corpus = generate_stress(seed=1, n_claims=2000, copier_fraction=0.5, group_size=4)
+    assert (
+        corpus.rows
+        == generate_stress(seed=1, n_claims=2000, copier_fraction=0.5, group_size=4).rows
+    )
+    items: dict[str, set[str]] = {}
+    for o, _, _, s in corpus.rows:
+        items.setdefault(s, set()).add(o)
+    assert len(corpus.groups) == 20
+    for mirror, wire in corpus.groups.items():
+        assert items.get(mirror, set()) <= items[wire]
 
 
 def test_birthplaces_held_out() -> None:
