@@ -85,6 +85,10 @@ COPY_R_MAX = 0.999
 COPY_MIN_SHARED = 5
 #: Claims per item considered for pairwise copy detection (keeps the pair count linear).
 COPY_MAX_CLAIMS_PER_ITEM = 60
+#: Item-size classes (log2 of the claims on an item) for the co-coverage a source's activity
+#: explains; 1 = plain marginal coverage. Item size is itself inflated by a mirror group, so
+#: finer classes can explain the group's co-coverage away.
+COVERAGE_SIZE_CLASSES = 1
 #: Pseudo-claims at the pooled rate when estimating a source's repeat rate.
 REPEAT_PSEUDO_COUNT = 10.0
 EM_ITERATIONS = 30
@@ -264,7 +268,7 @@ class _Structure:
         per_item = np.bincount(self.claim_item[learn], minlength=fc.n_items)
         # items by size class: how often a source covers an item of a given size explains
         # co-coverage without copying (big stories are covered by everyone)
-        n_cls = 8
+        n_cls = COVERAGE_SIZE_CLASSES
         item_cls = np.minimum(n_cls - 1, np.floor(np.log2(np.maximum(1, per_item)))).astype(
             np.int64
         )
@@ -284,7 +288,9 @@ class _Structure:
             room = n_s[inner] - expected
             return np.asarray(
                 np.where(
-                    room > 0.5, np.clip((shared - expected) / np.maximum(room, 1e-9), 0, 1), 0
+                    room >= COPY_MIN_SHARED,
+                    np.clip((shared - expected) / np.maximum(room, 1e-9), 0, 1),
+                    0,
                 ),
                 np.float64,
             )
