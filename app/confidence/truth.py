@@ -60,7 +60,7 @@ IntArray = npt.NDArray[np.int64]
 
 #: Pseudo-counts of the Beta prior on a source's accuracy: the analyst's prior, and the
 #: empirical-Bayes mean of sources with a similar number of claims.
-PRIOR_PSEUDO_COUNT = 5.0
+PRIOR_PSEUDO_COUNT = 2.0
 GROUP_PSEUDO_COUNT = 10.0
 #: Accuracy is kept inside [R_MIN, R_MAX] so no single voice is ever conclusive.
 R_MIN = 0.01

@@ -261,7 +261,7 @@ def test_families_beat_majority_vote_calibrated(family: str) -> None:
     out = evaluate_rows(corpus.rows, corpus.truth, corpus.parents or None)
     mv = out["majority_vote"]
     assert isinstance(mv, dict)
-    assert out["ece"] <= 0.11, out  # type: ignore[operator]
+    assert out["ece"] <= 0.10, out  # type: ignore[operator]
     assert out["accuracy"] >= mv["accuracy"] + 0.03, out  # type: ignore[operator]
 
 
@@ -309,6 +309,6 @@ def test_birthplaces_held_out() -> None:
     mv = out["majority_vote"]
     assert isinstance(mv, dict)
     assert out["items"] == 6005
-    assert out["accuracy"] >= 0.88, out  # type: ignore[operator]
+    assert out["accuracy"] >= 0.89, out  # type: ignore[operator]
     assert out["ece"] <= 0.10, out  # type: ignore[operator]
     assert out["accuracy"] >= mv["accuracy"] + 0.03, out  # type: ignore[operator]
