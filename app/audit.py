@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel
 
-from app.auth import Principal
 from app.crud import (
     apply_changes,
     flush_or_conflict,
@@ -17,6 +16,7 @@ from app.crud import (
 )
 from app.errors import Conflict
 from app.events.service import emit
+from app.principal import Principal
 from app.revisions import service as revisions
 
 M = TypeVar("M", bound=SQLModel)

@@ -225,10 +225,10 @@ def import_file(
 ) -> None:
     """Import an NDJSON file of sources, actors, incidents and claims (all-or-nothing).
     Shows a progress bar on a terminal and ends with one summary line."""
-    from app.auth import OPERATOR
     from app.db import session_scope
     from app.errors import ValidationFailed
     from app.imports.service import import_records
+    from app.principal import OPERATOR
     from app.progress import progress_bar
 
     _check_schema(database_url)

@@ -99,12 +99,12 @@ def main() -> None:
     from fastapi.testclient import TestClient
     from sqlalchemy import text
 
-    from app.auth import OPERATOR
     from app.db import alembic_config, get_engine, session_scope
     from app.enums import Role
     from app.imports.service import import_records
     from app.keys.service import create_key
     from app.main import app
+    from app.principal import OPERATOR
 
     engine = get_engine()
     if engine.dialect.name == "postgresql":

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.auth import USAGE
+from app.keys.service import USAGE
 from tests.conftest import Api, new_claim, new_incident, new_source, row_counts
 
 APP = Path(__file__).resolve().parent.parent / "app"

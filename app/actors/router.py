@@ -8,13 +8,14 @@ from sqlmodel import Session
 from app.actors import service
 from app.actors.models import Actor
 from app.actors.schemas import ActorCreate, ActorCreated, ActorPublic, ActorUpdate
-from app.auth import Principal, admin, editor, viewer
+from app.auth import admin, editor, viewer
 from app.db import WriteSession, get_session
 from app.enums import ActorKind
 from app.errors import problem_responses
 from app.fuzzy import possible_duplicates, search
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
+from app.principal import Principal
 from app.validation import CountryCode, QueryInstant
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])

@@ -10,12 +10,12 @@ from sqlmodel import Session, col
 from app.actors.models import Actor
 from app.actors.schemas import ActorCreate, ActorPublic, ActorUpdate
 from app.audit import delete_unreferenced, save_changes, stage_create
-from app.auth import Principal
 from app.claims.models import Claim
 from app.crud import ensure_ref, flush_or_conflict, get_or_404, name_key
 from app.errors import Conflict
 from app.named import NamedFilters, check_named_changes, filter_named
 from app.pagination import PageParams, paginate
+from app.principal import Principal
 
 ActorFilters = NamedFilters
 

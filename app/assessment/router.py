@@ -18,10 +18,11 @@ from app.assessment.schemas import (
     ClaimReviewDocument,
     ConflictsView,
 )
-from app.auth import Principal, viewer
+from app.auth import viewer
 from app.db import get_session
 from app.errors import NotFound, problem_responses
 from app.incidents.service import get_incident
+from app.principal import Principal
 from app.validation import QueryInstant
 from app.views.service import ready
 

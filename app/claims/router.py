@@ -6,7 +6,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.auth import Principal, admin, editor, viewer
+from app.auth import admin, editor, viewer
 from app.claims import service
 from app.claims.schemas import (
     ClaimCreate,
@@ -21,6 +21,7 @@ from app.errors import FieldError, ValidationFailed, problem_responses
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.incidents.service import get_incident
 from app.pagination import Page, PageParams, page_params
+from app.principal import Principal
 from app.validation import LanguageTag, QueryInstant
 
 router = APIRouter(tags=["claims"])

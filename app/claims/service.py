@@ -14,7 +14,6 @@ from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
-from app.auth import Principal
 from app.claims.models import Claim, ClaimLink
 from app.claims.schemas import (
     ActorOut,
@@ -47,6 +46,7 @@ from app.events.service import emit, redact
 from app.incidents.models import Incident
 from app.incidents.service import refresh_counts
 from app.pagination import PageParams, paginate
+from app.principal import Principal
 from app.revisions import service as revisions
 from app.sources.models import Source
 from app.topics.models import Topic

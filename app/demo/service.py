@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.assessment.service import refresh_derived
-from app.auth import OPERATOR
 from app.imports.service import ImportReport, import_records
 from app.incidents.models import Incident
+from app.principal import OPERATOR
 from app.reliability.service import recompute
 
 CAMP_TAJI_EXTERNAL_ID = "inc-camp-taji-2020-03-11"

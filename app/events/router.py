@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from app.auth import Principal, viewer
+from app.auth import viewer
 from app.db import get_session
 from app.errors import problem_responses
 from app.events import service
 from app.events.schemas import EventPage, EventPublic, EventType
+from app.principal import Principal
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 

@@ -5,9 +5,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from app.auth import Principal, viewer
+from app.auth import viewer
 from app.errors import problem_responses
 from app.exports.service import stream
+from app.principal import Principal
 
 router = APIRouter(prefix="/v1/export", tags=["export"])
 

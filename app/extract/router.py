@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from sqlmodel import Session
 
-from app.auth import Principal, editor
+from app.auth import editor
 from app.db import WriteSession, get_session
 from app.errors import problem_responses
 from app.extract import service
 from app.extract.schemas import AcceptRequest, AcceptResponse, ExtractRequest, ExtractResponse
+from app.principal import Principal
 
 router = APIRouter(prefix="/v1/extract", tags=["extract"])
 

@@ -20,7 +20,6 @@ from sqlmodel import Session, col, select
 
 from app import __version__
 from app.actors.models import Actor
-from app.auth import Principal
 from app.claims.models import Claim
 from app.claims.schemas import ClaimCreate, LinkIn
 from app.claims.service import after_claim_write, build_claim, publish
@@ -42,6 +41,7 @@ from app.extract.schemas import (
 )
 from app.extract.values import read_values
 from app.incidents.models import Incident
+from app.principal import Principal
 from app.sources.models import Source
 from app.urls import UnsafeURL, check_url
 

@@ -19,9 +19,9 @@ import orjson
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth import authenticate
 from app.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, Unauthorized
 from app.idempotency import service
+from app.keys.service import authenticate
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255

@@ -22,10 +22,10 @@ import orjson
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from app.auth import Principal
 from app.claims.schemas import ClaimCreate
 from app.claims.service import qualifiers_key
 from app.confidence.values import normalise_category
+from app.principal import Principal
 from app.revisions.service import IGNORED
 from app.types import new_id, utcnow
 from app.webhooks.models import Webhook

@@ -6,11 +6,12 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from app.auth import Principal, editor
+from app.auth import editor
 from app.db import WriteSession
 from app.errors import BadRequest, FieldError, ValidationFailed, problem_responses
 from app.http import NUL_DETAIL, json_nul_pointers
 from app.imports.service import ImportReport, import_records
+from app.principal import Principal
 
 router = APIRouter(prefix="/v1/import", tags=["import"])
 

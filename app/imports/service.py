@@ -32,7 +32,6 @@ from sqlmodel import Session, SQLModel, col
 from app.actors.models import Actor
 from app.actors.schemas import ActorCreate
 from app.actors.service import build_actor
-from app.auth import Principal
 from app.claims.models import Claim
 from app.claims.schemas import ClaimCreate
 from app.claims.service import build_claim
@@ -44,6 +43,7 @@ from app.imports.refresh import refresh_incidents
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate
 from app.incidents.service import build_incident
+from app.principal import Principal
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate
 from app.sources.service import build_source

@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.auth import Principal, admin, editor, viewer
+from app.auth import admin, editor, viewer
 from app.db import WriteSession, get_session
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.incidents import service
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import Page, PageParams, page_params
+from app.principal import Principal
 from app.validation import CountryCode, QueryInstant
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])

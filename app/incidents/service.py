@@ -11,7 +11,6 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from app.audit import delete_unreferenced, save_changes, stage_create
-from app.auth import Principal
 from app.claims.models import Claim
 from app.crud import (
     flush_or_conflict,
@@ -22,6 +21,7 @@ from app.errors import Conflict, invalid
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import PageParams, paginate
+from app.principal import Principal
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
-from app.auth import Principal, admin, viewer
+from app.auth import admin, viewer
 from app.db import WriteSession, get_session
 from app.errors import problem_responses
 from app.keys import service
 from app.keys.models import ApiKey
 from app.keys.schemas import KeyCreate, KeyPublic, KeyWithSecret, Whoami
 from app.pagination import Page, PageParams, page_params
+from app.principal import Principal
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 

@@ -1,17 +1,136 @@
-"""API keys: created with a role, stored only as a hash."""
+"""API keys: created with a role, stored only as a hash, and checked on every request.
+
+Keys are high-entropy random strings; only their SHA-256 is stored, so a database leak does
+not leak credentials. A presented key is hashed and looked up by its hash (an index hit), and
+the stored hash is compared again in constant time.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from app.auth import display_prefix, generate_key, hash_key
 from app.crud import get_or_404
+from app.db import get_engine, session_scope
 from app.enums import Role
-from app.errors import Conflict
+from app.errors import Conflict, Unauthorized
 from app.keys.models import ApiKey
 from app.pagination import PageParams, paginate
+from app.principal import Principal
 from app.types import utcnow
+
+log = logging.getLogger("claimdesk.auth")
+
+KEY_PREFIX = "cdk_"
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def generate_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def display_prefix(key: str) -> str:
+    return key[:12]
+
+
+class UsageRecorder:
+    """Writes ``api_key.last_used_at`` at most once per ``LAST_USED_RESOLUTION`` per key, from
+    one background thread in its own short transaction: authenticating a request never writes
+    and so never waits for (or takes) the write lock. A write that fails (the database is busy
+    or down) is dropped and tried again on the key's next use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._written: dict[str, datetime] = {}
+        self._pending: dict[str, datetime] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._future: Future[None] | None = None
+        self._running = False
+
+    def seen(self, key_id: str, stored: datetime | None) -> None:
+        now = utcnow()
+        with self._lock:
+            last = self._written.get(key_id)
+            if stored is not None and (last is None or stored > last):
+                last = stored
+            if key_id in self._pending or (last is not None and now - last <= LAST_USED_RESOLUTION):
+                return
+            self._pending[key_id] = now
+            self._written[key_id] = now
+            if not self._running:
+                self._running = True
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(1, thread_name_prefix="last-used")
+                self._future = self._executor.submit(self._flush)
+
+    def _flush(self) -> None:
+        while True:
+            with self._lock:
+                pending, self._pending = self._pending, {}
+                if not pending:
+                    self._running = False
+                    return
+            self._write(pending)
+
+    def _write(self, pending: dict[str, datetime]) -> None:
+        try:
+            with session_scope() as session:  # its own unit of work, not the request's
+                for key_id, when in pending.items():
+                    session.execute(
+                        update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=when)
+                    )
+        except Exception as exc:  # busy or down: forget, the next use tries again
+            log.debug("last_used_at not written: %s", exc)
+            with self._lock:
+                for key_id in pending:
+                    self._written.pop(key_id, None)
+
+    def drain(self) -> None:
+        """Wait for the writes already queued (tests, shutdown)."""
+        with self._lock:
+            future = self._future
+        if future is not None:
+            future.result()
+
+
+USAGE = UsageRecorder()
+
+
+def unauthorized(detail: str) -> Unauthorized:
+    return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer realm="claimdesk"'})
+
+
+def authenticate(key: str) -> Principal:
+    digest = hash_key(key)
+    with Session(get_engine()) as session:
+        row = session.execute(
+            select(
+                col(ApiKey.id),
+                col(ApiKey.name),
+                col(ApiKey.role),
+                col(ApiKey.key_hash),
+                col(ApiKey.revoked_at),
+                col(ApiKey.last_used_at),
+            ).where(col(ApiKey.key_hash) == digest)
+        ).first()
+        if row is None or not hmac.compare_digest(row.key_hash, digest):
+            raise unauthorized("unknown API key")
+        if row.revoked_at is not None:
+            raise unauthorized("this API key has been revoked")
+        USAGE.seen(row.id, row.last_used_at)
+        return Principal(key_id=row.id, name=row.name, role=Role(row.role))
 
 
 def create_key(session: Session, name: str, role: Role) -> tuple[ApiKey, str]:

@@ -5,12 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.auth import Principal, admin
+from app.auth import admin
 from app.config import get_settings
 from app.db import WriteSession
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.links import service
 from app.links.service import LinkCheckReport
+from app.principal import Principal
 
 router = APIRouter(prefix="/v1/links", tags=["links"])
 

@@ -10,11 +10,11 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from app import metrics
-from app.auth import authenticate
 from app.config import get_settings
 from app.db import get_engine, schema_status
 from app.enums import Role
 from app.errors import Forbidden, NotFound, Unauthorized, problem_responses
+from app.keys.service import authenticate
 
 router = APIRouter(tags=["ops"])
 

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.auth import Principal, viewer
+from app.auth import viewer
 from app.claims.schemas import QuantityOut
 from app.confidence.parser import QuantityParseError, parse_quantity
 from app.confidence.values import Quantity, effective_interval
 from app.errors import invalid, problem_responses
+from app.principal import Principal
 
 router = APIRouter(prefix="/v1/quantities", tags=["quantities"])
 

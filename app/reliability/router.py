@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from app.auth import Principal, admin
+from app.auth import admin
 from app.db import WriteSession
 from app.errors import problem_responses
+from app.principal import Principal
 from app.reliability import service
 from app.reliability.service import ReliabilityReport
 

@@ -7,12 +7,13 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session, SQLModel
 
 from app.actors.models import Actor
-from app.auth import Principal, viewer
+from app.auth import viewer
 from app.claims.models import Claim
 from app.db import get_session
 from app.errors import NotFound, problem_responses
 from app.incidents.models import Incident
 from app.pagination import Page, PageParams, page_params
+from app.principal import Principal
 from app.revisions import service
 from app.revisions.schemas import EntityType, RevisionPublic, TombstonePublic
 from app.sources.models import Source

@@ -8,8 +8,8 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from app.auth import Principal
 from app.pagination import PageParams, paginate
+from app.principal import Principal
 from app.revisions.models import Revision, Tombstone
 
 IGNORED = {"updated_at", "version", "recorded_at", "created_at", "reliability_updated_at"}

@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from app.auth import Principal, admin, editor, viewer
+from app.auth import admin, editor, viewer
 from app.db import WriteSession, get_session
 from app.enums import SourceKind
 from app.errors import problem_responses
 from app.fuzzy import possible_duplicates, search
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
+from app.principal import Principal
 from app.sources import service
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate, SourceCreated, SourcePublic, SourceUpdate

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.audit import delete_unreferenced, save_changes, stage_create
-from app.auth import Principal
 from app.claims.models import Claim
 from app.crud import ensure_ref, flush_or_conflict, get_or_404, name_key
 from app.errors import Conflict
 from app.named import NamedFilters, check_named_changes, filter_named
 from app.pagination import PageParams, paginate
+from app.principal import Principal
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate, SourcePublic, SourceUpdate
 

@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from sqlmodel import Session
 
-from app.auth import Principal, admin, viewer
+from app.auth import admin, viewer
 from app.db import WriteSession, get_session
 from app.enums import TopicKind
 from app.errors import problem_responses
 from app.pagination import Page, PageParams, page_params
+from app.principal import Principal
 from app.topics import service
 from app.topics.schemas import TopicCreate, TopicPublic, TopicUpdate
 

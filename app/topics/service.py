@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.auth import Principal
 from app.confidence.implications import Implication as Rule
 from app.confidence.implications import ImplicationError, parse_implications
 from app.confidence.taxonomy import TaxonomyError, ancestors, merge, normalise_terms
 from app.crud import flush_or_conflict, get_or_404
 from app.errors import Conflict, invalid
 from app.pagination import PageParams, paginate
+from app.principal import Principal
 from app.topics.models import Topic
 from app.topics.schemas import (
     CategoryTerm,

@@ -5,10 +5,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Response
 from sqlmodel import Session
 
-from app.auth import Principal, admin
+from app.auth import admin
 from app.db import WriteSession, get_session
 from app.errors import problem_responses
 from app.pagination import Page, PageParams, page_params
+from app.principal import Principal
 from app.webhooks import service
 from app.webhooks.schemas import (
     DeliveryPublic,

@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 import pytest
 
-from app.auth import OPERATOR
 from app.claims.search import TOTAL_CAP
 from app.db import session_scope
 from app.imports.service import import_records
+from app.principal import OPERATOR
 from tests.conftest import Api
 
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.auth import OPERATOR
 from app.db import session_scope
 from app.imports.service import import_records
+from app.principal import OPERATOR
 from tests.conftest import Api
 
 

@@ -54,9 +54,9 @@ def test_ndjson_export_round_trips(viewer: Api, editor: Api) -> None:
     ]
     wipe()
     viewer.key = make_key("viewer")  # the wipe took the keys too
-    from app.auth import OPERATOR
     from app.db import session_scope
     from app.imports.service import import_records
+    from app.principal import OPERATOR
 
     with session_scope() as session:
         report = import_records(session, lines, OPERATOR)
@@ -143,9 +143,9 @@ def test_export_puts_parents_first_after_re_parenting(editor: Api) -> None:
     names = [json.loads(line)["name"] for line in lines]
     assert names.index("Coalition") < names.index("Spokesman")
     wipe()
-    from app.auth import OPERATOR
     from app.db import session_scope
     from app.imports.service import import_records
+    from app.principal import OPERATOR
 
     with session_scope() as session:
         assert import_records(session, lines, OPERATOR).created == {"source": 2}

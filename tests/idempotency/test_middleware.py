@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from app.auth import USAGE
 from app.db import get_engine
+from app.keys.service import USAGE
 from tests.conftest import Api, make_key, new_incident, new_source, row_counts
 
 SOURCE = {"name": "Press TV", "kind": "outlet", "country": "IR"}

@@ -8,13 +8,13 @@ import orjson
 import pytest
 from sqlalchemy import select, text
 
-from app.auth import OPERATOR
 from app.claims.models import Claim
 from app.claims.service import snapshot
 from app.db import session_scope
 from app.errors import ValidationFailed
 from app.events.models import Event
 from app.imports.service import import_records
+from app.principal import OPERATOR
 from app.revisions.models import Revision
 from app.revisions.service import diff
 from app.webhooks.models import Webhook, WebhookDelivery

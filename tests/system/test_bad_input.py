@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from app.auth import USAGE
 from app.db import get_engine
+from app.keys.service import USAGE
 from tests.conftest import Api, new_claim, new_incident, new_source
 from tests.faultkit import fingerprint
 
@@ -287,7 +287,7 @@ def test_bad_input_table(
     admin: Api, editor: Api, viewer: Api, anonymous: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # last_used_at is written once a minute per key: keep a slow run from rewriting it
-    monkeypatch.setattr("app.auth.LAST_USED_RESOLUTION", timedelta(days=1))
+    monkeypatch.setattr("app.keys.service.LAST_USED_RESOLUTION", timedelta(days=1))
     inc = new_incident(editor)
     src = new_source(editor)
     claim = new_claim(editor, inc["id"], src["id"])
