@@ -22,6 +22,7 @@ def main() -> None:
     from alembic import command
 
     from app.assessment import service
+    from app.assessment.corpus import load
     from app.db import alembic_config, session_scope
     from app.demo.service import camp_taji_id, load_demo
     from app.incidents.models import Incident
@@ -31,7 +32,7 @@ def main() -> None:
         load_demo(session)
         incident = session.get(Incident, camp_taji_id(session))
         assert incident is not None
-        corpus = service.load(session, incident)
+        corpus = load(session, incident)
         keep = {"casualties.killed", "munitions.count"}
         conflicts = service.conflicts(corpus, None).model_dump(mode="json")
         conflicts["topics"] = [

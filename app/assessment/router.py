@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.assessment import service
+from app.assessment.claimreview import claim_review
+from app.assessment.corpus import Corpus, load
 from app.assessment.schemas import (
     AssessmentView,
     AttributionsView,
@@ -53,13 +55,13 @@ def _view(
     session: Session,
     incident_id: str,
     name: str,
-    shape: Callable[[service.Corpus, datetime | None], BaseModel],
+    shape: Callable[[Corpus, datetime | None], BaseModel],
     as_of: datetime | None,
 ) -> Response:
     """Current views are served ready-made (see app/views); ``as_of`` ones are computed."""
 
     def compute() -> BaseModel:
-        return shape(service.load(session, get_incident(session, incident_id), as_of), as_of)
+        return shape(load(session, get_incident(session, incident_id), as_of), as_of)
 
     if as_of is not None:
         body = compute().model_dump_json().encode()
@@ -128,8 +130,6 @@ def get_incident_claimreview(
 ) -> JSONResponse:
     """schema.org ClaimReview / Claim JSON-LD for the incident's claims, each rated 1-5 from the
     assessed probability of the version it supports (for CMS embedding and search engines)."""
-    corpus = service.load(session, get_incident(session, incident_id))
+    corpus = load(session, get_incident(session, incident_id))
     base = str(request.base_url).rstrip("/")
-    return JSONResponse(
-        service.claim_review(session, corpus, base), media_type="application/ld+json"
-    )
+    return JSONResponse(claim_review(session, corpus, base), media_type="application/ld+json")

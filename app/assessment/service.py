@@ -10,164 +10,29 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import select, update
-from sqlmodel import Session, col
-
-from app.actors.models import Actor
 from app.assessment import schemas as s
-from app.assessment.implied import category_of, expand
+from app.assessment.corpus import Corpus
+from app.assessment.implied import category_of
 from app.claims.models import Claim
 from app.claims.schemas import QuantityOut
-from app.claims.service import links_of, value_out
+from app.claims.values import value_out
 from app.confidence import engine
-from app.confidence.implications import Derived
 from app.confidence.values import (
     Bound,
-    ClaimValue,
     Quantity,
     actor_ancestors,
     effective_interval,
 )
-from app.events.service import emit
-from app.incidents.models import Incident
-from app.revisions.models import Revision
-from app.sources.models import Source
-from app.topics.service import rules_and_taxonomies
-from app.types import utcnow
+from app.incidents.derived import responsibility
 
 METHOD = (
     "Bayesian vote over independent voices: each counted voice adds w*ln(m*r/(1-r)) to its "
     "candidate (r = source reliability, w = firmness x independence x evidential weight), "
     "softmax with a 'none of these' alternative. See docs/confidence.md."
 )
-
-
-@dataclass
-class Corpus:
-    """One incident's claims as the engine and the views need them."""
-
-    incident: Incident
-    claims: list[Any]  # Claim objects or plain rows with the claim table's columns
-    inputs: list[engine.ClaimInput]
-    sources: dict[str, Source]
-    source_info: dict[str, engine.SourceInfo]
-    actors: dict[str, Actor]
-    #: the actor hierarchy and the category taxonomies (:mod:`app.assessment.implied`)
-    actor_parents: dict[str, str | None]
-    #: implied claims (topic implications) by their engine id
-    implied: dict[str, Derived] = field(default_factory=dict)
-
-
-def claim_value(claim: Any) -> ClaimValue:
-    """The engine's value of a claim: a Claim, or any row with the claim's value columns."""
-    stance: Literal["asserts", "denies"] = "denies" if claim.stance == "denies" else "asserts"
-    if claim.value_kind == "quantity":
-        q = Quantity(Bound(claim.q_bound or "unknown"), claim.q_low, claim.q_best, claim.q_high)
-        return ClaimValue.of_quantity(q, stance)
-    if claim.value_kind == "category":
-        return ClaimValue.of_category(claim.category or "", stance)
-    if claim.value_kind == "actor":
-        return ClaimValue.of_actor(claim.actor_id or "", stance)
-    return ClaimValue.of_statement(stance, claim.statement)
-
-
-def claim_input(claim: Any, status: str | None = None) -> engine.ClaimInput:
-    return engine.ClaimInput(
-        claim_id=claim.id,
-        item=(claim.topic, claim.qualifiers_key),
-        source_id=claim.source_id,
-        value=claim_value(claim),
-        firmness=claim.confidence,
-        via_source_id=claim.via_source_id,
-        cites_claim_id=claim.cites_claim_id,
-        status=status or claim.status,
-        said_at=claim.said_at,
-    )
-
-
-def source_info(source: Source) -> engine.SourceInfo:
-    """A source and its parent are one voice unless the analyst marked it independent."""
-    return engine.SourceInfo(
-        source_id=source.id,
-        parent_id=None if source.independent_voice else source.parent_id,
-        prior=source.reliability_prior,
-        reliability=source.reliability,
-    )
-
-
-def _with_ancestors(
-    session: Session, model: type[Source] | type[Actor], ids: Iterable[str]
-) -> dict:  # type: ignore[type-arg]
-    """The rows for ``ids`` and all their parents, one query per level of the hierarchy."""
-    found: dict[str, Source | Actor] = {}
-    wanted = {i for i in ids if i}
-    while wanted:
-        rows = session.execute(select(model).where(col(model.id).in_(wanted))).scalars().all()
-        for row in rows:
-            found[row.id] = row
-        wanted = {r.parent_id for r in rows if r.parent_id and r.parent_id not in found}
-    return found
-
-
-def load(session: Session, incident: Incident, as_of: datetime | None = None) -> Corpus:
-    """One incident's claims as plain rows (no ORM object per claim), with their sources and
-    actors and their ancestors."""
-    claim_table = Claim.__table__  # type: ignore[attr-defined]
-    stmt = select(claim_table).where(claim_table.c.incident_id == incident.id)
-    if as_of is not None:
-        stmt = stmt.where(claim_table.c.said_at <= as_of, claim_table.c.recorded_at <= as_of)
-    claims = list(session.execute(stmt.order_by(claim_table.c.said_at, claim_table.c.id)))
-    # What was retracted or superseded only after as_of was still active then.
-    reverted: set[str] = set()
-    if as_of is not None and claims:
-        changed = [c.id for c in claims if c.status != "active"]
-        if changed:
-            reverted = set(
-                session.execute(
-                    select(col(Revision.entity_id)).where(
-                        col(Revision.entity_type) == "claim",
-                        col(Revision.entity_id).in_(changed),
-                        col(Revision.action).in_(("retract", "supersede")),
-                        col(Revision.at) > as_of,
-                    )
-                ).scalars()
-            )
-    sources: dict[str, Source] = _with_ancestors(
-        session, Source, [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
-    )
-    actors: dict[str, Actor] = _with_ancestors(session, Actor, [c.actor_id or "" for c in claims])
-    return assemble(incident, claims, sources, actors, rules_and_taxonomies(session), reverted)
-
-
-def assemble(
-    incident: Incident,
-    claims: list[Any],
-    sources: dict[str, Source],
-    actors: dict[str, Actor],
-    topics: tuple[list[Any], dict[str, dict[str, str | None]]],
-    reverted: set[str] | frozenset[str] = frozenset(),
-) -> Corpus:
-    """A corpus from claim rows (ORM objects or plain rows with the claim's columns), the
-    sources and actors they name (with their ancestors; extra ones do no harm) and the topics'
-    implication rules and taxonomies (:func:`rules_and_taxonomies`)."""
-    rules, taxonomies = topics
-    expanded = expand(
-        [claim_input(c, "active" if c.id in reverted else None) for c in claims], rules, taxonomies
-    )
-    return Corpus(
-        incident=incident,
-        claims=claims,
-        inputs=expanded.inputs,
-        sources=sources,
-        source_info={sid: source_info(src) for sid, src in sources.items()},
-        actors=actors,
-        actor_parents={aid: a.parent_id for aid, a in actors.items()} | expanded.parents,
-        implied=expanded.implied,
-    )
 
 
 # --- shaping -----------------------------------------------------------------------------
@@ -384,20 +249,6 @@ def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
     )
 
 
-def whole_incident(results: list[engine.ItemAssessment]) -> engine.ItemAssessment | None:
-    """Attributions are about the incident as a whole: the unqualified item when there is one."""
-    return next((r for r in results if r.item[1] == "{}"), results[0] if results else None)
-
-
-def _responsibility(
-    corpus: Corpus, as_of: datetime | None = None, topic: str = "responsibility"
-) -> engine.ItemAssessment | None:
-    """The assessment of who is responsible: the same item, model and candidates as
-    ``/assessment`` shows for the topic."""
-    inputs = [i for i in corpus.inputs if i.item[0] == topic and i.value.kind == "actor"]
-    return whole_incident(engine.assess(inputs, corpus.source_info, corpus.actor_parents, as_of))
-
-
 def _lineage(actor_id: str, parents: dict[str, str | None]) -> list[str]:
     return [actor_id, *actor_ancestors(actor_id, parents)]
 
@@ -410,7 +261,7 @@ def attributions(
     other actors of its line are ``compatible_with`` it. A denial of an actor or of one of its
     ancestors is listed as denying it; an actor only ever denied is listed at probability 0."""
     index = _Index(corpus)
-    chosen = _responsibility(corpus, as_of, topic)
+    chosen = responsibility(corpus, as_of, topic)
     if chosen is None:
         return s.AttributionsView(
             incident_id=corpus.incident.id,
@@ -459,121 +310,3 @@ def attributions(
         none_of_these=round(chosen.none_of_these, 6),
         attributions=out,
     )
-
-
-def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = None) -> None:
-    """Keep the incident's stored, filterable ``contested`` flag and ``leading_actor_id`` in
-    step with its claims, and tell the change feed when either changes. A bulk writer passes
-    the ``corpus`` it already loaded (see :mod:`app.imports.refresh`)."""
-    incident = corpus.incident if corpus is not None else session.get(Incident, incident_id)
-    if incident is None:
-        return
-    if corpus is None:
-        corpus = load(session, incident)
-    contested = any(
-        item.contested
-        for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents)
-    )
-    chosen = _responsibility(corpus)
-    top = (
-        next((c for c in chosen.candidates if c.stance == "asserts" and c.actor_id), None)
-        if chosen
-        else None
-    )
-    leader = top.actor_id if top is not None and top.probability > 0 else None
-    before_contested, before_leader = incident.contested, incident.leading_actor_id
-    if contested == before_contested and leader == before_leader:
-        return
-    session.execute(
-        update(Incident)
-        .where(col(Incident.id) == incident_id)
-        .values(contested=contested, leading_actor_id=leader, updated_at=utcnow())
-        .execution_options(synchronize_session=False)  # expired just below
-    )
-    session.expire(incident)
-    summary = {"id": incident.id, "title": incident.title, "contested": contested}
-    if contested != before_contested:
-        kind = "incident.contested" if contested else "incident.updated"
-        emit(session, kind, "incident", incident_id, summary, incident_id)
-    if leader != before_leader:
-        emit(
-            session,
-            "attribution.changed",
-            "incident",
-            incident_id,
-            {
-                "incident_id": incident_id,
-                "before": before_leader,
-                "after": leader,
-                "actor_name": corpus.actors[leader].name if leader in corpus.actors else None,
-                "probability": round(top.probability, 6) if top is not None and leader else None,
-            },
-            incident_id,
-        )
-
-
-def claim_review(session: Session, corpus: Corpus, base_url: str) -> dict[str, Any]:
-    """schema.org ClaimReview JSON-LD: each claim with the assessed probability of the version
-    it supports as a 1-5 rating (retracted and superseded claims are rated 1, "Retracted")."""
-    from datetime import UTC, datetime
-
-    probability: dict[str, float] = {}
-    for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents):
-        for cand in item.candidates:
-            for cid in cand.claim_ids:
-                probability[cid] = cand.probability
-    status = {i.claim_id: i.status for i in corpus.inputs}
-    links = links_of(session, [c.id for c in corpus.claims])
-    reviews = []
-    for claim in corpus.claims:
-        source = corpus.sources.get(claim.source_id)
-        p = probability.get(claim.id)
-        if status[claim.id] != "active":
-            rating, name = 1, status[claim.id].capitalize()
-        elif p is None:
-            rating, name = 3, "Unassessed"
-        else:
-            rating = 1 + round(4 * p)
-            name = "Likely" if p >= 0.7 else "Unlikely" if p < 0.3 else "Uncertain"
-        author_type = (
-            "Person"
-            if source is not None and source.kind in ("person", "official")
-            else "Organization"
-        )
-        reviews.append(
-            {
-                "@type": "ClaimReview",
-                "url": f"{base_url}/v1/claims/{claim.id}",
-                "datePublished": datetime.now(UTC).date().isoformat(),
-                "author": {"@type": "Organization", "name": "Claimdesk"},
-                "claimReviewed": claim.quote,
-                "itemReviewed": {
-                    "@type": "Claim",
-                    "author": {
-                        "@type": author_type,
-                        "name": source.name if source else (claim.speaker or "unknown"),
-                    },
-                    "datePublished": claim.said_at.isoformat(),
-                    "appearance": [
-                        {"@type": "CreativeWork", "url": link.url}
-                        for link in links.get(claim.id, [])
-                    ],
-                    "inLanguage": claim.language,
-                },
-                "reviewRating": {
-                    "@type": "Rating",
-                    "ratingValue": rating,
-                    "bestRating": 5,
-                    "worstRating": 1,
-                    "alternateName": name,
-                    "ratingExplanation": (
-                        f"Assessed probability {p:.2f} for this version of {claim.topic}"
-                        if p is not None and status[claim.id] == "active"
-                        else f"The claim is {status[claim.id]}"
-                        if status[claim.id] != "active"
-                        else "No assessment"
-                    ),
-                },
-            }
-        )
-    return {"@context": "https://schema.org", "@graph": reviews}

@@ -16,9 +16,7 @@ from sqlmodel import Session, col
 from app.actors.models import Actor
 from app.claims.models import Claim, ClaimLink
 from app.claims.schemas import (
-    ActorOut,
     ActorValue,
-    CategoryOut,
     CategoryValue,
     ClaimCreate,
     ClaimPublic,
@@ -26,12 +24,10 @@ from app.claims.schemas import (
     ClaimValueIn,
     LinkIn,
     LinkPublic,
-    QuantityOut,
     QuantityValue,
-    StatementOut,
     StatementValue,
 )
-from app.confidence.values import normalise_category
+from app.claims.values import value_columns, value_dict, value_out
 from app.crud import (
     apply_changes,
     ensure_ref,
@@ -40,11 +36,11 @@ from app.crud import (
     remember,
 )
 from app.db import full_text_match, json_array_contains
-from app.enums import Bound, ClaimStatus
+from app.enums import ClaimStatus
 from app.errors import Conflict, invalid
 from app.events.service import emit, redact
+from app.incidents.derived import refresh_counts, refresh_derived
 from app.incidents.models import Incident
-from app.incidents.service import refresh_counts
 from app.pagination import PageParams, paginate
 from app.principal import Principal
 from app.revisions import service as revisions
@@ -73,52 +69,6 @@ class ClaimFilters:
 
 def qualifiers_key(qualifiers: dict[str, Any]) -> str:
     return json.dumps(qualifiers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def value_columns(value: ClaimValueIn) -> dict[str, Any]:
-    """The typed columns that store a claim value (so SQL can filter and compare it)."""
-    cols: dict[str, Any] = {
-        "value_kind": value.kind,
-        "q_bound": None,
-        "q_low": None,
-        "q_best": None,
-        "q_high": None,
-        "category": None,
-        "actor_id": None,
-        "statement": None,
-    }
-    if value.kind == "quantity":
-        cols.update(
-            q_bound=value.bound.value, q_low=value.low, q_best=value.best, q_high=value.high
-        )
-    elif value.kind == "category":
-        cols["category"] = normalise_category(value.category)
-    elif value.kind == "actor":
-        cols["actor_id"] = value.actor_id
-    else:
-        cols["statement"] = value.text
-    return cols
-
-
-def _num(x: float | None) -> int | float | None:
-    if x is None:
-        return None
-    return int(x) if float(x).is_integer() else x
-
-
-def value_out(claim: Claim) -> QuantityOut | CategoryOut | ActorOut | StatementOut:
-    if claim.value_kind == "quantity":
-        return QuantityOut(
-            bound=Bound(claim.q_bound or Bound.unknown),
-            low=_num(claim.q_low),
-            best=_num(claim.q_best),
-            high=_num(claim.q_high),
-        )
-    if claim.value_kind == "category":
-        return CategoryOut(category=claim.category or "")
-    if claim.value_kind == "actor":
-        return ActorOut(actor_id=claim.actor_id or "")
-    return StatementOut(text=claim.statement)
 
 
 def to_public(claim: Claim, links: Sequence[ClaimLink]) -> ClaimPublic:
@@ -217,7 +167,7 @@ def public_dicts(session: Session, claims: Sequence[Any]) -> list[dict[str, Any]
             "translation": c.translation,
             "topic": c.topic,
             "qualifiers": {str(k): str(v) for k, v in (c.qualifiers or {}).items()},
-            "value": _value_dict(c),
+            "value": value_dict(c),
             "stance": c.stance,
             "confidence": float(c.confidence),
             "status": c.status,
@@ -233,22 +183,6 @@ def public_dicts(session: Session, claims: Sequence[Any]) -> list[dict[str, Any]
         }
         for c in claims
     ]
-
-
-def _value_dict(claim: Any) -> dict[str, Any]:
-    if claim.value_kind == "quantity":
-        return {
-            "kind": "quantity",
-            "bound": claim.q_bound or Bound.unknown.value,
-            "low": _num(claim.q_low),
-            "best": _num(claim.q_best),
-            "high": _num(claim.q_high),
-        }
-    if claim.value_kind == "category":
-        return {"kind": "category", "category": claim.category or ""}
-    if claim.value_kind == "actor":
-        return {"kind": "actor", "actor_id": claim.actor_id or ""}
-    return {"kind": "statement", "text": claim.statement}
 
 
 def publish(session: Session, claims: Sequence[Claim]) -> list[ClaimPublic]:
@@ -356,8 +290,6 @@ def build_claim(
 
 def after_claim_write(session: Session, incident_ids: set[str]) -> None:
     """Derived incident state (counters, contested) in the same transaction as the claim."""
-    from app.assessment.service import refresh_derived
-
     flush_or_conflict(session, _duplicate)
     for incident_id in sorted(incident_ids):
         refresh_counts(session, incident_id)

@@ -7,8 +7,8 @@ from importlib import resources
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.assessment.service import refresh_derived
 from app.imports.service import ImportReport, import_records
+from app.incidents.derived import refresh_derived
 from app.incidents.models import Incident
 from app.principal import OPERATOR
 from app.reliability.service import recompute

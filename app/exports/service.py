@@ -15,7 +15,8 @@ from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.claims.models import Claim, ClaimLink
-from app.claims.service import links_of, value_out
+from app.claims.service import links_of
+from app.claims.values import value_out
 from app.db import get_engine
 from app.incidents.models import Incident
 from app.sources.models import Source

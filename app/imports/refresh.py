@@ -13,11 +13,12 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
-from app.assessment.service import assemble, refresh_derived
+from app.assessment.corpus import assemble
 from app.claims.models import Claim
+from app.incidents.derived import refresh_derived
 from app.incidents.models import Incident
 from app.sources.models import Source
-from app.topics.service import rules_and_taxonomies
+from app.topics.rules import rules_and_taxonomies
 
 CHUNK = 200
 # The columns the engine reads (not the text, links, tags: less to fetch and decode).

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.audit import delete_unreferenced, save_changes, stage_create
@@ -137,17 +137,3 @@ def delete_incident(
     references = [(Claim.incident_id, incident.id)]
     refusal = "the incident has claims; it cannot be deleted"
     delete_unreferenced(session, "incident", incident, principal, reason, references, refusal)
-
-
-def refresh_counts(session: Session, incident_id: str) -> None:
-    """Keep the read-only counters in step with the claims (same transaction)."""
-    row = session.execute(
-        select(func.count(Claim.id), func.count(func.distinct(Claim.source_id))).where(  # type: ignore[arg-type]
-            Claim.incident_id == incident_id  # type: ignore[arg-type]
-        )
-    ).one()
-    session.execute(
-        update(Incident)
-        .where(Incident.id == incident_id)  # type: ignore[arg-type]
-        .values(claim_count=row[0], source_count=row[1])
-    )

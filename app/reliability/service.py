@@ -11,11 +11,11 @@ from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.assessment.implied import for_learning
-from app.assessment.service import claim_value
 from app.claims.models import Claim
+from app.claims.values import claim_value
 from app.confidence import engine
 from app.sources.models import Source
-from app.topics.service import rules_and_taxonomies
+from app.topics.rules import rules_and_taxonomies
 from app.types import utcnow
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.confidence.implications import Implication as Rule
+from app.claims.models import Claim
 from app.confidence.implications import ImplicationError, parse_implications
 from app.confidence.taxonomy import TaxonomyError, ancestors, merge, normalise_terms
 from app.crud import flush_or_conflict, get_or_404
 from app.errors import Conflict, invalid
+from app.incidents.derived import refresh_derived
 from app.pagination import PageParams, paginate
 from app.principal import Principal
 from app.topics.models import Topic
@@ -90,9 +91,6 @@ def create_topic(session: Session, data: TopicCreate, principal: Principal) -> T
 def _refresh_incidents(session: Session, key: str) -> None:
     """Incidents with claims on the topic: their stored ``contested`` flag and leading
     attribution follow the new implications or taxonomy (in the same transaction)."""
-    from app.assessment.service import refresh_derived
-    from app.claims.models import Claim
-
     session.flush()
     incidents = session.execute(
         select(col(Claim.incident_id)).where(col(Claim.topic) == key).distinct()
@@ -208,20 +206,3 @@ def public(topic: Topic) -> TopicPublic:
         categories=_terms(topic.categories),
         created_at=topic.created_at,
     )
-
-
-def rules_and_taxonomies(
-    session: Session,
-) -> tuple[list[Rule], dict[str, dict[str, str | None]]]:
-    """Every declared implication and every non-empty taxonomy (a few rows: read per view)."""
-    rules: list[Rule] = []
-    taxonomies: dict[str, dict[str, str | None]] = {}
-    rows = session.execute(
-        select(col(Topic.key), col(Topic.implications), col(Topic.categories))
-    ).all()
-    for key, implications, categories in rows:
-        if implications:
-            rules.extend(parse_implications(key, implications))
-        if categories:
-            taxonomies[key] = dict(categories)
-    return rules, taxonomies

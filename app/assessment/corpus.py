@@ -1,0 +1,134 @@
+"""One incident's claims as the engine and the views need them: read from the database (or
+assembled from rows a bulk writer already holds) with their sources, actors and ancestors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.actors.models import Actor
+from app.assessment.implied import expand
+from app.claims.models import Claim
+from app.claims.values import claim_value
+from app.confidence import engine
+from app.confidence.implications import Derived
+from app.incidents.models import Incident
+from app.revisions.models import Revision
+from app.sources.models import Source
+from app.topics.rules import rules_and_taxonomies
+
+
+@dataclass
+class Corpus:
+    """One incident's claims as the engine and the views need them."""
+
+    incident: Incident
+    claims: list[Any]  # Claim objects or plain rows with the claim table's columns
+    inputs: list[engine.ClaimInput]
+    sources: dict[str, Source]
+    source_info: dict[str, engine.SourceInfo]
+    actors: dict[str, Actor]
+    #: the actor hierarchy and the category taxonomies (:mod:`app.assessment.implied`)
+    actor_parents: dict[str, str | None]
+    #: implied claims (topic implications) by their engine id
+    implied: dict[str, Derived] = field(default_factory=dict)
+
+
+def claim_input(claim: Any, status: str | None = None) -> engine.ClaimInput:
+    return engine.ClaimInput(
+        claim_id=claim.id,
+        item=(claim.topic, claim.qualifiers_key),
+        source_id=claim.source_id,
+        value=claim_value(claim),
+        firmness=claim.confidence,
+        via_source_id=claim.via_source_id,
+        cites_claim_id=claim.cites_claim_id,
+        status=status or claim.status,
+        said_at=claim.said_at,
+    )
+
+
+def source_info(source: Source) -> engine.SourceInfo:
+    """A source and its parent are one voice unless the analyst marked it independent."""
+    return engine.SourceInfo(
+        source_id=source.id,
+        parent_id=None if source.independent_voice else source.parent_id,
+        prior=source.reliability_prior,
+        reliability=source.reliability,
+    )
+
+
+def _with_ancestors(
+    session: Session, model: type[Source] | type[Actor], ids: Iterable[str]
+) -> dict:  # type: ignore[type-arg]
+    """The rows for ``ids`` and all their parents, one query per level of the hierarchy."""
+    found: dict[str, Source | Actor] = {}
+    wanted = {i for i in ids if i}
+    while wanted:
+        rows = session.execute(select(model).where(col(model.id).in_(wanted))).scalars().all()
+        for row in rows:
+            found[row.id] = row
+        wanted = {r.parent_id for r in rows if r.parent_id and r.parent_id not in found}
+    return found
+
+
+def load(session: Session, incident: Incident, as_of: datetime | None = None) -> Corpus:
+    """One incident's claims as plain rows (no ORM object per claim), with their sources and
+    actors and their ancestors."""
+    claim_table = Claim.__table__  # type: ignore[attr-defined]
+    stmt = select(claim_table).where(claim_table.c.incident_id == incident.id)
+    if as_of is not None:
+        stmt = stmt.where(claim_table.c.said_at <= as_of, claim_table.c.recorded_at <= as_of)
+    claims = list(session.execute(stmt.order_by(claim_table.c.said_at, claim_table.c.id)))
+    # What was retracted or superseded only after as_of was still active then.
+    reverted: set[str] = set()
+    if as_of is not None and claims:
+        changed = [c.id for c in claims if c.status != "active"]
+        if changed:
+            reverted = set(
+                session.execute(
+                    select(col(Revision.entity_id)).where(
+                        col(Revision.entity_type) == "claim",
+                        col(Revision.entity_id).in_(changed),
+                        col(Revision.action).in_(("retract", "supersede")),
+                        col(Revision.at) > as_of,
+                    )
+                ).scalars()
+            )
+    sources: dict[str, Source] = _with_ancestors(
+        session, Source, [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
+    )
+    actors: dict[str, Actor] = _with_ancestors(session, Actor, [c.actor_id or "" for c in claims])
+    return assemble(incident, claims, sources, actors, rules_and_taxonomies(session), reverted)
+
+
+def assemble(
+    incident: Incident,
+    claims: list[Any],
+    sources: dict[str, Source],
+    actors: dict[str, Actor],
+    topics: tuple[list[Any], dict[str, dict[str, str | None]]],
+    reverted: set[str] | frozenset[str] = frozenset(),
+) -> Corpus:
+    """A corpus from claim rows (ORM objects or plain rows with the claim's columns), the
+    sources and actors they name (with their ancestors; extra ones do no harm) and the topics'
+    implication rules and taxonomies (:func:`rules_and_taxonomies`)."""
+    rules, taxonomies = topics
+    expanded = expand(
+        [claim_input(c, "active" if c.id in reverted else None) for c in claims], rules, taxonomies
+    )
+    return Corpus(
+        incident=incident,
+        claims=claims,
+        inputs=expanded.inputs,
+        sources=sources,
+        source_info={sid: source_info(src) for sid, src in sources.items()},
+        actors=actors,
+        actor_parents={aid: a.parent_id for aid, a in actors.items()} | expanded.parents,
+        implied=expanded.implied,
+    )

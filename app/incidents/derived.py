@@ -1,0 +1,96 @@
+"""An incident's derived state, kept ready on every claim write in the same transaction: the
+counters (claims, distinct sources), the filterable ``contested`` flag and the leading
+attribution, with an event on the change feed when the flag or the leader changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from app.assessment.corpus import Corpus, load
+from app.claims.models import Claim
+from app.confidence import engine
+from app.events.service import emit
+from app.incidents.models import Incident
+from app.types import utcnow
+
+
+def refresh_counts(session: Session, incident_id: str) -> None:
+    """Keep the read-only counters in step with the claims (same transaction)."""
+    row = session.execute(
+        select(func.count(Claim.id), func.count(func.distinct(Claim.source_id))).where(  # type: ignore[arg-type]
+            Claim.incident_id == incident_id  # type: ignore[arg-type]
+        )
+    ).one()
+    session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id)  # type: ignore[arg-type]
+        .values(claim_count=row[0], source_count=row[1])
+    )
+
+
+def whole_incident(results: list[engine.ItemAssessment]) -> engine.ItemAssessment | None:
+    """Attributions are about the incident as a whole: the unqualified item when there is one."""
+    return next((r for r in results if r.item[1] == "{}"), results[0] if results else None)
+
+
+def responsibility(
+    corpus: Corpus, as_of: datetime | None = None, topic: str = "responsibility"
+) -> engine.ItemAssessment | None:
+    """The assessment of who is responsible: the same item, model and candidates as
+    ``/assessment`` shows for the topic."""
+    inputs = [i for i in corpus.inputs if i.item[0] == topic and i.value.kind == "actor"]
+    return whole_incident(engine.assess(inputs, corpus.source_info, corpus.actor_parents, as_of))
+
+
+def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = None) -> None:
+    """Keep the incident's stored, filterable ``contested`` flag and ``leading_actor_id`` in
+    step with its claims, and tell the change feed when either changes. A bulk writer passes
+    the ``corpus`` it already loaded (see :mod:`app.imports.refresh`)."""
+    incident = corpus.incident if corpus is not None else session.get(Incident, incident_id)
+    if incident is None:
+        return
+    if corpus is None:
+        corpus = load(session, incident)
+    contested = any(
+        item.contested
+        for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents)
+    )
+    chosen = responsibility(corpus)
+    top = (
+        next((c for c in chosen.candidates if c.stance == "asserts" and c.actor_id), None)
+        if chosen
+        else None
+    )
+    leader = top.actor_id if top is not None and top.probability > 0 else None
+    before_contested, before_leader = incident.contested, incident.leading_actor_id
+    if contested == before_contested and leader == before_leader:
+        return
+    session.execute(
+        update(Incident)
+        .where(col(Incident.id) == incident_id)
+        .values(contested=contested, leading_actor_id=leader, updated_at=utcnow())
+        .execution_options(synchronize_session=False)  # expired just below
+    )
+    session.expire(incident)
+    summary = {"id": incident.id, "title": incident.title, "contested": contested}
+    if contested != before_contested:
+        kind = "incident.contested" if contested else "incident.updated"
+        emit(session, kind, "incident", incident_id, summary, incident_id)
+    if leader != before_leader:
+        emit(
+            session,
+            "attribution.changed",
+            "incident",
+            incident_id,
+            {
+                "incident_id": incident_id,
+                "before": before_leader,
+                "after": leader,
+                "actor_name": corpus.actors[leader].name if leader in corpus.actors else None,
+                "probability": round(top.probability, 6) if top is not None and leader else None,
+            },
+            incident_id,
+        )
