@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -181,7 +181,7 @@ def _pointer(loc: Sequence[int | str]) -> tuple[str | None, str | None]:
         return "", None
     where, rest = loc[0], list(loc[1:])
     # Discriminated unions add the tag name to the location: drop it from the pointer.
-    rest = [p for p in rest if not (isinstance(p, str) and p in _UNION_TAGS)]
+    rest = without_union_tags(rest)
     if where == "body":
         if not rest:
             return "", None  # the whole document
@@ -189,7 +189,18 @@ def _pointer(loc: Sequence[int | str]) -> tuple[str | None, str | None]:
     return None, ".".join(str(p) for p in rest) or str(where)
 
 
-_UNION_TAGS = {"quantity", "category", "actor", "statement"}
+_UNION_TAGS: set[str] = set()
+
+
+def register_union_tags(tags: Iterable[str]) -> None:
+    """Name the tags of a discriminated union in a request body (a domain's value kinds):
+    pydantic puts them in an error's location, and pointers leave them out."""
+    _UNION_TAGS.update(tags)
+
+
+def without_union_tags(loc: Iterable[int | str]) -> list[int | str]:
+    """An error location without the union tags pydantic adds to it."""
+    return [p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
 
 
 def _validation_errors(exc: RequestValidationError) -> tuple[int, str, str, list[FieldError]]:

@@ -39,10 +39,14 @@ class Corpus:
     implied: dict[str, Derived] = field(default_factory=dict)
 
 
-def claim_input(claim: Any, status: str | None = None) -> engine.ClaimInput:
+def claim_input(
+    claim: Any, status: str | None = None, item: tuple[str, str] | None = None
+) -> engine.ClaimInput:
+    """A claim (or a row with the claim's columns) as the engine reads it; ``item`` defaults to
+    its topic and qualifiers (one incident's question)."""
     return engine.ClaimInput(
         claim_id=claim.id,
-        item=(claim.topic, claim.qualifiers_key),
+        item=item or (claim.topic, claim.qualifiers_key),
         source_id=claim.source_id,
         value=claim_value(claim),
         firmness=claim.confidence,

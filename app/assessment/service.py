@@ -18,11 +18,10 @@ from app.assessment.corpus import Corpus
 from app.assessment.implied import category_of
 from app.claims.models import Claim
 from app.claims.schemas import QuantityOut
-from app.claims.values import value_out
+from app.claims.values import quantity, value_out
 from app.confidence import engine
 from app.confidence.values import (
     Bound,
-    Quantity,
     actor_ancestors,
     effective_interval,
 )
@@ -126,7 +125,7 @@ def _fmt(x: float) -> str:
 
 
 def _said_value(claim: Claim) -> str:
-    q = Quantity(Bound(claim.q_bound or "unknown"), claim.q_low, claim.q_best, claim.q_high)
+    q = quantity(claim)
     low, high = effective_interval(q)
     if low == high:
         return _fmt(low)

@@ -37,7 +37,7 @@ from app.crud import (
 )
 from app.db import full_text_match, json_array_contains
 from app.enums import ClaimStatus
-from app.errors import Conflict, invalid
+from app.errors import Conflict, invalid, without_union_tags
 from app.events.service import emit, redact
 from app.incidents.derived import refresh_counts, refresh_derived
 from app.incidents.models import Incident
@@ -199,9 +199,7 @@ def _as_kind(value: Any, kind: str) -> ClaimValueIn:
         return _VALUE.validate_python(value.model_dump(exclude_unset=True) | {"kind": kind})
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = [
-            str(p) for p in err["loc"] if p not in ("quantity", "category", "actor", "statement")
-        ]
+        loc = [str(p) for p in without_union_tags(err["loc"])]
         detail = str(err["msg"]).removeprefix("Value error, ")
         raise invalid("/".join(["/value", *loc]), f"(a {kind} value) {detail}") from exc
 

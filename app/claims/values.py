@@ -1,91 +1,133 @@
-"""A claim's value, stored in typed columns so SQL can filter and compare it: the mapping of
-each value kind (quantity, category, actor, statement) to those columns and back."""
+"""A claim's value, stored in typed columns so SQL can filter and compare it: the one place
+that maps each value kind (quantity, category, actor, statement) to those columns and back
+(to the API's JSON, and to the confidence engine's value)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.claims.models import Claim
+from pydantic import TypeAdapter
+
 from app.claims.schemas import (
     ActorOut,
     CategoryOut,
     ClaimValueIn,
+    ClaimValueOut,
     QuantityOut,
     StatementOut,
 )
 from app.confidence.values import Bound, ClaimValue, Quantity, normalise_category
+from app.errors import register_union_tags
+
+#: The claim table's columns that hold the value (every kind sets the ones it does not use to
+#: None, so a change of kind leaves nothing behind).
+VALUE_COLUMNS = (
+    "value_kind",
+    "q_bound",
+    "q_low",
+    "q_best",
+    "q_high",
+    "category",
+    "actor_id",
+    "statement",
+)
+
+Stance = Literal["asserts", "denies"]
 
 
-def value_columns(value: ClaimValueIn) -> dict[str, Any]:
-    """The typed columns that store a claim value (so SQL can filter and compare it)."""
-    cols: dict[str, Any] = {
-        "value_kind": value.kind,
-        "q_bound": None,
-        "q_low": None,
-        "q_best": None,
-        "q_high": None,
-        "category": None,
-        "actor_id": None,
-        "statement": None,
-    }
-    if value.kind == "quantity":
-        cols.update(
-            q_bound=value.bound.value, q_low=value.low, q_best=value.best, q_high=value.high
-        )
-    elif value.kind == "category":
-        cols["category"] = normalise_category(value.category)
-    elif value.kind == "actor":
-        cols["actor_id"] = value.actor_id
-    else:
-        cols["statement"] = value.text
-    return cols
-
-
-def _num(x: float | None) -> int | float | None:
+def number(x: float | None) -> int | float | None:
+    """A stored number as the API writes it (integral values without ``.0``)."""
     if x is None:
         return None
     return int(x) if float(x).is_integer() else x
 
 
-def value_out(claim: Claim) -> QuantityOut | CategoryOut | ActorOut | StatementOut:
-    if claim.value_kind == "quantity":
-        return QuantityOut(
-            bound=Bound(claim.q_bound or Bound.unknown),
-            low=_num(claim.q_low),
-            best=_num(claim.q_best),
-            high=_num(claim.q_high),
-        )
-    if claim.value_kind == "category":
-        return CategoryOut(category=claim.category or "")
-    if claim.value_kind == "actor":
-        return ActorOut(actor_id=claim.actor_id or "")
-    return StatementOut(text=claim.statement)
+@dataclass(frozen=True)
+class _Kind:
+    #: the value as sent → the columns it sets
+    columns: Callable[[Any], dict[str, Any]]
+    #: a row with the value columns → the value as the API shows it (plain JSON)
+    public: Callable[[Any], dict[str, Any]]
+    #: a row with the value columns → the engine's value
+    engine: Callable[[Any, Stance], ClaimValue]
 
 
-def value_dict(claim: Any) -> dict[str, Any]:
-    if claim.value_kind == "quantity":
-        return {
+def _quantity(row: Any) -> Quantity:
+    return Quantity(Bound(row.q_bound or "unknown"), row.q_low, row.q_best, row.q_high)
+
+
+KINDS: dict[str, _Kind] = {
+    "quantity": _Kind(
+        columns=lambda v: {
+            "q_bound": v.bound.value,
+            "q_low": v.low,
+            "q_best": v.best,
+            "q_high": v.high,
+        },
+        public=lambda r: {
             "kind": "quantity",
-            "bound": claim.q_bound or Bound.unknown.value,
-            "low": _num(claim.q_low),
-            "best": _num(claim.q_best),
-            "high": _num(claim.q_high),
-        }
-    if claim.value_kind == "category":
-        return {"kind": "category", "category": claim.category or ""}
-    if claim.value_kind == "actor":
-        return {"kind": "actor", "actor_id": claim.actor_id or ""}
-    return {"kind": "statement", "text": claim.statement}
+            "bound": r.q_bound or Bound.unknown.value,
+            "low": number(r.q_low),
+            "best": number(r.q_best),
+            "high": number(r.q_high),
+        },
+        engine=lambda r, stance: ClaimValue.of_quantity(_quantity(r), stance),
+    ),
+    "category": _Kind(
+        columns=lambda v: {"category": normalise_category(v.category)},
+        public=lambda r: {"kind": "category", "category": r.category or ""},
+        engine=lambda r, stance: ClaimValue.of_category(r.category or "", stance),
+    ),
+    "actor": _Kind(
+        columns=lambda v: {"actor_id": v.actor_id},
+        public=lambda r: {"kind": "actor", "actor_id": r.actor_id or ""},
+        engine=lambda r, stance: ClaimValue.of_actor(r.actor_id or "", stance),
+    ),
+    "statement": _Kind(
+        columns=lambda v: {"statement": v.text},
+        public=lambda r: {"kind": "statement", "text": r.statement},
+        engine=lambda r, stance: ClaimValue.of_statement(stance, r.statement),
+    ),
+}
 
 
-def claim_value(claim: Any) -> ClaimValue:
-    """The engine's value of a claim: a Claim, or any row with the claim's value columns."""
-    stance: Literal["asserts", "denies"] = "denies" if claim.stance == "denies" else "asserts"
-    if claim.value_kind == "quantity":
-        q = Quantity(Bound(claim.q_bound or "unknown"), claim.q_low, claim.q_best, claim.q_high)
-        return ClaimValue.of_quantity(q, stance)
-    if claim.value_kind == "category":
-        return ClaimValue.of_category(claim.category or "", stance)
-    if claim.value_kind == "actor":
-        return ClaimValue.of_actor(claim.actor_id or "", stance)
-    return ClaimValue.of_statement(stance, claim.statement)
+#: The value kinds, which pydantic names in the location of an error inside a value.
+VALUE_KINDS = frozenset(KINDS)
+register_union_tags(VALUE_KINDS)
+
+
+def _kind(name: str | None) -> _Kind:
+    return KINDS.get(name or "statement", KINDS["statement"])
+
+
+def value_columns(value: ClaimValueIn) -> dict[str, Any]:
+    """The typed columns that store a claim value."""
+    empty: dict[str, Any] = dict.fromkeys(VALUE_COLUMNS[1:])
+    return {"value_kind": value.kind} | empty | KINDS[value.kind].columns(value)
+
+
+def value_dict(row: Any) -> dict[str, Any]:
+    """The value of a claim (or any row with the value columns) as the API's JSON."""
+    return _kind(row.value_kind).public(row)
+
+
+ValueOut = QuantityOut | CategoryOut | ActorOut | StatementOut
+_OUT: TypeAdapter[ValueOut] = TypeAdapter(ClaimValueOut)
+
+
+def value_out(row: Any) -> ValueOut:
+    """The value as the API's model (``QuantityOut``, ``CategoryOut``, ...)."""
+    return _OUT.validate_python(value_dict(row))
+
+
+def quantity(row: Any) -> Quantity:
+    """The engine's quantity of a quantity claim (or row)."""
+    return _quantity(row)
+
+
+def claim_value(row: Any) -> ClaimValue:
+    """The engine's value of a claim (or any row with the value and stance columns)."""
+    stance: Stance = "denies" if row.stance == "denies" else "asserts"
+    return _kind(row.value_kind).engine(row, stance)

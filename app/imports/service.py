@@ -36,7 +36,13 @@ from app.claims.models import Claim
 from app.claims.schemas import ClaimCreate
 from app.claims.service import build_claim
 from app.enums import Role
-from app.errors import ClaimdeskError, FieldError, Forbidden, ValidationFailed
+from app.errors import (
+    ClaimdeskError,
+    FieldError,
+    Forbidden,
+    ValidationFailed,
+    without_union_tags,
+)
 from app.events.service import lock_feed
 from app.imports.bulk import ClaimWriter
 from app.imports.refresh import refresh_incidents
@@ -439,9 +445,7 @@ class _Import:
             return True
         except ValidationError as exc:
             for err in exc.errors():
-                loc = [
-                    p for p in err["loc"] if p not in ("quantity", "category", "actor", "statement")
-                ]
+                loc = without_union_tags(err["loc"])
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 fail(number, "/" + "/".join(str(p) for p in loc), msg)
             return True

@@ -10,9 +10,10 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
+from app.assessment.corpus import claim_input
 from app.assessment.implied import for_learning
 from app.claims.models import Claim
-from app.claims.values import claim_value
+from app.claims.values import VALUE_COLUMNS
 from app.confidence import engine
 from app.sources.models import Source
 from app.topics.rules import rules_and_taxonomies
@@ -26,6 +27,22 @@ class ReliabilityReport(BaseModel):
     seconds: float
 
 
+#: The claim columns the engine reads (not the text, links, tags).
+ENGINE_COLUMNS = (
+    "id",
+    "incident_id",
+    "topic",
+    "qualifiers_key",
+    "source_id",
+    "via_source_id",
+    "cites_claim_id",
+    "status",
+    "said_at",
+    "confidence",
+    "stance",
+    *VALUE_COLUMNS,
+)
+
 #: Rows fetched per round trip while streaming the claims.
 STREAM_BATCH = 5000
 
@@ -33,46 +50,14 @@ STREAM_BATCH = 5000
 def _inputs(session: Session) -> list[engine.ClaimInput]:
     """Every claim as engine input, streamed as plain rows (no ORM objects) in batches of
     :data:`STREAM_BATCH` (a server-side cursor on PostgreSQL)."""
+    table = Claim.__table__  # type: ignore[attr-defined]
     rows = session.execute(
-        select(
-            col(Claim.id),
-            col(Claim.incident_id),
-            col(Claim.topic),
-            col(Claim.qualifiers_key),
-            col(Claim.source_id),
-            col(Claim.via_source_id),
-            col(Claim.cites_claim_id),
-            col(Claim.status),
-            col(Claim.said_at),
-            col(Claim.confidence),
-            col(Claim.value_kind),
-            col(Claim.q_bound),
-            col(Claim.q_low),
-            col(Claim.q_best),
-            col(Claim.q_high),
-            col(Claim.category),
-            col(Claim.actor_id),
-            col(Claim.statement),
-            col(Claim.stance),
-        ).execution_options(yield_per=STREAM_BATCH)
-    )
-    out = []
-    for r in rows:
-        out.append(
-            engine.ClaimInput(
-                claim_id=r.id,
-                # items are per incident: the same topic on two incidents is two questions
-                item=(f"{r.incident_id}/{r.topic}", r.qualifiers_key),
-                source_id=r.source_id,
-                value=claim_value(r),
-                firmness=r.confidence,
-                via_source_id=r.via_source_id,
-                cites_claim_id=r.cites_claim_id,
-                status=r.status,
-                said_at=r.said_at,
-            )
+        select(*(table.c[name] for name in ENGINE_COLUMNS)).execution_options(
+            yield_per=STREAM_BATCH
         )
-    return out
+    )
+    # items are per incident: the same topic on two incidents is two questions
+    return [claim_input(r, item=(f"{r.incident_id}/{r.topic}", r.qualifiers_key)) for r in rows]
 
 
 def recompute(session: Session) -> ReliabilityReport:
