@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
@@ -60,6 +60,22 @@ def _inputs(session: Session) -> list[engine.ClaimInput]:
     return [claim_input(r, item=(f"{r.incident_id}/{r.topic}", r.qualifiers_key)) for r in rows]
 
 
+_SOURCE = Source.__table__  # type: ignore[attr-defined]
+#: One executemany UPDATE. A source whose reliability changes gets a new version, so its ETag
+#: changes too (a cached copy is not answered 304 with a stale reliability, and an If-Match
+#: sent before the recompute is refused); one whose reliability stays keeps its version.
+_STORE = (
+    update(_SOURCE)
+    .where(_SOURCE.c.id == bindparam("b_id"))
+    .values(
+        reliability=bindparam("b_reliability"),
+        reliability_updated_at=bindparam("b_at"),
+        version=_SOURCE.c.version
+        + case((_SOURCE.c.reliability.is_distinct_from(bindparam("b_reliability")), 1), else_=0),
+    )
+)
+
+
 def recompute(session: Session) -> ReliabilityReport:
     """Learn every source's reliability and store it (one executemany UPDATE)."""
     started = time.perf_counter()
@@ -89,12 +105,12 @@ def recompute(session: Session) -> ReliabilityReport:
     learned = engine.learn_reliability(expanded.inputs, sources, parents | expanded.parents)
     now = utcnow()
     rows: list[dict[str, Any]] = [
-        {"id": sid, "reliability": round(min(1.0, max(0.0, r)), 6), "reliability_updated_at": now}
+        {"b_id": sid, "b_reliability": round(min(1.0, max(0.0, r)), 6), "b_at": now}
         for sid, r in sorted(learned.items())
         if sid in sources
     ]
     if rows:
-        session.execute(update(Source), rows)
+        session.execute(_STORE, rows)
     return ReliabilityReport(
         sources=len(rows),
         claims=len(inputs),
