@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
+from app import audit
 from app.actors.models import Actor
 from app.claims.models import Claim, ClaimLink
 from app.claims.schemas import (
@@ -33,12 +34,10 @@ from app.crud import (
     ensure_ref,
     flush_or_conflict,
     get_or_404,
-    remember,
 )
 from app.db import full_text_match, json_array_contains
 from app.enums import ClaimStatus
 from app.errors import Conflict, invalid, without_union_tags
-from app.events.service import emit, redact
 from app.incidents.derived import refresh_counts, refresh_derived
 from app.incidents.models import Incident
 from app.pagination import PageParams, paginate
@@ -269,21 +268,19 @@ def build_claim(
         supersedes_id=supersedes_id,
     )
     links = _links(claim.id, data.links)
-    session.add(claim)
+    session.add(claim)  # before its links (their foreign key)
     session.add_all(links)
-    remember(session, Claim, claim.id)
-    created = to_public(claim, links).model_dump(mode="json")
-    revisions.record(
+    return audit.stage_create(
         session,
         "claim",
-        claim.id,
-        claim.version,
-        "create",
+        claim,
         principal,
-        revisions.diff(None, created),
+        lambda c: to_public(c, links).model_dump(mode="json"),
+        _duplicate,
+        announce=True,
+        incident_id=claim.incident_id,
+        flush=False,
     )
-    emit(session, "claim.created", "claim", claim.id, created, claim.incident_id)
-    return claim
 
 
 def after_claim_write(session: Session, incident_ids: set[str]) -> None:
@@ -344,16 +341,17 @@ def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: P
             changed = True
     if changed:
         after = snapshot(session, claim)
-        revisions.record(
+        audit.record_change(
             session,
             "claim",
-            claim.id,
-            claim.version,
+            claim,
             "update",
             principal,
             revisions.diff(before, after),
+            event="claim.updated",
+            payload=after,
+            incident_id=claim.incident_id,
         )
-        emit(session, "claim.updated", "claim", claim.id, after, claim.incident_id)
         after_claim_write(session, {claim.incident_id})
     flush_or_conflict(session, _duplicate)
     return claim
@@ -376,10 +374,18 @@ def _set_status(
     before = snapshot(session, claim)
     apply_changes(claim, {"status": status.value})
     after = snapshot(session, claim)
-    changes = revisions.diff(before, after) | (extra or {})
-    revisions.record(session, "claim", claim.id, claim.version, action, principal, changes, reason)
-    kind = "claim.retracted" if status is ClaimStatus.retracted else "claim.updated"
-    emit(session, kind, "claim", claim.id, after | {"reason": reason}, claim.incident_id)
+    audit.record_change(
+        session,
+        "claim",
+        claim,
+        action,
+        principal,
+        revisions.diff(before, after) | (extra or {}),
+        event="claim.retracted" if status is ClaimStatus.retracted else "claim.updated",
+        payload=after | {"reason": reason},
+        incident_id=claim.incident_id,
+        reason=reason,
+    )
 
 
 def retract_claim(session: Session, claim: Claim, reason: str, principal: Principal) -> Claim:
@@ -419,27 +425,10 @@ def hard_delete_claim(session: Session, claim: Claim, reason: str, principal: Pr
     for field in ("cites_claim_id", "supersedes_id"):
         column = col(getattr(Claim, field))
         session.execute(update(Claim).where(column == claim.id).values({field: None}))
-    stone = revisions.tombstone(
-        session, "claim", claim.id, claim.version, principal, reason, incident_id=claim.incident_id
-    )
-    redact(session, "claim", claim.id)
-    emit(
-        session,
-        "claim.deleted",
-        "claim",
-        claim.id,
-        {
-            "id": claim.id,
-            "incident_id": claim.incident_id,
-            "reason": reason,
-            "deleted_at": stone.deleted_at.isoformat(),
-            "tombstone_id": stone.id,
-        },
-        claim.incident_id,
-    )
     session.execute(delete(ClaimLink).where(col(ClaimLink.claim_id) == claim.id))
-    session.delete(claim)
-    session.flush()
+    audit.remove(
+        session, "claim", claim, principal, reason, announce=True, incident_id=claim.incident_id
+    )
     after_claim_write(session, {claim.incident_id})
 
 
