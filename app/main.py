@@ -32,7 +32,7 @@ from app.idempotency.middleware import IDEMPOTENCY_KEY_PATTERN, IdempotencyMiddl
 from app.imports.router import router as imports_router
 from app.incidents.router import router as incidents_router
 from app.keys.router import router as keys_router
-from app.keys.service import bootstrap_admin
+from app.keys.service import USAGE, bootstrap_admin
 from app.limits import BodyLimitMiddleware
 from app.links.router import router as links_router
 from app.logging import configure_logging
@@ -114,6 +114,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     finally:
         if loop is not None:
             loop.stop()
+        USAGE.drain()  # the keys' last use queued by the last requests is written
 
 
 def operation_id(route: APIRoute) -> str:
