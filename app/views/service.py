@@ -41,7 +41,7 @@ log = logging.getLogger("claimdesk.views")
 
 
 def _code_fingerprint() -> str:
-    """Hash of the code that computes views (engine, view shaping, topics)."""
+    """Hash of the code that computes views (engine, view shaping, topics, claim values)."""
     digest = hashlib.sha256()
     for package in ("app.confidence", "app.assessment", "app.topics"):
         try:
@@ -54,6 +54,10 @@ def _code_fingerprint() -> str:
         for f in files:
             digest.update(f.name.encode())
             digest.update(f.read_bytes())
+    # a claim's value as the engine and the views read it (moved out of app.assessment)
+    values = resources.files("app.claims").joinpath("values.py")
+    digest.update(values.name.encode())
+    digest.update(values.read_bytes())
     return digest.hexdigest()[:16]
 
 
