@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.auth import USAGE
 from app.db import get_engine
+from app.keys.service import USAGE
 from tests.conftest import Api, new_actor, new_claim, new_incident, new_source
 from tests.faultkit import fingerprint
 
