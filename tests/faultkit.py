@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 from sqlalchemy import Engine, inspect, text
@@ -128,7 +129,7 @@ def server(
         }
         | (env or {})
     )
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    out: BinaryIO | int = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=environment,
@@ -155,8 +156,8 @@ def server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if log:
-            out.close()  # type: ignore[union-attr]
+        if not isinstance(out, int):
+            out.close()
 
 
 def free_port() -> int:

@@ -3,6 +3,7 @@ creating a source or actor that closely matches a registered one lists the candi
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.conftest import Api, is_postgres, new_actor, new_source
@@ -23,8 +24,8 @@ def registry(editor: Api) -> dict[str, dict[str, object]]:
     }
 
 
-def names(r: object) -> list[str]:
-    return [i["name"] for i in r.json()["items"]]  # type: ignore[attr-defined]
+def names(r: httpx.Response) -> list[str]:
+    return [i["name"] for i in r.json()["items"]]
 
 
 def test_search_finds_typos_case_and_aliases(viewer: Api, registry: dict[str, object]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import anyio
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -16,10 +17,10 @@ SOURCE = {"name": "Press TV", "kind": "outlet", "country": "IR"}
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
 
-def _problem(r: object, status: int) -> dict[str, object]:
-    assert r.status_code == status, r.text  # type: ignore[attr-defined]
-    assert r.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
-    body: dict[str, object] = r.json()  # type: ignore[attr-defined]
+def _problem(r: httpx.Response, status: int) -> dict[str, object]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    body: dict[str, object] = r.json()
     assert body["status"] == status
     return body
 

@@ -6,6 +6,7 @@ import pytest
 
 from app.confidence.engine import (
     ClaimInput,
+    ItemAssessment,
     SourceInfo,
     assess,
     attribute,
@@ -48,7 +49,7 @@ def camp_taji() -> list[ClaimInput]:
     ]
 
 
-def by_item(results: list, item: tuple[str, str]):  # type: ignore[no-untyped-def]
+def by_item(results: list[ItemAssessment], item: tuple[str, str]) -> ItemAssessment:
     return next(r for r in results if r.item == item)
 
 

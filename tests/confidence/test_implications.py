@@ -21,9 +21,17 @@ CASUALTIES = Implication("casualties", ("casualties.killed", "casualties.wounded
 Q = "{}"
 
 
-def stmt(cid: str, topic: str, low: float, high: float = math.inf, **kw: object) -> Statement:
-    fields: dict[str, object] = {"qualifiers": Q, "source_id": "s", "asserts": True, **kw}
-    return Statement(cid, topic, low=low, high=high, **fields)  # type: ignore[arg-type]
+def stmt(
+    cid: str,
+    topic: str,
+    low: float,
+    high: float = math.inf,
+    *,
+    qualifiers: str = Q,
+    source_id: str = "s",
+    asserts: bool = True,
+) -> Statement:
+    return Statement(cid, topic, qualifiers, source_id, low=low, high=high, asserts=asserts)
 
 
 def test_three_killed_implies_at_least_three_casualties() -> None:

@@ -39,7 +39,7 @@ def test_declared_chain() -> None:
 
 
 def test_invalid_taxonomies_name_the_term() -> None:
-    cases = [
+    cases: list[tuple[list[tuple[str, str | None]], str]] = [
         ([("", None)], "/0/value"),
         ([("a", None), ("A ", "b")], "/1/value"),
         ([("a", "a")], "/0/parent"),

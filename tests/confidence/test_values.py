@@ -12,6 +12,7 @@ from app.confidence.values import (
     Bound,
     ClaimValue,
     Quantity,
+    Stance,
     compatible,
     effective_interval,
     evidential_weight,
@@ -177,7 +178,7 @@ def quantities(draw: st.DrawFn) -> Quantity:
 
 
 actor_ids = st.sampled_from(["kh", "iran-backed", "iran", "isis", "us"])
-stances = st.sampled_from(["asserts", "denies"])
+stances: st.SearchStrategy[Stance] = st.sampled_from(["asserts", "denies"])
 
 
 @st.composite

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -154,7 +155,7 @@ def test_export_puts_parents_first_after_re_parenting(editor: Api) -> None:
 def test_imported_recorded_at_drives_as_of(editor: Api) -> None:
     """A back-filled claim says when the desk learnt it; ``as_of`` before then hides it."""
     headers = editor.headers({"Content-Type": "application/x-ndjson"})
-    lines = [
+    lines: list[dict[str, Any]] = [
         {"type": "source", "external_id": "s", "name": "Briefer", "kind": "official"},
         {
             "type": "incident",

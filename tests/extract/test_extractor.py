@@ -11,6 +11,7 @@ from app.extract.extractor import (
     CUE_FIRMNESS,
     DEFAULT_FIRMNESS,
     HEDGES,
+    Suggestion,
     byline,
     extract,
     firmness_of,
@@ -19,40 +20,32 @@ from app.extract.extractor import (
 from app.extract.values import read_values
 
 
-def _one(text: str, needle: str) -> dict[str, object]:
+def _one(text: str, needle: str) -> Suggestion:
     found = [s for s in extract(text) if needle in s.quote]
     assert len(found) == 1, [s.quote for s in extract(text)]
-    s = found[0]
-    return {
-        "quote": s.quote,
-        "cue": s.cue,
-        "speaker": s.speaker,
-        "mention": s.speaker_mention,
-        "direct": s.direct,
-        "firmness": s.firmness,
-    }
+    return found[0]
 
 
 def test_reported_speech_after_the_cue() -> None:
     text = "Coalition officials said that more than 15 small rockets hit the base on Wednesday."
     s = _one(text, "rockets")
-    assert s["quote"] == "more than 15 small rockets hit the base on Wednesday"
-    assert s["cue"] == "said" and s["speaker"] == "Coalition officials"
-    assert s["direct"] is False
+    assert s.quote == "more than 15 small rockets hit the base on Wednesday"
+    assert s.cue == "said" and s.speaker == "Coalition officials"
+    assert s.direct is False
 
 
 def test_quotation_before_an_inverted_frame() -> None:
     text = "“The base was hit by at least ten rockets,” said Col. Myles Caggins, a spokesman."
     s = _one(text, "rockets")
-    assert s["quote"] == "“The base was hit by at least ten rockets,”"
-    assert s["speaker"] == "Col. Myles Caggins" and s["direct"] is True
+    assert s.quote == "“The base was hit by at least ten rockets,”"
+    assert s.speaker == "Col. Myles Caggins" and s.direct is True
 
 
 def test_according_to_names_the_source_after_the_cue() -> None:
     text = "According to Reuters, the militia fired nearly a dozen rockets at the base overnight."
     s = _one(text, "militia")
-    assert s["cue"] == "According to" and s["speaker"] == "Reuters"
-    assert s["quote"].startswith("the militia fired")
+    assert s.cue == "According to" and s.speaker == "Reuters"
+    assert s.quote.startswith("the militia fired")
 
 
 def test_a_quotation_interrupted_by_its_frame_is_one_suggestion() -> None:
@@ -76,8 +69,8 @@ def test_a_surname_resolves_to_the_full_name_used_earlier() -> None:
         "Pompeo said the attack was orchestrated by Iranian proxies in Iraq."
     )
     s = _one(text, "orchestrated")
-    assert s["mention"] == "Pompeo"
-    assert s["speaker"] == "Mike Pompeo"
+    assert s.speaker_mention == "Pompeo"
+    assert s.speaker == "Mike Pompeo"
 
 
 def test_sentences_do_not_end_inside_a_quotation() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -148,6 +149,7 @@ def _stored_anywhere(secret: str) -> list[str]:
     found = []
     with engine.connect() as conn:
         for name in inspect(engine).get_table_names():
+            rows: Iterable[str]
             if engine.dialect.name == "postgresql":
                 rows = conn.execute(text(f'SELECT t::text FROM "{name}" t')).scalars()
             else:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 import pytest
 from sqlalchemy import select, text
+from sqlmodel import col
 
 from app.claims.models import Claim
 from app.claims.service import snapshot
 from app.db import session_scope
 from app.errors import ValidationFailed
 from app.events.models import Event
-from app.imports.service import import_records
+from app.imports.service import ImportReport, import_records
 from app.principal import OPERATOR
 from app.revisions.models import Revision
 from app.revisions.service import diff
@@ -27,7 +26,7 @@ def _demo() -> list[str]:
     return list(demo_lines())
 
 
-def _import(lines: list[str], batch: int = 5000) -> Any:
+def _import(lines: list[str], batch: int = 5000) -> ImportReport:
     with session_scope() as session:
         return import_records(session, lines, OPERATOR, batch=batch)
 
@@ -40,12 +39,14 @@ def test_rows_match_what_the_api_writes() -> None:
         assert len(claims) == report.created["claim"]
         events = {
             e.entity_id: e
-            for e in session.execute(select(Event).where(Event.type == "claim.created")).scalars()
+            for e in session.execute(
+                select(Event).where(col(Event.type) == "claim.created")
+            ).scalars()
         }
         revisions = {
             r.entity_id: r
             for r in session.execute(
-                select(Revision).where(Revision.entity_type == "claim")
+                select(Revision).where(col(Revision.entity_type) == "claim")
             ).scalars()
         }
         for claim in claims:
@@ -107,7 +108,7 @@ def test_a_bad_line_after_written_batches_rolls_everything_back() -> None:
     bad = [*lines, '{"type": "claim", "external_id": "late", "incident_external_id": "nope"}']
     with pytest.raises(ValidationFailed) as caught:
         _import(bad, batch=10)
-    assert caught.value.errors[0].line == len(bad)
+    assert caught.value.errors and caught.value.errors[0].line == len(bad)
     assert row_counts() == before
     _import(lines)  # and the FTS trigger dropped during the failed import came back
     with session_scope() as session:
@@ -163,7 +164,7 @@ def test_the_error_report_gives_the_true_count_beyond_the_listed_errors() -> Non
     before = row_counts()
     with pytest.raises(ValidationFailed) as caught:
         _import(good + bad + ["{not json"], batch=40)
-    assert len(caught.value.errors) == 100
+    assert caught.value.errors is not None and len(caught.value.errors) == 100
     assert caught.value.detail is not None
     assert caught.value.detail.startswith("251 invalid line(s) (")
     assert "errors; the first 100 listed" in caught.value.detail

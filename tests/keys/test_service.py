@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.db import get_engine
+from app.db import get_engine, session_scope
 from app.keys import service
 from app.keys.service import USAGE, UsageRecorder
 from app.types import utcnow
@@ -70,7 +70,7 @@ def test_a_failed_write_is_tried_again_on_the_next_use(
     USAGE.drain()
     key_id = str(_key_ids()[0])
     recorder = UsageRecorder()
-    real = service.session_scope
+    real = session_scope  # what app.keys.service uses, until patched below
     calls: list[str] = []
 
     @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from tests.conftest import Api
@@ -78,7 +79,7 @@ def test_views_are_documented_with_demo_examples(app_client: TestClient) -> None
     from app.assessment.schemas import AssessmentView, AttributionsView, ConflictsView
 
     spec = app_client.get("/openapi.json").json()
-    models = {
+    models: dict[str, type[BaseModel]] = {
         "conflicts": ConflictsView,
         "attributions": AttributionsView,
         "assessment": AssessmentView,

@@ -7,6 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
@@ -40,12 +41,11 @@ def db_log() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
-def _assert_503(r: object) -> None:
-    response = r  # httpx.Response
-    assert response.status_code == 503, response.text  # type: ignore[attr-defined]
-    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
-    assert int(response.headers["retry-after"]) >= 1  # type: ignore[attr-defined]
-    assert response.json()["status"] == 503  # type: ignore[attr-defined]
+def _assert_503(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) >= 1
+    assert response.json()["status"] == 503
 
 
 @pytest.mark.skipif(is_postgres(), reason="the SQLite write lock")
