@@ -48,6 +48,7 @@ class Timed:
     seconds: float
     peak_rss_mb: float
     stdout: str
+    cpu_seconds: float = 0.0  # the command's own user + system time (not the database server's)
 
 
 def _timed(cmd: Sequence[str], env: dict[str, str]) -> Timed:
@@ -55,8 +56,8 @@ def _timed(cmd: Sequence[str], env: dict[str, str]) -> Timed:
     wrapper = (
         "import resource, subprocess, sys\n"
         "r = subprocess.run(sys.argv[1:])\n"
-        "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-        " file=sys.stderr)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print('PEAK_RSS_KB', u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr)\n"
         "sys.exit(r.returncode)\n"
     )
     started = time.perf_counter()
@@ -66,22 +67,22 @@ def _timed(cmd: Sequence[str], env: dict[str, str]) -> Timed:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
-    rss = next(
+    rss, cpu = next(
         (
-            int(line.split()[1])
+            (int(line.split()[1]), float(line.split()[2]))
             for line in proc.stderr.splitlines()
             if line.startswith("PEAK_RSS_KB")
         ),
-        0,
+        (0, 0.0),
     )
-    return Timed(seconds, rss / 1024, proc.stdout)
+    return Timed(seconds, rss / 1024, proc.stdout, cpu)
 
 
 def _claimdesk(*args: str) -> list[str]:
     return [str(BIN / "claimdesk"), *args]
 
 
-def _wait(port: int, path: str, seconds: float = 60.0) -> None:
+def _wait(port: int, path: str, seconds: float = 240.0) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
@@ -128,7 +129,9 @@ def build(url: str, env: dict[str, str], path: Path, claims: int) -> dict[str, f
         "import_seconds": imported.seconds,
         "import_claims_per_s": claims / imported.seconds,
         "import_peak_rss_mb": imported.peak_rss_mb,
+        "import_claims_per_cpu_s": claims / max(imported.cpu_seconds, 1e-9),
         "recompute_seconds": recompute.seconds,
+        "recompute_cpu_seconds": recompute.cpu_seconds,
         "recompute_peak_rss_mb": recompute.peak_rss_mb,
     }
 
@@ -239,6 +242,11 @@ def serve_and_load(
                 q = urllib.request.quote(word)
                 search.append(_get(port, f"/v1/claims?q={q}&limit=50", key)[0])
         results["search q= (sequential)"] = Result(len(search), 0, 0.0, search)
+        # The same number of plain reads, one at a time: the machine's baseline for q=.
+        plain = [
+            _get(port, f"/v1/incidents/{ids[n % len(ids)]}", key)[0] for n in range(len(search))
+        ]
+        results["GET incident (sequential, baseline for q=)"] = Result(len(plain), 0, 0.0, plain)
     if not peers or db is None:
         return results
     ds_port = args.port + 2
@@ -337,28 +345,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgres", help="also import/recompute/serve on this (empty) database")
     parser.add_argument("--workers", default="1", help="PostgreSQL scale-out, e.g. 1,2,4")
     parser.add_argument("--keep", action="store_true", help="keep the corpus and database")
+    parser.add_argument(
+        "--sqlite",
+        type=Path,
+        help="serve and load this existing SQLite file (at the current schema) instead of "
+        "building one: no import, no recompute (e.g. a corpus kept with --keep)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.incidents, args.per_incident = 20, 30
         args.connections, args.seconds, args.max_requests = 4, 1.0, 2000
         args.sample, args.cold, args.search_rounds = 10, 3, 1
     claims = args.incidents * args.per_incident
+    if args.sqlite:
+        with sqlite3.connect(args.sqlite) as conn:
+            claims = conn.execute("SELECT count(*) FROM claim").fetchone()[0]
     workdir = Path(tempfile.mkdtemp(prefix="claimdesk-bench-"))
     out: list[str] = [
         f"corpus: {args.incidents:,} incidents x {args.per_incident} claims = {claims:,} claims; "
         f"{args.connections} connections, {args.seconds:g} s per load, 1 worker unless stated"
     ]
+    print(out[0], flush=True)
     try:
         path = workdir / "corpus.ndjson"
-        corpus.write(path, args.incidents, args.per_incident)
-        db = workdir / "bench.db"
+        db = args.sqlite.resolve() if args.sqlite else workdir / "bench.db"
         url = f"sqlite:///{db}"
         env = os.environ | {
             "CLAIMDESK_DATABASE_URL": url,
             "PYTHONPATH": str(ROOT),
             "CLAIMDESK_RATE_LIMIT": "false",  # one key sends everything: measure, don't throttle
         }
-        figures = build(url, env, path, claims)
+        if args.sqlite:
+            figures: dict[str, float] = {}
+            out[0] = (
+                f"corpus: {args.sqlite} ({claims:,} claims, not rebuilt); "
+                + out[0].split("; ", 1)[1]
+            )
+        else:
+            corpus.write(path, args.incidents, args.per_incident)
+            figures = build(url, env, path, claims)
         ids = _incident_ids(db, args.sample)
         if args.quick:
             most = count_statements(url, ids[:3])
@@ -367,8 +392,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             assert not too_many, f"more than {MAX_STATEMENTS} statements per request: {too_many}"
         results = serve_and_load(db, url, env, ids, args)
         out.append(report("SQLite", results, figures))
+        print(out[-1], flush=True)  # each section as soon as it is measured
         if args.postgres:
             pg_env = env | {"CLAIMDESK_DATABASE_URL": args.postgres}
+            if not path.exists():
+                corpus.write(path, args.incidents, args.per_incident)
             pg_figures = build(args.postgres, pg_env, path, claims)
             for workers in [int(w) for w in args.workers.split(",")]:
                 pg_results = serve_and_load(
@@ -381,6 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     peers=False,
                 )
                 out.append(report(f"PostgreSQL, {workers} worker(s)", pg_results, pg_figures))
+                print(out[-1], flush=True)
                 pg_figures = {}
     finally:
         if args.keep:
