@@ -242,86 +242,94 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
+async def _domain_problem(request: Request, exc: ClaimdeskError) -> Response:
+    return problem_response(
+        exc.status,
+        exc.title,
+        exc.detail,
+        request,
+        slug=exc.slug,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _validation_problem(request: Request, exc: RequestValidationError) -> Response:
+    status, slug, title, errors = _validation_errors(exc)
+    names = ", ".join(
+        (e.pointer.lstrip("/") or "body") if e.pointer is not None else (e.parameter or "?")
+        for e in errors
+    )
+    detail = errors[0].detail if len(errors) == 1 and status == 400 else f"invalid: {names}"
+    return problem_response(status, title, detail, request, slug=slug, errors=errors)
+
+
+async def _http_problem(request: Request, exc: StarletteHTTPException) -> Response:
+    title = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+    return problem_response(
+        exc.status_code,
+        title,
+        detail,
+        request,
+        slug=HTTP_SLUGS.get(exc.status_code),
+        headers=headers,
+    )
+
+
+async def _integrity_problem(request: Request, exc: IntegrityError) -> Response:
+    # Services turn the constraint violations they expect into precise problems; one that
+    # surfaces elsewhere (a flush inside a query) is still the client's conflict, not a 500.
+    log.info("integrity error", extra={"error": str(exc.orig)[:300]})
+    return problem_response(
+        409,
+        Conflict.title,
+        "the change conflicts with existing data (a duplicate external_id, or a reference "
+        "to something that no longer exists)",
+        request,
+        slug=Conflict.slug,
+    )
+
+
+async def _database_problem(request: Request, exc: Exception) -> Response:
+    kind = unavailability(exc)
+    if kind is None:
+        return await _unexpected_problem(request, exc)
+    HEALTH.report(kind, exc)
+    return Response(
+        _unavailable_body(kind, request.url.path, getattr(request.state, "request_id", None)),
+        status_code=503,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={"Retry-After": str(RETRY_AFTER[kind])},
+    )
+
+
+async def _unexpected_problem(request: Request, exc: Exception) -> Response:
+    log.exception(
+        "unhandled error", extra={"request_id": getattr(request.state, "request_id", None)}
+    )
+    return problem_response(
+        500,
+        "Internal server error",
+        "An unexpected error occurred; quote the request id when reporting it.",
+        request,
+        slug="internal",
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ClaimdeskError)
-    async def _domain(request: Request, exc: ClaimdeskError) -> Response:
-        return problem_response(
-            exc.status,
-            exc.title,
-            exc.detail,
-            request,
-            slug=exc.slug,
-            errors=exc.errors,
-            headers=exc.headers,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        status, slug, title, errors = _validation_errors(exc)
-        names = ", ".join(
-            (e.pointer.lstrip("/") or "body") if e.pointer is not None else (e.parameter or "?")
-            for e in errors
-        )
-        detail = errors[0].detail if len(errors) == 1 and status == 400 else f"invalid: {names}"
-        return problem_response(status, title, detail, request, slug=slug, errors=errors)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        title = HTTPStatus(exc.status_code).phrase
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
-        return problem_response(
-            exc.status_code,
-            title,
-            detail,
-            request,
-            slug=HTTP_SLUGS.get(exc.status_code),
-            headers=headers,
-        )
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> Response:
-        # Services turn the constraint violations they expect into precise problems; one that
-        # surfaces elsewhere (a flush inside a query) is still the client's conflict, not a 500.
-        log.info("integrity error", extra={"error": str(exc.orig)[:300]})
-        return problem_response(
-            409,
-            Conflict.title,
-            "the change conflicts with existing data (a duplicate external_id, or a reference "
-            "to something that no longer exists)",
-            request,
-            slug=Conflict.slug,
-        )
-
-    async def _database(request: Request, exc: Exception) -> Response:
-        kind = unavailability(exc)
-        if kind is None:
-            return await _unexpected(request, exc)
-        HEALTH.report(kind, exc)
-        return Response(
-            _unavailable_body(kind, request.url.path, getattr(request.state, "request_id", None)),
-            status_code=503,
-            media_type=PROBLEM_MEDIA_TYPE,
-            headers={"Retry-After": str(RETRY_AFTER[kind])},
-        )
-
+    """Register the handlers. They are module-level functions, not closures, so each request
+    calls them afresh (mutation testing can change them after the app is built)."""
+    app.exception_handler(ClaimdeskError)(_domain_problem)
+    app.exception_handler(RequestValidationError)(_validation_problem)
+    app.exception_handler(StarletteHTTPException)(_http_problem)
+    app.exception_handler(IntegrityError)(_integrity_problem)
     for cls in (OperationalError, InterfaceError, DisconnectionError, SATimeoutError):
-        app.add_exception_handler(cls, _database)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception(
-            "unhandled error", extra={"request_id": getattr(request.state, "request_id", None)}
-        )
-        return problem_response(
-            500,
-            "Internal server error",
-            "An unexpected error occurred; quote the request id when reporting it.",
-            request,
-            slug="internal",
-        )
+        app.exception_handler(cls)(_database_problem)
+    app.exception_handler(Exception)(_unexpected_problem)
 
 
 class ErrorBoundary:
