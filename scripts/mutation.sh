@@ -14,10 +14,10 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUDGET=${MUTATION_BUDGET:-900}       # seconds per slice
-# Parallel mutants. mutmut forks every mutant from one process that has already imported the
-# test setup, so forked children share its SQLite test database: slices whose tests use the
-# database run one mutant at a time (a second child would wipe the tables under the first and
-# "kill" mutants that are fine); the pure confidence slices run two (the CI machine's cores).
+# Parallel mutants. mutmut forks every mutant from one process that has collected the tests
+# (imported tests/conftest.py), so forked children share its SQLite test database: slices
+# whose tests use the database run one mutant at a time (a second child would wipe the tables
+# under the first and "kill" mutants that are fine); the pure confidence slices run two.
 CHILDREN=${MUTATION_CHILDREN:-}
 OUT=${MUTATION_OUT:-$ROOT/mutation-report}
 ALL=(values grouping parser http errors pagination idempotency urls)
@@ -52,6 +52,12 @@ for name in "$@"; do
     printf '\n[tool.mutmut]\nsource_paths = ["app/"]\nonly_mutate = ['
     printf '"%s",' $files
     printf ']\npytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]\n'
+    # a mutant's time limit is (its tests' measured time + constant) x 15: on a loaded machine
+    # fixture set-up (not measured) alone can pass mutmut's default constant of 1 s
+    printf 'timeout_constant = %s\n' "${MUTATION_TIMEOUT_CONSTANT:-10}"
+    # fork every mutant from a server that has only collected the tests: a fork of the process
+    # that ran them inherits their threads' locks and can hang (reported as a false timeout)
+    printf 'process_isolation = "forkserver"\n'
     printf 'pytest_add_cli_args_test_selection = ['
     printf '"%s",' $tests
     printf ']\n'

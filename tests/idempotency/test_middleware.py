@@ -247,3 +247,113 @@ def test_a_failed_request_releases_its_key(editor: Api, monkeypatch: pytest.Monk
         assert "idempotent-replayed" not in retry.headers
     assert editor.post("/v1/sources", json=SOURCE, headers=h).headers["idempotent-replayed"]
     assert row_counts()["source"] == 1
+
+
+def _problem(r: Any) -> tuple[int, str, dict[str, Any]]:
+    return r.status_code, r.headers["content-type"], r.json()
+
+
+def test_key_syntax_is_printable_ascii_of_at_most_255(editor: Api) -> None:
+    """The limits are inclusive: 255 characters and inner spaces are a key; 256 characters
+    or a character outside printable ASCII are a 400 that says what a key must be, and
+    nothing is created."""
+    refusal = (
+        400,
+        "application/problem+json",
+        {
+            "type": "https://claimdesk.dev/problems/bad-request",
+            "title": "Bad request",
+            "status": 400,
+            "detail": "Idempotency-Key must be 1 to 255 printable ASCII characters",
+        },
+    )
+    for bad in ("k" * 256, "caf\u00e9", "tab\there"):
+        r = editor.client.post(
+            "/v1/sources",
+            json=SOURCE,
+            headers={
+                "Authorization": f"Bearer {editor.key}",
+                "Idempotency-Key": bad.encode("latin-1"),
+            },
+        )
+        assert _problem(r) == refusal, bad
+    assert row_counts()["source"] == 0
+    for good in ("k" * 255, "order 66/b~!"):
+        first = editor.post("/v1/sources", json=SOURCE, headers={"Idempotency-Key": good})
+        again = editor.post("/v1/sources", json=SOURCE, headers={"Idempotency-Key": good})
+        assert first.status_code == again.status_code == 201, good
+        assert again.headers["idempotent-replayed"] == "true"
+    assert row_counts()["source"] == 2
+
+
+def test_a_key_reused_for_another_request_is_refused_with_a_problem(editor: Api) -> None:
+    """Another body, another path or another query string is another request."""
+    h = {"Idempotency-Key": "one-request"}
+    assert editor.post("/v1/sources", json=SOURCE, headers=h).status_code == 201
+    reused = {
+        "type": "https://claimdesk.dev/problems/idempotency-key-reused",
+        "title": "Idempotency-Key reused",
+        "status": 422,
+        "detail": "this Idempotency-Key was used with a different request; use a new key",
+    }
+    for r in (
+        editor.post("/v1/sources", json=SOURCE | {"country": "FR"}, headers=h),
+        editor.post("/v1/actors", json={"name": "Press TV"}, headers=h),
+        editor.post("/v1/sources?then=again", json=SOURCE, headers=h),
+    ):
+        assert _problem(r) == (422, "application/problem+json", reused)
+    assert row_counts()["source"] == 1
+    assert row_counts()["actor"] == 0
+
+
+def test_a_key_still_in_progress_is_a_409_after_the_wait(
+    editor: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry while the first request still runs waits for it; when it does not finish in
+    time the retry is told to come back, and nothing runs twice."""
+    from app.idempotency import middleware, service
+
+    calls: list[str] = []
+
+    def still_running(*args: Any) -> tuple[str, None]:
+        calls.append(args[1])
+        return "in_progress", None
+
+    monkeypatch.setattr(middleware, "WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(service, "begin", still_running)
+    r = editor.post("/v1/sources", json=SOURCE, headers={"Idempotency-Key": "slow"})
+    assert _problem(r) == (
+        409,
+        "application/problem+json",
+        {
+            "type": "https://claimdesk.dev/problems/idempotency-in-progress",
+            "title": "Request in progress",
+            "status": 409,
+            "detail": "a request with this Idempotency-Key is still being processed; retry later",
+        },
+    )
+    assert len(calls) > 1 and set(calls) == {"slow"}  # it asked again while it waited
+    assert row_counts()["source"] == 0
+
+
+def test_refusals_are_not_remembered(viewer: Api, editor: Api) -> None:
+    """A 403 says nothing about the request's effect: the same key is not replayed as a 403,
+    and another desk's key with the same Idempotency-Key is unaffected."""
+    h = {"Idempotency-Key": "refused"}
+    for _ in range(2):
+        r = viewer.post("/v1/sources", json=SOURCE, headers=h)
+        assert r.status_code == 403
+        assert "idempotent-replayed" not in r.headers
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM idempotency_key")).scalar_one() == 0
+    assert editor.post("/v1/sources", json=SOURCE, headers=h).status_code == 201
+
+
+def test_a_replay_keeps_the_first_response_headers_that_matter(editor: Api) -> None:
+    """Status, body, Location, ETag and Content-Type come back; nothing else is invented."""
+    h = {"Idempotency-Key": "headers"}
+    first = editor.post("/v1/sources", json=SOURCE, headers=h)
+    again = editor.post("/v1/sources", json=SOURCE, headers=h)
+    for name in ("location", "etag", "content-type"):
+        assert again.headers[name] == first.headers[name], name
+    assert again.content == first.content
