@@ -28,8 +28,8 @@ slice() {
     values) echo "app/confidence/values.py|tests/confidence/test_values.py tests/confidence/test_grouping.py" ;;
     grouping) echo "app/confidence/grouping.py|tests/confidence/test_grouping.py" ;;
     parser) echo "app/confidence/parser.py|tests/confidence/test_parser.py" ;;
-    # engine.py is being rewritten (issue 8): add a slice once it settles
-    engine) echo "app/confidence/engine.py|tests/confidence/test_engine.py tests/confidence/test_synthetic.py" ;;
+    # not in the default set while issue 8 rewrites the engine: run it by name
+    engine) echo "app/confidence/engine.py app/confidence/truth.py app/confidence/similarity.py|tests/confidence" ;;
     http) echo "app/http.py|tests/system/test_concurrency.py tests/system/test_bad_input.py" ;;
     errors) echo "app/errors.py|tests/test_errors.py tests/system/test_bad_input.py tests/system/test_unavailable.py" ;;
     pagination) echo "app/pagination.py|tests/test_pagination.py" ;;
