@@ -97,10 +97,15 @@ def test_quiet_and_not_a_terminal_mean_no_bar(tmp_path: Path) -> None:
 
 
 def test_recompute_and_links_show_a_bar_and_one_summary_line() -> None:
+    # The count the summary names is read from the database, not assumed to be 0: under -n 2
+    # on a loaded machine the 300 sources of the import test above were once still visible to
+    # this test's subprocess (a flake seen in several full runs, never alone).
+    sources = row_counts()["source"]
     code, screen = run_in_terminal("reliability", "recompute")
     assert code == 0, screen
     assert "learning source reliability" in screen
-    assert screen.strip().splitlines()[-1].startswith("learned the reliability of 0 sources")
+    last = screen.strip().splitlines()[-1]
+    assert last.startswith(f"learned the reliability of {sources} sources"), last
     code, screen = run_in_terminal("links", "check")
     assert code == 0, screen
     assert screen.strip().splitlines()[-1].startswith("checked 0 links (0 URLs): 0 ok")
