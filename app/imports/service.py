@@ -463,18 +463,22 @@ def import_records(
     """Stream the records in batches; commit only if every line is valid, else raise a 422 by
     line. One transaction: all or nothing, and a re-run leaves existing external ids alone."""
     state = _Import(session, principal)
-    lock_feed(session)
-    for parsed in _batches(lines, batch):
-        state.batch(parsed)
-        if state.stop:
-            break
-    if state.errors:
-        session.rollback()
-        raise ValidationFailed(state.error_summary(), errors=state.errors)
-    state.writer.finish()
-    refresh_incidents(session, state.touched)
-    bump_incidents(session, state.touched)
-    session.flush()
+    try:
+        lock_feed(session)
+        for parsed in _batches(lines, batch):
+            state.batch(parsed)
+            if state.stop:
+                break
+        if state.errors:
+            state.writer.close()
+            session.rollback()
+            raise ValidationFailed(state.error_summary(), errors=state.errors)
+        state.writer.finish()
+        refresh_incidents(session, state.touched)
+        bump_incidents(session, state.touched)
+        session.flush()
+    finally:
+        state.writer.close()  # while the import still holds its connection
     return ImportReport(
         created=dict(state.created), unchanged=dict(state.unchanged), lines=state.count
     )

@@ -170,3 +170,49 @@ def test_the_error_report_gives_the_true_count_beyond_the_listed_errors() -> Non
     assert "errors; the first 100 listed" in caught.value.detail
     assert caught.value.errors[0].line == 4  # lines are counted from 1
     assert row_counts() == before
+
+
+def test_claims_said_in_the_same_second_get_their_own_search_slots(editor: Api) -> None:
+    """The bulk FTS insert follows the trigger's rowid rule: a claim already in that second
+    keeps its slot and the imported ones take the next ones, each findable."""
+    incident = editor.post("/v1/incidents", json={"title": "Same second"}).json()
+    source = editor.post("/v1/sources", json={"name": "Wire", "kind": "agency"}).json()
+    new_claim(editor, incident["id"], source["id"], quote="Quokkaville shelled at dawn")
+    lines = [
+        orjson.dumps(
+            {
+                "type": "claim",
+                "external_id": f"same-{n}",
+                "incident_id": incident["id"],
+                "source_id": source["id"],
+                "said_at": "2020-03-11T18:00:00Z",
+                "quote": f"Quokkaville shelled again, report {n}",
+                "topic": "munitions.count",
+                "value": {"kind": "quantity", "bound": "exact", "best": n},
+            }
+        ).decode()
+        for n in range(5)
+    ]
+    _import(lines, batch=2)  # slots continue across batches too
+    hits = editor.get("/v1/claims", params={"q": "Quokkaville", "limit": 50}).json()["items"]
+    assert len(hits) == 6
+    with session_scope() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return
+        rowids = list(session.scalars(text("SELECT rowid FROM claim_fts ORDER BY rowid")))
+    base = 1583949600 * 1_000_000
+    assert rowids == list(range(base, base + 6))
+
+
+def test_the_import_gives_back_its_page_cache() -> None:
+    """SQLite: the import's larger page cache is put back before the connection is pooled,
+    after a success and after a failure."""
+    with session_scope() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return
+        before = session.scalar(text("PRAGMA cache_size"))
+    _import(_demo())
+    with pytest.raises(ValidationFailed):
+        _import([*_demo(), '{"type": "claim", "external_id": "x", "incident_external_id": "no"}'])
+    with session_scope() as session:
+        assert session.scalar(text("PRAGMA cache_size")) == before
