@@ -42,6 +42,18 @@ def _documented(view: str) -> dict[int | str, dict[str, Any]]:
     return {**example, **READ}
 
 
+Limit = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=1000,
+        description="At most this many candidates per topic (`/conflicts`: groups; "
+        "`/attributions`: attributions), the most probable first; `more_candidates` "
+        "(`more_groups`, `more_attributions`) says how many were left out. Probabilities are "
+        "those of the whole assessment. Without it, every candidate.",
+    ),
+]
+
 AsOf = Annotated[
     QueryInstant | None,
     Query(
@@ -57,16 +69,20 @@ def _view(
     name: str,
     shape: Callable[[Corpus, datetime | None], BaseModel],
     as_of: datetime | None,
+    limit: int | None = None,
 ) -> Response:
-    """Current views are served ready-made (see app/views); ``as_of`` ones are computed."""
+    """Current views are served ready-made (see app/views), one stored copy per ``limit``;
+    ``as_of`` ones are computed."""
 
     def compute() -> BaseModel:
-        return shape(load(session, get_incident(session, incident_id), as_of), as_of)
+        corpus = load(session, get_incident(session, incident_id), as_of)
+        return service.cap(shape(corpus, as_of), limit)
 
     if as_of is not None:
         body = compute().model_dump_json().encode()
     else:
-        body = ready(session, incident_id, name, compute, lambda: _missing(incident_id))
+        stored = name if limit is None else f"{name}?limit={limit}"
+        body = ready(session, incident_id, stored, compute, lambda: _missing(incident_id))
     return Response(body, media_type="application/json")
 
 
@@ -80,10 +96,11 @@ def get_incident_conflicts(
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
     as_of: AsOf = None,
+    limit: Limit = None,
 ) -> Response:
     """For each topic and qualifiers: the groups of mutually compatible claims (each a
     candidate value, with its claims and sources) and whether the topic is contested."""
-    return _view(session, incident_id, "conflicts", service.conflicts, as_of)
+    return _view(session, incident_id, "conflicts", service.conflicts, as_of, limit)
 
 
 @router.get("/attributions", response_model=AttributionsView, responses=_documented("attributions"))
@@ -92,10 +109,11 @@ def get_incident_attributions(
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
     as_of: AsOf = None,
+    limit: Limit = None,
 ) -> Response:
     """Competing attributions of responsibility, ranked, each with its probability, the
     claims that support and deny it, and who said so."""
-    return _view(session, incident_id, "attributions", service.attributions, as_of)
+    return _view(session, incident_id, "attributions", service.attributions, as_of, limit)
 
 
 @router.get("/assessment", response_model=AssessmentView, responses=_documented("assessment"))
@@ -104,10 +122,11 @@ def get_incident_assessment(
     principal: Annotated[Principal, Depends(viewer)],
     session: Annotated[Session, Depends(get_session)],
     as_of: AsOf = None,
+    limit: Limit = None,
 ) -> Response:
     """For each topic and qualifiers: candidate values with probabilities (the rest is
     'none of these'), the number of independent sources, and each claim's contribution."""
-    return _view(session, incident_id, "assessment", service.assessment, as_of)
+    return _view(session, incident_id, "assessment", service.assessment, as_of, limit)
 
 
 @router.get(

@@ -84,6 +84,9 @@ class TopicConflicts(BaseModel):
         "cross-topic conflict); each such claim says why in `implied`",
     )
     groups: list[ConflictGroup]
+    more_groups: int = Field(
+        default=0, description="Groups left out by `limit` (the least probable ones)"
+    )
     excluded: list[ClaimRef] = Field(
         description="Retracted or superseded claims, or values that constrain nothing"
     )
@@ -138,6 +141,11 @@ class TopicAssessment(BaseModel):
     )
     independent_sources: int = Field(description="Distinct independent voices on this topic")
     candidates: list[Candidate] = Field(description="Most probable first")
+    more_candidates: int = Field(
+        default=0,
+        description="Candidates left out by `limit` (the least probable ones; their "
+        "contributions are left out of `explanation` too)",
+    )
     none_of_these: float = Field(description="1 - the candidates' probabilities")
     explanation: list[Contribution]
 
@@ -169,6 +177,9 @@ class AttributionsView(BaseModel):
     contested: bool
     none_of_these: float
     attributions: list[Attribution] = Field(description="Most probable first")
+    more_attributions: int = Field(
+        default=0, description="Attributions left out by `limit` (the least probable ones)"
+    )
 
 
 # ---- schema.org ClaimReview JSON-LD (documented so generated clients get typed objects) ----

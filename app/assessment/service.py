@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel
+
 from app.assessment import schemas as s
 from app.assessment.corpus import Corpus
 from app.assessment.implied import category_of
@@ -246,6 +248,33 @@ def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
     return s.AssessmentView(
         incident_id=corpus.incident.id, as_of=as_of, method=METHOD, topics=topics
     )
+
+
+def cap(view: BaseModel, limit: int | None) -> BaseModel:
+    """At most ``limit`` candidates (groups, attributions) per topic, the most probable ones,
+    with how many were left out: a big incident's view stays small. Probabilities, contested
+    flags and ``none_of_these`` are those of the whole assessment."""
+    if limit is None:
+        return view
+    if isinstance(view, s.ConflictsView):
+        for t in view.topics:
+            t.groups, t.more_groups = t.groups[:limit], max(len(t.groups) - limit, 0)
+    elif isinstance(view, s.AssessmentView):
+        for a in view.topics:
+            a.candidates, a.more_candidates = (
+                a.candidates[:limit],
+                max(len(a.candidates) - limit, 0),
+            )
+            if a.more_candidates:
+                a.explanation = [
+                    c for c in a.explanation if c.candidate is None or c.candidate < limit
+                ]
+    elif isinstance(view, s.AttributionsView):
+        view.attributions, view.more_attributions = (
+            view.attributions[:limit],
+            max(len(view.attributions) - limit, 0),
+        )
+    return view
 
 
 def _lineage(actor_id: str, parents: dict[str, str | None]) -> list[str]:

@@ -192,3 +192,40 @@ def test_new_code_recomputes(viewer: Api, world: dict[str, Any], monkeypatch: An
     _prime(viewer, inc)
     monkeypatch.setattr(ready, "CODE", "another-build")
     _none_planted(viewer, inc)
+
+
+def test_limit_keeps_the_most_probable_candidates_per_topic(
+    editor: Api, viewer: Api, world: dict[str, Any]
+) -> None:
+    """``limit`` caps candidates (groups, attributions) per topic and says how many it left
+    out; probabilities are the whole assessment's; each limit is stored on its own."""
+    other = new_actor(editor, name="Islamic Resistance", kind="armed_group", country="IQ")
+    new_claim(
+        editor,
+        world["incident"],
+        world["b"]["id"],
+        topic="responsibility",
+        value={"kind": "actor", "actor_id": other["id"]},
+        quote="The Islamic Resistance did it",
+    )
+    inc = world["incident"]
+    full = viewer.get(f"/v1/incidents/{inc}/assessment").json()
+    capped = viewer.get(f"/v1/incidents/{inc}/assessment", params={"limit": 1}).json()
+    for whole, one in zip(full["topics"], capped["topics"], strict=True):
+        assert one["candidates"] == whole["candidates"][:1]
+        assert one["more_candidates"] == len(whole["candidates"]) - len(one["candidates"])
+        assert one["none_of_these"] == whole["none_of_these"]
+        assert all(c["candidate"] in (None, 0) for c in one["explanation"])
+    assert any(t["more_candidates"] for t in capped["topics"])
+    conflicts = viewer.get(f"/v1/incidents/{inc}/conflicts", params={"limit": 1}).json()
+    assert all(len(t["groups"]) <= 1 for t in conflicts["topics"])
+    assert any(t["more_groups"] for t in conflicts["topics"])
+    attributions = viewer.get(f"/v1/incidents/{inc}/attributions", params={"limit": 1}).json()
+    assert len(attributions["attributions"]) == 1 and attributions["more_attributions"] == 1
+    assert {"assessment", "assessment?limit=1", "conflicts?limit=1"} <= set(_stored(inc))
+    again = viewer.get(f"/v1/incidents/{inc}/assessment", params={"limit": 1}).json()
+    assert again == capped
+    assert viewer.get(f"/v1/incidents/{inc}/assessment", params={"limit": 0}).status_code in (
+        400,
+        422,
+    )
