@@ -3,7 +3,6 @@ assembled from rows a bulk writer already holds) with their sources, actors and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from app.incidents.models import Incident
 from app.revisions.models import Revision
 from app.sources.models import Source
 from app.topics.rules import rules_and_taxonomies
+from app.views.ancestry import with_ancestors
 
 
 @dataclass
@@ -67,20 +67,6 @@ def source_info(source: Source) -> engine.SourceInfo:
     )
 
 
-def _with_ancestors(
-    session: Session, model: type[Source] | type[Actor], ids: Iterable[str]
-) -> dict:  # type: ignore[type-arg]
-    """The rows for ``ids`` and all their parents, one query per level of the hierarchy."""
-    found: dict[str, Source | Actor] = {}
-    wanted = {i for i in ids if i}
-    while wanted:
-        rows = session.execute(select(model).where(col(model.id).in_(wanted))).scalars().all()
-        for row in rows:
-            found[row.id] = row
-        wanted = {r.parent_id for r in rows if r.parent_id and r.parent_id not in found}
-    return found
-
-
 def load(session: Session, incident: Incident, as_of: datetime | None = None) -> Corpus:
     """One incident's claims as plain rows (no ORM object per claim), with their sources and
     actors and their ancestors."""
@@ -104,10 +90,10 @@ def load(session: Session, incident: Incident, as_of: datetime | None = None) ->
                     )
                 ).scalars()
             )
-    sources: dict[str, Source] = _with_ancestors(
+    sources: dict[str, Source] = with_ancestors(
         session, Source, [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
     )
-    actors: dict[str, Actor] = _with_ancestors(session, Actor, [c.actor_id or "" for c in claims])
+    actors: dict[str, Actor] = with_ancestors(session, Actor, [c.actor_id or "" for c in claims])
     return assemble(incident, claims, sources, actors, rules_and_taxonomies(session), reverted)
 
 
