@@ -53,6 +53,15 @@ hypothesis_settings.register_profile("claimdesk", deadline=None)
 hypothesis_settings.load_profile("claimdesk")
 from app.db import alembic_config, get_engine, normalise_url, reset_engine  # noqa: E402
 
+# The factories live in tests/factories.py; they are re-exported here for tests written before
+# the move (import them from tests.factories in new tests).
+from tests.factories import Api as Api  # noqa: E402
+from tests.factories import make_key as make_key  # noqa: E402
+from tests.factories import new_actor as new_actor  # noqa: E402
+from tests.factories import new_claim as new_claim  # noqa: E402
+from tests.factories import new_incident as new_incident  # noqa: E402
+from tests.factories import new_source as new_source  # noqa: E402
+
 
 def is_postgres() -> bool:
     return make_url(normalise_url(TEST_URL)).get_backend_name() == "postgresql"
@@ -170,45 +179,6 @@ def app_client() -> Iterator[TestClient]:
         yield client
 
 
-def make_key(role: str, name: str | None = None) -> str:
-    from app.db import session_scope
-    from app.enums import Role
-    from app.keys.service import create_key
-
-    with session_scope() as session:
-        _, secret = create_key(session, name or f"test {role}", Role(role))
-    return secret
-
-
-class Api:
-    """A TestClient bound to one API key."""
-
-    def __init__(self, client: TestClient, key: str | None) -> None:
-        self.client = client
-        self.key = key
-
-    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        h = {"Authorization": f"Bearer {self.key}"} if self.key else {}
-        return h | (extra or {})
-
-    def get(self, url: str, **kw: Any) -> Any:
-        return self.client.get(url, headers=self.headers(kw.pop("headers", None)), **kw)
-
-    def post(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
-
-    def patch(self, url: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(
-            url, json=json, headers=self.headers(kw.pop("headers", None)), **kw
-        )
-
-    def delete(self, url: str, **kw: Any) -> Any:
-        return self.client.delete(url, headers=self.headers(kw.pop("headers", None)), **kw)
-
-    def request(self, method: str, url: str, **kw: Any) -> Any:
-        return self.client.request(method, url, headers=self.headers(kw.pop("headers", None)), **kw)
-
-
 @pytest.fixture
 def editor(app_client: TestClient) -> Api:
     return Api(app_client, make_key("editor"))
@@ -227,53 +197,6 @@ def viewer(app_client: TestClient) -> Api:
 @pytest.fixture
 def anonymous(app_client: TestClient) -> Api:
     return Api(app_client, None)
-
-
-# ---- small factories -------------------------------------------------------------------
-
-
-def new_source(api: Api, **fields: Any) -> dict[str, Any]:
-    body = {"name": "Press TV", "kind": "outlet", "country": "IR"} | fields
-    r = api.post("/v1/sources", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
-
-
-def new_actor(api: Api, **fields: Any) -> dict[str, Any]:
-    body = {"name": "Iran", "kind": "state", "country": "IR"} | fields
-    r = api.post("/v1/actors", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
-
-
-def new_incident(api: Api, **fields: Any) -> dict[str, Any]:
-    body = {
-        "title": "Rocket attack on Camp Taji",
-        "occurred_earliest": "2020-03-11T16:35:00Z",
-        "occurred_latest": "2020-03-11T16:35:59Z",
-        "time_precision": "minute",
-        "timezone": "Asia/Baghdad",
-        "country": "IQ",
-    } | fields
-    r = api.post("/v1/incidents", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
-
-
-def new_claim(api: Api, incident_id: str, source_id: str, **fields: Any) -> dict[str, Any]:
-    body = {
-        "incident_id": incident_id,
-        "source_id": source_id,
-        "said_at": "2020-03-11T18:00:00Z",
-        "said_at_precision": "hour",
-        "quote": "Nearly a dozen Katyusha rockets have hit a military base",
-        "topic": "munitions.count",
-        "value": {"kind": "quantity", "bound": "approximately", "low": 9, "best": 11, "high": 12},
-        "confidence": 0.8,
-    } | fields
-    r = api.post("/v1/claims", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
 
 
 def row_counts() -> dict[str, int]:

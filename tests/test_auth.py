@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import app
-from tests.conftest import make_key
+from tests.factories import make_key
 
 PUBLIC, VIEWER, EDITOR, ADMIN = "public", "viewer", "editor", "admin"
 RANK = {VIEWER: 1, EDITOR: 2, ADMIN: 3}

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.conftest import Api, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api
 
 runner = CliRunner()
 

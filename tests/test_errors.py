@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tests.conftest import Api, make_key, new_incident, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, make_key, new_incident
 
 
 def test_malformed_json_is_400_problem(editor: Api) -> None:

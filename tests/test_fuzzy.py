@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Api, is_postgres, new_actor, new_source
+from tests.conftest import is_postgres
+from tests.factories import Api, new_actor, new_source
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from app.config import get_settings
 from app.limits import LIMITER
-from tests.conftest import Api, make_key, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, make_key
 
 SOURCE = {"name": "Press TV", "kind": "outlet", "country": "IR"}
 NDJSON = {"Content-Type": "application/x-ndjson"}

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.browser import free_port
+from tests.servers import claimdesk_serve
 
 
 def test_every_line_of_a_request_carries_its_request_id(
@@ -49,33 +45,9 @@ def test_every_line_of_a_request_carries_its_request_id(
 
 
 def test_serve_writes_only_json_lines_uvicorn_included(tmp_path: Path) -> None:
-    db = tmp_path / "logs.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMDESK_", "PROMETHEUS"))}
-    env |= {"CLAIMDESK_DATABASE_URL": f"sqlite:///{db}", "CLAIMDESK_DELIVER_WEBHOOKS": "false"}
-    entry = [sys.executable, "-c", "from app.cli import main; main()"]
-    subprocess.run([*entry, "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [*entry, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 180  # a loaded CI machine
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
-    finally:
-        server.terminate()
-        _, err = server.communicate(timeout=30)
-    lines = [json.loads(line) for line in err.splitlines() if line.strip()]  # all JSON
+    with claimdesk_serve(tmp_path, stderr=subprocess.PIPE) as served:
+        pass
+    lines = [json.loads(line) for line in served.stderr.splitlines() if line.strip()]  # all JSON
     loggers = {line["logger"] for line in lines}
     assert "uvicorn.error" in loggers and "claimdesk.access" in loggers
     assert any("Application startup complete" in line["message"] for line in lines)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Api, make_key, new_incident, new_source
+from tests.factories import Api, make_key, new_incident, new_source
 
 ORIGIN = "https://cms.example.org"
 

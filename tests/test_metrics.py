@@ -3,19 +3,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.browser import free_port
-from tests.conftest import Api, make_key
+from tests.factories import Api, make_key
+from tests.servers import claimdesk_serve
 
 
 def test_routes_are_labelled_by_template(viewer: Api) -> None:
@@ -68,33 +64,10 @@ def _healthz_count(text: str) -> float:
 
 def test_two_workers_give_the_same_totals_on_every_scrape(tmp_path: Path) -> None:
     """`claimdesk serve --workers 2`: whichever worker answers, a scrape counts both."""
-    db = tmp_path / "metrics.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMDESK_", "PROMETHEUS"))}
-    env |= {"CLAIMDESK_DATABASE_URL": f"sqlite:///{db}", "CLAIMDESK_DELIVER_WEBHOOKS": "false"}
-    entry = [sys.executable, "-c", "from app.cli import main; main()"]
-    subprocess.run([*entry, "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [*entry, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180  # a loaded CI machine
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
+    with claimdesk_serve(tmp_path, "--workers", "2", ready="/readyz") as served:
         for _ in range(40):  # new connections: both workers answer some
-            assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
-        scrapes = {_healthz_count(httpx.get(f"{base}/metrics", timeout=5).text) for _ in range(8)}
+            assert httpx.get(f"{served.base}/healthz", timeout=5).status_code == 200
+        scrapes = {
+            _healthz_count(httpx.get(f"{served.base}/metrics", timeout=5).text) for _ in range(8)
+        }
         assert scrapes == {40.0}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -10,7 +10,7 @@ import hypothesis
 import pytest
 from hypothesis import strategies as st
 
-from tests.conftest import Api, new_claim, new_incident, new_source
+from tests.factories import Api, new_claim, new_incident, new_source
 
 
 def test_pages_cover_everything_once_even_with_inserts(editor: Api) -> None:

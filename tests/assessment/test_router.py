@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.conftest import Api, new_actor, new_claim, new_incident, new_source
+from tests.factories import Api, new_actor, new_claim, new_incident, new_source
 
 KILLED = "casualties.killed"
 

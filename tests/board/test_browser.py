@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.browser import browser_page, live_server  # noqa: F401
-from tests.conftest import make_key
+from tests.factories import make_key
 
 AXE = Path(__file__).parents[1] / "vendor" / "axe.min.js"  # axe-core 4.14 from npm, tests only
 
@@ -40,6 +40,12 @@ def board(live_server: str) -> Iterator[Board]:  # noqa: F811
         taji = camp_taji_id(session)
     assert taji is not None
     yield Board(live_server, taji, make_key("viewer", "desk viewer"), make_key("editor", "desk"))
+
+
+@pytest.fixture
+def page(board: Board, browser_page: Any) -> Any:  # noqa: F811
+    """The browser tab of a test about the board (with the demo loaded behind ``board``)."""
+    return browser_page
 
 
 def sign_in(page: Any, board: Board, key: str, hash_: str = "#/") -> None:
@@ -91,10 +97,8 @@ def test_whoami_tells_the_board_the_role(app_client: TestClient) -> None:
 
 
 def test_list_shows_incidents_with_contested_badge_filters_and_paging(
-    board: Board,
-    browser_page: Any,  # noqa: F811
+    board: Board, page: Any
 ) -> None:
-    page = browser_page
     page.goto(f"{board.url}/board/")
     page.get_by_role("heading", name="Sign in to read the board").wait_for()
     sign_in(page, board, board.viewer)
@@ -157,10 +161,8 @@ CASUALTY_CARDS = "article.topic-card[data-topic^='casualties']"
 
 
 def test_camp_taji_shows_the_competing_death_tolls_and_the_slider_travels_in_time(
-    board: Board,
-    browser_page: Any,  # noqa: F811
+    board: Board, page: Any
 ) -> None:
-    page = browser_page
     sign_in(page, board, board.viewer, f"#/incidents/{board.taji}")
     page.get_by_role("heading", name="Camp Taji rocket attack").wait_for()
     page.locator("main:not([aria-busy]) li.claim").first.wait_for()
@@ -247,15 +249,11 @@ def best_load_ms(page: Any, url: str, ready: str, attribute: str) -> float:
     return min(timings)
 
 
-def test_camp_taji_page_loads_in_under_a_second(
-    board: Board,
-    browser_page: Any,  # noqa: F811
-) -> None:
+def test_camp_taji_page_loads_in_under_a_second(board: Board, page: Any) -> None:
     """From navigation start to the page fully drawn (versions, attributions, timeline), as the
     browser measures it, best of five. The budget is 1 s; on a shared machine so loaded that
     the board's bare shell (the same modules and one API call) is itself slow, the budget
     grows with it (4 x the shell), so the test measures the page, not the neighbours."""
-    page = browser_page
     sign_in(page, board, board.viewer)
     shell = best_load_ms(
         page, f"{board.url}/board/#/nowhere", "main[data-routed-at] h1", "data-routed-at"
@@ -270,11 +268,7 @@ def test_camp_taji_page_loads_in_under_a_second(
     assert taji < max(1000.0, 4 * shell), (taji, shell)
 
 
-def test_viewer_sees_no_edit_controls(
-    board: Board,
-    browser_page: Any,  # noqa: F811
-) -> None:
-    page = browser_page
+def test_viewer_sees_no_edit_controls(board: Board, page: Any) -> None:
     sign_in(page, board, board.viewer, f"#/incidents/{board.taji}")
     page.locator("li.claim").first.wait_for()
     assert "viewer" in page.locator("#account").inner_text()
@@ -295,11 +289,7 @@ def _axe(page: Any) -> list[dict[str, Any]]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
-def test_accessibility_and_small_screens(
-    board: Board,
-    browser_page: Any,  # noqa: F811
-) -> None:
-    page = browser_page
+def test_accessibility_and_small_screens(board: Board, page: Any) -> None:
     page.set_viewport_size({"width": 360, "height": 740})
     sign_in(page, board, board.editor)
     page.locator("li.incident-card").first.wait_for()
@@ -328,15 +318,10 @@ def test_accessibility_and_small_screens(
     assert any(v["id"] == "label" for v in _axe(page))
 
 
-def test_screenshots_for_the_docs(
-    board: Board,
-    browser_page: Any,  # noqa: F811
-    tmp_path: Path,
-) -> None:
+def test_screenshots_for_the_docs(board: Board, page: Any, tmp_path: Path) -> None:
     """``CLAIMDESK_SCREENSHOT_DIR=docs pytest tests/board/test_browser.py -k screenshots`` refreshes
     the pictures in docs/board.md."""
     out = Path(os.environ.get("CLAIMDESK_SCREENSHOT_DIR") or tmp_path)
-    page = browser_page
     page.set_viewport_size({"width": 1200, "height": 820})
     sign_in(page, board, board.editor)
     page.locator("li.incident-card").first.wait_for()
@@ -356,11 +341,7 @@ def test_screenshots_for_the_docs(
         assert (out / name).stat().st_size > 20_000, name  # a rendered page, not a blank one
 
 
-def test_editor_records_a_claim_with_the_phrase_parser_and_pickers(
-    board: Board,
-    browser_page: Any,  # noqa: F811
-) -> None:
-    page = browser_page
+def test_editor_records_a_claim_with_the_phrase_parser_and_pickers(board: Board, page: Any) -> None:
     sign_in(page, board, board.editor, f"#/incidents/{board.taji}")
     page.get_by_role("link", name="Add a claim").click()
     page.get_by_role("heading", name="Record a claim").wait_for()
@@ -386,11 +367,7 @@ def test_editor_records_a_claim_with_the_phrase_parser_and_pickers(
     assert page.script_errors == []
 
 
-def test_a_concurrent_edit_is_a_412_that_the_editor_resolves(
-    board: Board,
-    browser_page: Any,  # noqa: F811
-) -> None:
-    page = browser_page
+def test_a_concurrent_edit_is_a_412_that_the_editor_resolves(board: Board, page: Any) -> None:
     auth = {"Authorization": f"Bearer {board.editor}"}
     claim = api_get(board, f"/incidents/{board.taji}/claims", topic="munitions.type")["items"][0]
     sign_in(page, board, board.editor, f"#/claims/{claim['id']}/edit")
@@ -418,11 +395,7 @@ def test_a_concurrent_edit_is_a_412_that_the_editor_resolves(
     assert page.script_errors == []
 
 
-def test_paste_an_article_fills_the_form_from_a_suggestion(
-    board: Board,
-    browser_page: Any,  # noqa: F811
-) -> None:
-    page = browser_page
+def test_paste_an_article_fills_the_form_from_a_suggestion(board: Board, page: Any) -> None:
     sign_in(page, board, board.editor, f"#/incidents/{board.taji}/new")
     page.get_by_text("Paste an article to get suggested claims").click()
     page.get_by_label("Article text").fill(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Api, new_actor, new_claim, new_incident, new_source
+from tests.factories import Api, new_actor, new_claim, new_incident, new_source
 
 
 def test_timeline_and_claim_list_embed_source_and_actor(editor: Api, viewer: Api) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Api, new_actor, new_claim, new_incident, new_source
+from tests.factories import Api, new_actor, new_claim, new_incident, new_source
 
 
 def feed(api: Api, **params: Any) -> list[dict[str, Any]]:

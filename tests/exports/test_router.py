@@ -10,7 +10,8 @@ from typing import Any
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.conftest import Api, make_key, new_claim, new_incident, new_source, row_counts, wipe
+from tests.conftest import row_counts, wipe
+from tests.factories import Api, make_key, new_claim, new_incident, new_source
 
 runner = CliRunner()
 

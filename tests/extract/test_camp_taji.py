@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Api
+from tests.factories import Api
 from tests.shared_data import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,15 +4,14 @@ one request, idempotent."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from tests.conftest import Api, new_actor, new_incident, new_source, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, new_actor, new_incident, new_source
+from tests.servers import Reply, loopback_site
 
 ARTICLE = (
     "Rockets hit Camp Taji\n\n"
@@ -135,40 +134,16 @@ PAGE = (
 
 @pytest.fixture
 def site(settings_env: pytest.MonkeyPatch) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/article":
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write(PAGE)
-            elif self.path == "/moved":
-                self.send_response(302)
-                self.send_header("Location", "/article")
-                self.end_headers()
-            elif self.path == "/slow":
-                time.sleep(1.5)
-                self.send_response(200)
-                self.end_headers()
-            elif self.path == "/image":
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.end_headers()
-                self.wfile.write(b"\x89PNG\r\n\x1a\n\x00\x00")
-            else:
-                self.send_response(404)
-                self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings_env.setenv("CLAIMDESK_ALLOW_PRIVATE_URLS", "true")
-    settings_env.setattr("app.extract.service.FETCH_TIMEOUT", 0.5)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    routes = {
+        "/article": Reply(200, {"Content-Type": "text/html; charset=utf-8"}, PAGE),
+        "/moved": Reply(302, {"Location": "/article"}),
+        "/slow": Reply(200, delay=1.5),
+        "/image": Reply(200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\n\x00\x00"),
+    }
+    with loopback_site(routes) as base:
+        settings_env.setenv("CLAIMDESK_ALLOW_PRIVATE_URLS", "true")
+        settings_env.setattr("app.extract.service.FETCH_TIMEOUT", 0.5)
+        yield base
 
 
 def test_url_input_reads_the_main_text_after_a_redirect(editor: Api, site: str) -> None:

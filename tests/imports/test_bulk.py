@@ -17,7 +17,8 @@ from app.principal import OPERATOR
 from app.revisions.models import Revision
 from app.revisions.service import diff
 from app.webhooks.models import Webhook, WebhookDelivery
-from tests.conftest import Api, new_claim, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, make_key, new_claim
 
 
 def _demo() -> list[str]:
@@ -69,7 +70,7 @@ def test_batches_do_not_change_the_result(viewer: Api) -> None:
     from tests.conftest import wipe
 
     wipe()
-    viewer.key = __import__("tests.conftest", fromlist=["make_key"]).make_key("viewer")
+    viewer.key = make_key("viewer")
     _import(_demo())
     assert row_counts() == small
     incidents = viewer.get("/v1/incidents", params={"limit": 100}).json()["items"]

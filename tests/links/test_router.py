@@ -3,55 +3,35 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.conftest import Api, FakeDNS, new_claim, new_incident, new_source
+from tests.conftest import FakeDNS
+from tests.factories import Api, new_claim, new_incident, new_source
+from tests.servers import Reply, loopback_site
 
 PAGE = b"<html><head><title>Rockets hit  Camp Taji &amp; more</title></head><body>x</body></html>"
 
 
 @pytest.fixture
 def site(settings_env: pytest.MonkeyPatch) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/article":
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.end_headers()
-                self.wfile.write(PAGE)
-            elif self.path == "/moved":
-                self.send_response(301)
-                self.send_header("Location", "/article")
-                self.end_headers()
-            elif self.path.startswith("/save/"):
-                self.send_response(200)
-                self.send_header("Content-Location", "/web/2020/" + self.path[len("/save/") :])
-                self.end_headers()
-            else:
-                self.send_response(404)
-                self.end_headers()
+    routes = {
+        "/article": Reply(200, {"Content-Type": "text/html"}, PAGE),
+        "/moved": Reply(301, {"Location": "/article"}),
+        "/save/*": lambda path: Reply(
+            200, {"Content-Location": "/web/2020/" + path[len("/save/") :]}
+        ),
+    }
+    with loopback_site(routes) as base:
+        settings_env.setenv("CLAIMDESK_ALLOW_PRIVATE_URLS", "true")
+        settings_env.setenv("CLAIMDESK_ARCHIVE_URL", base + "/save/")
+        from app.config import get_settings
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    settings_env.setenv("CLAIMDESK_ALLOW_PRIVATE_URLS", "true")
-    settings_env.setenv("CLAIMDESK_ARCHIVE_URL", base + "/save/")
-    from app.config import get_settings
-
-    get_settings.cache_clear()
-    yield base
-    server.shutdown()
-    server.server_close()
+        get_settings.cache_clear()
+        yield base
 
 
 def test_link_check_records_status_title_hash_and_archive(

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.links.service import PARALLEL, USER_AGENT
 from tests.browser import free_port
-from tests.conftest import Api, new_claim, new_incident, new_source
+from tests.factories import Api, new_claim, new_incident, new_source
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from tests.conftest import Api
+from tests.factories import Api
 
 
 def test_health_and_ready(app_client: TestClient) -> None:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, new_claim, new_incident, new_source, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, new_claim, new_incident, new_source
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Api, new_actor, new_claim, new_incident, new_source, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, new_actor, new_claim, new_incident, new_source
 
 
 def test_create_get_update_source(editor: Api) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, new_claim, new_incident, new_source
+from tests.factories import Api, new_claim, new_incident, new_source
 
 
 def test_etag_and_conditional_get(editor: Api) -> None:

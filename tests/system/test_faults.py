@@ -24,7 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.db import get_engine
-from tests.conftest import is_postgres, make_key, row_counts
+from tests.conftest import is_postgres, row_counts
+from tests.factories import make_key
 from tests.faultkit import TcpProxy, free_port, server
 
 CLIENTS = 16

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Api, make_key, new_claim, new_incident, new_source
+from tests.factories import Api, make_key, new_claim, new_incident, new_source
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 
 from app.config import get_settings
 from app.db import get_engine, normalise_url, reset_engine
-from tests.conftest import TEST_URL, Api, is_postgres, make_key, row_counts
+from tests.conftest import TEST_URL, is_postgres, row_counts
+from tests.factories import Api, make_key
 from tests.faultkit import TcpProxy
 
 SOURCE = {"name": "Press TV", "kind": "outlet", "country": "IR"}

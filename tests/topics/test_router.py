@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import Api, new_claim, new_incident, new_source, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, new_claim, new_incident, new_source
 
 ROCKETS = [
     {"value": "rocket", "parent": None},

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, text
 
 from app.db import get_engine, session_scope
-from tests.conftest import Api, new_actor, new_claim, new_incident, new_source
+from tests.factories import Api, new_actor, new_claim, new_incident, new_source
 
 VIEWS = ("conflicts", "assessment", "attributions")
 

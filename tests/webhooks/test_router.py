@@ -5,57 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from app.types import utcnow
 from app.webhooks.service import backoff, deliver_due
-from tests.conftest import Api, FakeDNS, new_claim, new_incident, new_source
-
-
-class Receiver:
-    """A local HTTP endpoint on 127.0.0.1 that records requests and answers scripted codes."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.codes: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
-                code = receiver.codes.pop(0) if receiver.codes else 200
-                self.send_response(code)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver(settings_env: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    settings_env.setenv("CLAIMDESK_ALLOW_PRIVATE_URLS", "true")
-    from app.config import get_settings
-
-    get_settings.cache_clear()
-    r = Receiver()
-    yield r
-    r.close()
+from tests.conftest import FakeDNS
+from tests.factories import Api, new_claim, new_incident, new_source
+from tests.servers import Receiver
 
 
 def test_private_and_plain_http_urls_are_refused(admin: Api) -> None:

@@ -3,7 +3,6 @@ package (any secret), rejects replays by timestamp, and de-duplicates retries by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,19 +12,8 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from app.types import utcnow
 from app.webhooks.service import deliver_due, signing_key, standard_headers
-from tests.conftest import Api, new_claim, new_incident, new_source
-from tests.webhooks.test_router import Receiver
-
-
-@pytest.fixture
-def receiver(settings_env: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    settings_env.setenv("CLAIMDESK_ALLOW_PRIVATE_URLS", "true")
-    from app.config import get_settings
-
-    get_settings.cache_clear()
-    r = Receiver()
-    yield r
-    r.close()
+from tests.factories import Api, new_claim, new_incident, new_source
+from tests.servers import Receiver
 
 
 def _verify(secret: str, request: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,95 @@
+"""Factories: the one place tests build what they need. ``make_key`` goes through the service
+layer (no HTTP); ``new_source``, ``new_actor``, ``new_incident`` and ``new_claim`` go through the
+API as the given caller (an ``Api``: a TestClient bound to one key) and return the created
+resource's JSON, with defaults from the Camp Taji demo that any field overrides. The fixtures
+that hand a test its callers (``viewer``, ``editor``, ``admin``, ``anonymous``) are in
+``conftest.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def make_key(role: str, name: str | None = None) -> str:
+    from app.db import session_scope
+    from app.enums import Role
+    from app.keys.service import create_key
+
+    with session_scope() as session:
+        _, secret = create_key(session, name or f"test {role}", Role(role))
+    return secret
+
+
+class Api:
+    """A TestClient bound to one API key."""
+
+    def __init__(self, client: TestClient, key: str | None) -> None:
+        self.client = client
+        self.key = key
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        h = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        return h | (extra or {})
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(url, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(
+            url, json=json, headers=self.headers(kw.pop("headers", None)), **kw
+        )
+
+    def delete(self, url: str, **kw: Any) -> Any:
+        return self.client.delete(url, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def request(self, method: str, url: str, **kw: Any) -> Any:
+        return self.client.request(method, url, headers=self.headers(kw.pop("headers", None)), **kw)
+
+
+def new_source(api: Api, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Press TV", "kind": "outlet", "country": "IR"} | fields
+    r = api.post("/v1/sources", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def new_actor(api: Api, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Iran", "kind": "state", "country": "IR"} | fields
+    r = api.post("/v1/actors", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def new_incident(api: Api, **fields: Any) -> dict[str, Any]:
+    body = {
+        "title": "Rocket attack on Camp Taji",
+        "occurred_earliest": "2020-03-11T16:35:00Z",
+        "occurred_latest": "2020-03-11T16:35:59Z",
+        "time_precision": "minute",
+        "timezone": "Asia/Baghdad",
+        "country": "IQ",
+    } | fields
+    r = api.post("/v1/incidents", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def new_claim(api: Api, incident_id: str, source_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "incident_id": incident_id,
+        "source_id": source_id,
+        "said_at": "2020-03-11T18:00:00Z",
+        "said_at_precision": "hour",
+        "quote": "Nearly a dozen Katyusha rockets have hit a military base",
+        "topic": "munitions.count",
+        "value": {"kind": "quantity", "bound": "approximately", "low": 9, "best": 11, "high": 12},
+        "confidence": 0.8,
+    } | fields
+    r = api.post("/v1/claims", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
