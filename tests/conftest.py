@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from alembic import command
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
@@ -110,33 +112,52 @@ def _database() -> Iterator[None]:
     reset_engine()
 
 
-def table_names() -> list[str]:
-    engine = get_engine()
-    from sqlalchemy import inspect
+_TABLES: dict[str, list[str]] = {}
 
-    names = set(inspect(engine).get_table_names()) - {"alembic_version", "topic"}
-    return sorted(n for n in names if "_fts" not in n)  # FTS tables follow by trigger
+
+def table_names() -> list[str]:
+    """The data tables, parents before children (read once per database: the schema is fixed
+    for the session)."""
+    engine = get_engine()
+    key = engine.url.render_as_string(hide_password=False)
+    if key not in _TABLES:
+        from sqlalchemy import inspect
+
+        ordered = [t for t, _ in inspect(engine).get_sorted_table_and_fkc_names() if t]
+        skip = {"alembic_version", "topic"}
+        _TABLES[key] = [n for n in ordered if n not in skip and "_fts" not in n]  # FTS by trigger
+    return list(_TABLES[key])
 
 
 def wipe() -> None:
-    """Empty every data table (built-in topics stay)."""
+    """Empty every data table (built-in topics stay). Only tables with rows are touched, in one
+    transaction, children first; PostgreSQL's sequences restart as TRUNCATE ... RESTART IDENTITY
+    would (a TRUNCATE per test costs far more than deleting a few rows)."""
     engine = get_engine()
     names = table_names()
     if engine.dialect.name == "postgresql":
+        exists = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM {n})" for n in names)
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            full = set(conn.execute(text(exists)).scalars())
+            for name in reversed(names):
+                if name in full:
+                    conn.execute(text(f"DELETE FROM {name}"))
+                    for seq in _sequences(conn, name):
+                        conn.execute(text(f"ALTER SEQUENCE {seq} RESTART"))
             conn.execute(text("DELETE FROM topic WHERE builtin = false"))
         reset_builtin_topics()
         return
-    raw = engine.raw_connection()  # autocommit: PRAGMA foreign_keys only works outside BEGIN
+    raw = engine.raw_connection()  # PRAGMA foreign_keys only works outside BEGIN
     try:
         cur = raw.cursor()
         cur.execute("PRAGMA foreign_keys=OFF")
+        cur.execute("BEGIN")
         cur.execute("DELETE FROM claim_fts")
         cur.execute("DELETE FROM incident_fts")
         for name in names:
             cur.execute(f"DELETE FROM {name}")
         cur.execute("DELETE FROM topic WHERE builtin = 0")
+        cur.execute("COMMIT")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
     finally:
@@ -144,14 +165,39 @@ def wipe() -> None:
     reset_builtin_topics()
 
 
+_SEQUENCES: dict[str, list[str]] = {}
+
+
+def _sequences(conn: Any, table: str) -> list[str]:
+    """The sequences a PostgreSQL table owns (a serial id), looked up once per table."""
+    if table not in _SEQUENCES:
+        _SEQUENCES[table] = list(
+            conn.execute(
+                text(
+                    "SELECT s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid"
+                    " JOIN pg_class t ON d.refobjid = t.oid"
+                    " WHERE s.relkind = 'S' AND d.deptype IN ('a', 'i') AND t.relname = :table"
+                ),
+                {"table": table},
+            ).scalars()
+        )
+    return _SEQUENCES[table]
+
+
 def reset_builtin_topics() -> None:
     """Built-in topics back to their migration's implications and no taxonomy."""
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
     from app.topics.models import BUILTIN_IMPLICATIONS, Topic
 
     table = Topic.__table__  # type: ignore[attr-defined]
     with get_engine().begin() as conn:
+        rows = conn.execute(select(table.c.key, table.c.categories, table.c.implications))
+        if all(
+            categories == {} and implications == BUILTIN_IMPLICATIONS.get(key, [])
+            for key, categories, implications in rows
+        ):
+            return  # nothing changed them: no write
         conn.execute(update(table).values(categories={}, implications=[]))
         for key, implications in BUILTIN_IMPLICATIONS.items():
             conn.execute(update(table).where(table.c.key == key).values(implications=implications))
@@ -171,12 +217,26 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def app_client() -> Iterator[TestClient]:
+@pytest.fixture(scope="session")
+def _session_client(_database: None) -> Iterator[TestClient]:
     from app.main import app
 
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def app_client(_session_client: TestClient) -> TestClient:
+    """A TestClient on the app, started once per session (a test about start-up, or with
+    settings read at start-up, starts its own ``TestClient(create_app())``). Each test gets it
+    with its default headers and no cookies, whatever the previous test set."""
+    client = _session_client
+    client.headers = httpx.Headers(_DEFAULT_HEADERS)
+    client.cookies.clear()
+    return client
+
+
+_DEFAULT_HEADERS = dict(TestClient(FastAPI()).headers)
 
 
 @pytest.fixture
