@@ -11,7 +11,15 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.factories import Api, new_actor, new_claim, new_incident, new_source
+from tests.factories import (
+    Api,
+    new_actor,
+    new_claim,
+    new_incident,
+    new_source,
+    stored_incident,
+    stored_source,
+)
 
 KILLED = "casualties.killed"
 
@@ -21,16 +29,14 @@ def q(bound: str, **numbers: float) -> dict[str, Any]:
 
 
 @pytest.fixture
-def taji(editor: Api) -> dict[str, Any]:
-    inc = new_incident(editor)
+def taji() -> dict[str, Any]:
+    """An incident and four sources, written by the service layer (the views are under test)."""
     return {
-        "incident": inc["id"],
-        "presstv": new_source(editor, name="Press TV")["id"],
-        "stripes": new_source(editor, name="Stars and Stripes", country="US")["id"],
-        "official": new_source(editor, name="a security official", kind="official", country=None)[
-            "id"
-        ],
-        "coalition": new_source(editor, name="Coalition", kind="organisation", country=None)["id"],
+        "incident": stored_incident(),
+        "presstv": stored_source(name="Press TV"),
+        "stripes": stored_source(name="Stars and Stripes", country="US"),
+        "official": stored_source(name="a security official", kind="official", country=None),
+        "coalition": stored_source(name="Coalition", kind="organisation", country=None),
     }
 
 

@@ -11,34 +11,42 @@ import pytest
 from sqlalchemy import event, text
 
 from app.db import get_engine, session_scope
-from tests.factories import Api, new_actor, new_claim, new_incident, new_source
+from tests.factories import (
+    Api,
+    new_claim,
+    new_incident,
+    stored_actor,
+    stored_claim,
+    stored_incident,
+    stored_source,
+)
 
 VIEWS = ("conflicts", "assessment", "attributions")
 
 
 @pytest.fixture
-def world(editor: Api) -> dict[str, Any]:
-    inc = new_incident(editor)
-    a = new_source(editor, name="Press TV")
-    b = new_source(editor, name="Stars and Stripes", country="US")
-    actor = new_actor(editor, name="Kataib Hezbollah", kind="armed_group", country="IQ")
+def world() -> dict[str, Any]:
+    """Two sources' death tolls and an attribution, written by the service layer (the ready-made
+    views are under test, not the writes)."""
+    inc = stored_incident()
+    a = stored_source(name="Press TV")
+    b = stored_source(name="Stars and Stripes", country="US")
+    actor = stored_actor(name="Kataib Hezbollah", kind="armed_group", country="IQ")
     for source, best in ((a, 3), (b, 5)):
-        new_claim(
-            editor,
-            inc["id"],
-            source["id"],
+        stored_claim(
+            inc,
+            source,
             topic="casualties.killed",
             value={"kind": "quantity", "bound": "exact", "best": best},
         )
-    new_claim(
-        editor,
-        inc["id"],
-        a["id"],
+    stored_claim(
+        inc,
+        a,
         topic="responsibility",
-        value={"kind": "actor", "actor_id": actor["id"]},
+        value={"kind": "actor", "actor_id": actor},
         quote="Kataib Hezbollah did it",
     )
-    return {"incident": inc["id"], "a": a, "b": b, "actor": actor}
+    return {"incident": inc, "a": {"id": a}, "b": {"id": b}, "actor": {"id": actor}}
 
 
 def _stored(incident_id: str) -> dict[str, bytes]:
