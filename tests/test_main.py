@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import Api, make_key, new_incident, new_source
+from tests.factories import Api, make_key, stored_incident, stored_source
 
 ORIGIN = "https://cms.example.org"
 
@@ -66,8 +66,8 @@ def test_a_bad_origin_setting_is_a_one_line_config_error(settings_env: pytest.Mo
 
 def test_large_responses_are_gzipped_small_ones_not(editor: Api) -> None:
     for i in range(40):
-        new_source(editor, name=f"Outlet number {i}", external_id=f"s{i}")
-    new_incident(editor)
+        stored_source(name=f"Outlet number {i}", external_id=f"s{i}")
+    stored_incident()
     r = editor.get("/v1/sources", params={"limit": 100}, headers={"Accept-Encoding": "gzip"})
     assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
     assert len(r.json()["items"]) == 40  # httpx decompresses transparently

@@ -10,14 +10,14 @@ import hypothesis
 import pytest
 from hypothesis import strategies as st
 
-from tests.factories import Api, new_claim, new_incident, new_source
+from tests.factories import Api, new_incident, stored_claim, stored_incident, stored_source
 
 
 def test_pages_cover_everything_once_even_with_inserts(editor: Api) -> None:
-    inc = new_incident(editor)
-    src = new_source(editor)
+    inc = {"id": stored_incident()}
+    src = {"id": stored_source()}
     for hour in range(10, 22):
-        new_claim(editor, inc["id"], src["id"], said_at=f"2020-03-11T{hour:02d}:00:00Z")
+        stored_claim(inc["id"], src["id"], said_at=f"2020-03-11T{hour:02d}:00:00Z")
     seen: list[str] = []
     r = editor.get(
         f"/v1/incidents/{inc['id']}/claims", params={"limit": 5, "include_total": "true"}
@@ -26,7 +26,7 @@ def test_pages_cover_everything_once_even_with_inserts(editor: Api) -> None:
     page = r.json()
     seen += [c["said_at"] for c in page["items"]]
     # a claim inserted *before* the cursor position must not shift the next pages
-    new_claim(editor, inc["id"], src["id"], said_at="2020-03-11T09:00:00Z")
+    stored_claim(inc["id"], src["id"], said_at="2020-03-11T09:00:00Z")
     while page["next_cursor"]:
         r = editor.get(
             f"/v1/incidents/{inc['id']}/claims", params={"limit": 5, "cursor": page["next_cursor"]}
@@ -39,9 +39,9 @@ def test_pages_cover_everything_once_even_with_inserts(editor: Api) -> None:
 
 
 def test_ties_on_said_at_are_broken_by_id(editor: Api) -> None:
-    inc = new_incident(editor)
-    src = new_source(editor)
-    ids = [new_claim(editor, inc["id"], src["id"])["id"] for _ in range(7)]
+    inc = {"id": stored_incident()}
+    src = stored_source()
+    ids = [stored_claim(inc["id"], src) for _ in range(7)]
     got: list[str] = []
     cursor = None
     while True:
@@ -81,7 +81,7 @@ def test_malformed_cursor_is_400(editor: Api, cursor: str) -> None:
 
 def test_limit_500_is_allowed_and_default_is_50(editor: Api) -> None:
     for i in range(55):
-        new_source(editor, name=f"Source {i:03d}")
+        stored_source(name=f"Source {i:03d}")
     r = editor.get("/v1/sources")
     assert len(r.json()["items"]) == 50
     assert r.json()["next_cursor"]
@@ -93,7 +93,7 @@ def test_limit_500_is_allowed_and_default_is_50(editor: Api) -> None:
 def test_a_page_that_ends_exactly_at_the_last_row_has_no_next_cursor(editor: Api) -> None:
     """Four rows, two per page: the second page is the last one (no empty third page)."""
     for name in ("A", "B", "C", "D"):
-        new_source(editor, name=name)
+        stored_source(name=name)
     first = editor.get("/v1/sources", params={"limit": 2}).json()
     assert [s["name"] for s in first["items"]] == ["A", "B"] and first["next_cursor"]
     second = editor.get("/v1/sources", params={"limit": 2, "cursor": first["next_cursor"]}).json()
