@@ -16,7 +16,7 @@ from app.config import get_settings
 from app.db import get_engine, normalise_url, reset_engine
 from tests.conftest import TEST_URL, is_postgres, row_counts
 from tests.factories import Api, make_key
-from tests.faultkit import TcpProxy
+from tests.faultkit import TcpProxy, free_port
 
 SOURCE = {"name": "Press TV", "kind": "outlet", "country": "IR"}
 
@@ -85,7 +85,7 @@ def test_sqlite_writer_that_cannot_get_the_lock_gets_503_and_reads_go_on(
 @pytest.fixture
 def cut_off_database(settings_env: pytest.MonkeyPatch) -> Iterator[TcpProxy]:
     url = make_url(normalise_url(TEST_URL))
-    with TcpProxy((url.host or "127.0.0.1", url.port or 5432), port=18411) as proxy:
+    with TcpProxy((url.host or "127.0.0.1", url.port or 5432), port=free_port()) as proxy:
         settings_env.setenv(
             "CLAIMDESK_DATABASE_URL",
             url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
