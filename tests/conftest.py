@@ -226,14 +226,17 @@ def _session_client(_database: None) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def app_client(_session_client: TestClient) -> TestClient:
+def app_client(_session_client: TestClient) -> Iterator[TestClient]:
     """A TestClient on the app, started once per session (a test about start-up, or with
     settings read at start-up, starts its own ``TestClient(create_app())``). Each test gets it
     with its default headers and no cookies, whatever the previous test set."""
     client = _session_client
     client.headers = httpx.Headers(_DEFAULT_HEADERS)
     client.cookies.clear()
-    return client
+    yield client
+    from app.keys.service import USAGE
+
+    USAGE.drain()  # what the app's shutdown would write (keys' last use) before the wipe
 
 
 _DEFAULT_HEADERS = dict(TestClient(FastAPI()).headers)

@@ -108,8 +108,8 @@ def new_claim(api: Api, incident_id: str, source_id: str, **fields: Any) -> dict
 
 def stored_source(**fields: Any) -> str:
     """A source written by ``app.sources.service``; its id."""
-    from app.auth import OPERATOR
     from app.db import session_scope
+    from app.principal import OPERATOR
     from app.sources.schemas import SourceCreate
     from app.sources.service import create_source
 
@@ -121,8 +121,8 @@ def stored_actor(**fields: Any) -> str:
     """An actor written by ``app.actors.service``; its id."""
     from app.actors.schemas import ActorCreate
     from app.actors.service import create_actor
-    from app.auth import OPERATOR
     from app.db import session_scope
+    from app.principal import OPERATOR
 
     with session_scope() as session:
         return create_actor(session, ActorCreate(**(ACTOR | fields)), OPERATOR).id
@@ -130,10 +130,10 @@ def stored_actor(**fields: Any) -> str:
 
 def stored_incident(**fields: Any) -> str:
     """An incident written by ``app.incidents.service``; its id."""
-    from app.auth import OPERATOR
     from app.db import session_scope
     from app.incidents.schemas import IncidentCreate
     from app.incidents.service import create_incident
+    from app.principal import OPERATOR
 
     with session_scope() as session:
         return create_incident(session, IncidentCreate(**(INCIDENT | fields)), OPERATOR).id
@@ -141,10 +141,10 @@ def stored_incident(**fields: Any) -> str:
 
 def stored_claim(incident_id: str, source_id: str, **fields: Any) -> str:
     """A claim written by ``app.claims.service`` (derived state refreshed as on the API); its id."""
-    from app.auth import OPERATOR
     from app.claims.schemas import ClaimCreate
     from app.claims.service import create_claim
     from app.db import session_scope
+    from app.principal import OPERATOR
 
     body = {"incident_id": incident_id, "source_id": source_id} | CLAIM | fields
     with session_scope() as session:
