@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import row_counts
 from tests.factories import Api, new_actor, new_incident, new_source
-from tests.servers import Reply, loopback_site
+from tests.servers import Reply, Route, loopback_site
 
 ARTICLE = (
     "Rockets hit Camp Taji\n\n"
@@ -134,7 +134,7 @@ PAGE = (
 
 @pytest.fixture
 def site(settings_env: pytest.MonkeyPatch) -> Iterator[str]:
-    routes = {
+    routes: dict[str, Route] = {
         "/article": Reply(200, {"Content-Type": "text/html; charset=utf-8"}, PAGE),
         "/moved": Reply(302, {"Location": "/article"}),
         "/slow": Reply(200, delay=1.5),

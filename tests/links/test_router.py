@@ -11,14 +11,14 @@ from typer.testing import CliRunner
 from app.cli import cli
 from tests.conftest import FakeDNS
 from tests.factories import Api, new_claim, new_incident, new_source
-from tests.servers import Reply, loopback_site
+from tests.servers import Reply, Route, loopback_site
 
 PAGE = b"<html><head><title>Rockets hit  Camp Taji &amp; more</title></head><body>x</body></html>"
 
 
 @pytest.fixture
 def site(settings_env: pytest.MonkeyPatch) -> Iterator[str]:
-    routes = {
+    routes: dict[str, Route] = {
         "/article": Reply(200, {"Content-Type": "text/html"}, PAGE),
         "/moved": Reply(301, {"Location": "/article"}),
         "/save/*": lambda path: Reply(
