@@ -13,6 +13,7 @@ from sqlalchemy import event, text
 from app.db import get_engine, session_scope
 from tests.factories import (
     Api,
+    new_actor,
     new_claim,
     new_incident,
     stored_actor,
