@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 
 from app.claims.schemas import ClaimCreate
 from app.claims.service import qualifiers_key
+from app.claims.values import VALUE_COLUMNS
 from app.confidence.values import normalise_category
 from app.principal import Principal
 from app.revisions.service import IGNORED
@@ -44,14 +45,7 @@ CLAIM_COLUMNS = (
     "topic",
     "qualifiers",
     "qualifiers_key",
-    "value_kind",
-    "q_bound",
-    "q_low",
-    "q_best",
-    "q_high",
-    "category",
-    "actor_id",
-    "statement",
+    *VALUE_COLUMNS,
     "stance",
     "confidence",
     "status",

@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 from app.actors.models import Actor
 from app.assessment.corpus import assemble
 from app.claims.models import Claim
+from app.claims.values import VALUE_COLUMNS
 from app.incidents.derived import refresh_derived
 from app.incidents.models import Incident
 from app.sources.models import Source
@@ -30,14 +31,7 @@ ENGINE_COLUMNS = (
     "said_at",
     "topic",
     "qualifiers_key",
-    "value_kind",
-    "q_bound",
-    "q_low",
-    "q_best",
-    "q_high",
-    "category",
-    "actor_id",
-    "statement",
+    *VALUE_COLUMNS,
     "stance",
     "confidence",
     "status",
