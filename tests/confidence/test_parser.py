@@ -151,6 +151,28 @@ def test_sum_parts() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        # an approximate part widens the total to the sum of the parts' intervals
+        ("about ten Americans and two Britons", Quantity(Bound.range, low=10, high=14)),
+        ("nearly 10 Americans and about 2 Britons", Quantity(Bound.range, low=8, high=13)),
+        ("between 3 and 5 Americans and two Britons", Quantity(Bound.range, low=5, high=7)),
+        ("at most 3 Americans and two Britons", Quantity(Bound.range, low=2, high=5)),
+        # an open-ended part leaves the total open-ended ("more than 15" is at least 16)
+        ("more than 15 Americans and two Britons", Quantity(Bound.at_least, low=18)),
+        # exact parts stay exact
+        ("ten Americans and two Britons", Quantity(Bound.exact, best=12)),
+    ],
+)
+def test_a_total_of_parts_that_are_not_all_exact_sums_their_intervals(
+    text: str, total: Quantity
+) -> None:
+    """A sum is only as firm as its loosest part: never a point when one part is approximate
+    (the parser slice's 20 mutation survivors lived here)."""
+    assert parse_quantity(text).total == total
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "",
