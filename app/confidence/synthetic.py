@@ -206,6 +206,23 @@ def _long_tail(rng: random.Random, n: int) -> list[int]:
     return [max(1, int(n / (i + 1) ** 1.1)) for i in range(n)]
 
 
+def _places() -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """A three-level place hierarchy (8 countries x 6 states x 8 cities): each city's and
+    state's parent, and every (city, state, country) path."""
+    parents: dict[str, str] = {}
+    places: list[tuple[str, str, str]] = []
+    for c in range(8):
+        country = f"Country{c}"
+        for st in range(6):
+            state = f"State{c}{st} > {country}"
+            parents[state] = country
+            for ci in range(8):
+                city = f"City{c}{st}{ci} > {state}"
+                parents[city] = state
+                places.append((city, state, country))
+    return parents, places
+
+
 def generate_family(
     family: str, seed: int = 0, n_claims: int = 20_000, n_sources: int = 40
 ) -> TextCorpus:
@@ -254,18 +271,7 @@ def generate_family(
     per_item = 2.2 if family == "weak_uncontested" else 4.0
     n_items = max(10, int(n_claims / per_item))
     weights = [activity[s] for s in sources]
-    parents: dict[str, str] = {}
-    places: list[tuple[str, str, str]] = []
-    if family == "hierarchy":
-        for c in range(8):
-            country = f"Country{c}"
-            for st in range(6):
-                state = f"State{c}{st} > {country}"
-                parents[state] = country
-                for ci in range(8):
-                    city = f"City{c}{st}{ci} > {state}"
-                    parents[city] = state
-                    places.append((city, state, country))
+    parents, places = _places() if family == "hierarchy" else ({}, [])
     rows: list[Row] = []
     truth: dict[tuple[str, str], str] = {}
     prop = {
@@ -418,18 +424,7 @@ def generate_stress(
     for w in wires:
         activity[w] = max(activity[w], busy)
     weights = [activity[s] for s in indep]
-    parents: dict[str, str] = {}
-    places: list[tuple[str, str, str]] = []
-    if kind == "hierarchy":
-        for c in range(8):
-            country = f"Country{c}"
-            for st in range(6):
-                state = f"State{c}{st} > {country}"
-                parents[state] = country
-                for ci in range(8):
-                    city = f"City{c}{st}{ci} > {state}"
-                    parents[city] = state
-                    places.append((city, state, country))
+    parents, places = _places() if kind == "hierarchy" else ({}, [])
     prop = {"number": "casualties", "near": "population", "set": "authors"}.get(kind, "birthplace")
     per_item = claims_per_item / (1.0 + 0.9 * copier_fraction / max(1e-9, 1 - copier_fraction))
     n_items = max(10, int(n_claims / max(1.2, claims_per_item)))
