@@ -8,8 +8,9 @@ the extension). SQLite, or a PostgreSQL without ``pg_trgm``, scores every name a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import Engine, select, text
@@ -22,6 +23,17 @@ from app.crud import name_key
 # measures: each backend has thresholds that find one-letter typos and reordered words.
 SEARCH_THRESHOLD = {"trigram": 0.35, "rapidfuzz": 0.70}
 DUPLICATE_THRESHOLD = {"trigram": 0.6, "rapidfuzz": 0.86}
+
+#: The ``name`` query parameter of the source and actor lists: a fuzzy search (:func:`search`).
+FuzzyName = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=300,
+        description="Fuzzy search: names and aliases like this one (typos, word order), "
+        "best match first; one page of at most `limit`, other filters ignored",
+    ),
+]
 
 
 class NameMatch(BaseModel):

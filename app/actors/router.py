@@ -12,7 +12,7 @@ from app.auth import admin, editor, viewer
 from app.db import WriteSession, get_session
 from app.enums import ActorKind
 from app.errors import problem_responses
-from app.fuzzy import possible_duplicates, search
+from app.fuzzy import FuzzyName, possible_duplicates, search
 from app.http import IfMatch, for_write, not_modified, set_etag
 from app.pagination import Page, PageParams, page_params
 from app.principal import Principal
@@ -48,15 +48,7 @@ def list_actors(
     kind: ActorKind | None = None,
     country: CountryCode | None = None,
     name_prefix: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
-    name: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=300,
-            description="Fuzzy search: names and aliases like this one (typos, word order), "
-            "best match first; one page of at most `limit`, other filters ignored",
-        ),
-    ] = None,
+    name: FuzzyName = None,
     parent_id: str | None = None,
     updated_since: QueryInstant | None = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
