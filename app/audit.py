@@ -9,19 +9,32 @@ owed in the same transaction). Nothing here commits: the caller's unit of work d
   change with its own action such as ``retract``);
 - :func:`remove` hard-deletes: tombstone, history redacted, ``<entity>.deleted`` event;
   :func:`delete_unreferenced` refuses (409) while anything still references the entity.
+
+:class:`AuditedService` is the create/read/list/update/delete set built on these and on the
+entity's repository: sources, actors and incidents are one subclass each, stating only what
+is theirs (the public model, the references that forbid a delete, cross-field rules).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlmodel import Session
+from pydantic import BaseModel
+from sqlmodel import Session, SQLModel
 
-from app.crud import apply_changes, flush_or_conflict, referenced, remember
 from app.errors import Conflict
 from app.events.service import emit, redact
+from app.pagination import PageParams
 from app.principal import Principal
+from app.repository.base import (
+    PageOf,
+    Repository,
+    apply_changes,
+    flush_or_conflict,
+    referenced,
+    remember,
+)
 from app.revisions import service as revisions
 
 
@@ -172,3 +185,73 @@ def delete_unreferenced(
     if referenced(session, references):
         raise Conflict(refusal)
     remove(session, entity_type, obj, principal, reason)
+
+
+M = TypeVar("M", bound=SQLModel)
+
+
+class AuditedService(Generic[M]):
+    """The audited CRUD set of one entity (its table audited: ``id`` and ``version``), over
+    its repository. A subclass names the repository and the public model (the snapshot kept
+    in revisions and events) and, where the entity has them, the references that forbid a
+    delete (:meth:`references`) and rules across fields (:meth:`check`)."""
+
+    repository: type[Repository[M]]
+    public: type[BaseModel]
+    #: Whether creates, updates and deletes go on the change feed (``<entity>.created`` …).
+    announce: ClassVar[bool] = False
+    #: The 409 detail of a delete refused because something references the entity.
+    refusal: ClassVar[str] = "the entity is referenced; it cannot be deleted"
+
+    def references(self, obj: M) -> list[tuple[Any, Any]]:
+        """``(column, value)`` pairs: a row matching any of them forbids deleting ``obj``."""
+        return []
+
+    def check(self, obj: M | None, values: dict[str, Any]) -> None:
+        """Rules across fields of create ``values`` (``obj`` None) or of a PATCH of ``obj``."""
+
+    def snapshot(self, obj: M) -> dict[str, Any]:
+        return self.public.model_validate(obj).model_dump(mode="json")
+
+    def build(self, session: Session, data: BaseModel, principal: Principal) -> M:
+        """Validate and stage a new entity and its revision (the import path shares it)."""
+        repo = self.repository(session)
+        values = data.model_dump()
+        self.check(None, values)
+        obj: Any = repo.new(values)
+        staged: M = stage_create(
+            session, repo.noun, obj, principal, self.snapshot, repo.conflict, self.announce
+        )
+        return staged
+
+    def create(self, session: Session, data: BaseModel, principal: Principal) -> M:
+        obj = self.build(session, data, principal)
+        self.repository(session).flush()
+        return obj
+
+    def get(self, session: Session, ident: str, lock: bool = False) -> M:
+        """The entity, or a 404; ``lock`` for read-modify-write."""
+        return self.repository(session).get_or_404(ident, lock=lock)
+
+    def list(self, session: Session, filters: Any, page: PageParams) -> PageOf[M]:
+        return self.repository(session).find(filters, page)
+
+    def update(self, session: Session, obj: M, data: BaseModel, principal: Principal) -> M:
+        """Apply the fields sent (a PATCH); a new version and revision if anything changed."""
+        repo = self.repository(session)
+        changes = data.model_dump(exclude_unset=True)
+        self.check(obj, changes)
+        entity: Any = obj
+        repo.prepare_changes(entity.id, changes)
+        saved: M = save_changes(
+            session, repo.noun, entity, changes, principal, self.snapshot, repo.conflict,
+            self.announce,
+        )  # fmt: skip
+        return saved
+
+    def delete(self, session: Session, obj: M, principal: Principal, reason: str) -> None:
+        """Hard-delete an entity nothing references (409 otherwise), leaving a tombstone."""
+        entity: Any = obj
+        noun = self.repository.noun
+        refs = self.references(obj)
+        delete_unreferenced(session, noun, entity, principal, reason, refs, self.refusal)

@@ -16,8 +16,6 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import Engine, select, text
 from sqlmodel import Session, col
 
-from app.crud import name_key
-
 # Similarity at or above which a name is a search hit, and a likely duplicate on create.
 # Trigram similarity (0-1) and rapidfuzz's token-sort ratio (0-100, scaled) are different
 # measures: each backend has thresholds that find one-letter typos and reordered words.
@@ -41,6 +39,11 @@ class NameMatch(BaseModel):
     name: str
     matched: str = Field(description="The name or alias that matched")
     score: float = Field(ge=0, le=1, description="Similarity, 1 for the same name")
+
+
+def name_key(name: str) -> str:
+    """A name as the registries look it up and sort it: spaces collapsed, case folded."""
+    return " ".join(name.split()).casefold()
 
 
 _trigram_engines: dict[int, bool] = {}

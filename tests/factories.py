@@ -111,32 +111,32 @@ def stored_source(**fields: Any) -> str:
     from app.db import session_scope
     from app.principal import OPERATOR
     from app.sources.schemas import SourceCreate
-    from app.sources.service import create_source
+    from app.sources.service import sources
 
     with session_scope() as session:
-        return create_source(session, SourceCreate(**(SOURCE | fields)), OPERATOR).id
+        return sources.create(session, SourceCreate(**(SOURCE | fields)), OPERATOR).id
 
 
 def stored_actor(**fields: Any) -> str:
     """An actor written by ``app.actors.service``; its id."""
     from app.actors.schemas import ActorCreate
-    from app.actors.service import create_actor
+    from app.actors.service import actors
     from app.db import session_scope
     from app.principal import OPERATOR
 
     with session_scope() as session:
-        return create_actor(session, ActorCreate(**(ACTOR | fields)), OPERATOR).id
+        return actors.create(session, ActorCreate(**(ACTOR | fields)), OPERATOR).id
 
 
 def stored_incident(**fields: Any) -> str:
     """An incident written by ``app.incidents.service``; its id."""
     from app.db import session_scope
     from app.incidents.schemas import IncidentCreate
-    from app.incidents.service import create_incident
+    from app.incidents.service import incidents
     from app.principal import OPERATOR
 
     with session_scope() as session:
-        return create_incident(session, IncidentCreate(**(INCIDENT | fields)), OPERATOR).id
+        return incidents.create(session, IncidentCreate(**(INCIDENT | fields)), OPERATOR).id
 
 
 def stored_claim(incident_id: str, source_id: str, **fields: Any) -> str:

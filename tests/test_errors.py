@@ -110,7 +110,7 @@ def test_unexpected_error_is_500_without_internals(monkeypatch: pytest.MonkeyPat
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("secret database password in traceback")
 
-    monkeypatch.setattr(service, "list_sources", boom)
+    monkeypatch.setattr(service.sources, "list", boom)
     key = make_key("viewer")
     with TestClient(app, raise_server_exceptions=False) as client:
         r = client.get(
@@ -195,7 +195,7 @@ def test_a_busy_database_is_the_same_503_problem_wherever_it_is_noticed(
     def busy(*_: object, **__: object) -> None:
         raise _busy()
 
-    monkeypatch.setattr(service, "list_sources", busy)
+    monkeypatch.setattr(service.sources, "list", busy)
     monkeypatch.setattr(idempotency, "begin", busy)
     handler = _Errors()
     logging.getLogger("claimdesk.db").addHandler(handler)
@@ -230,7 +230,7 @@ def test_a_constraint_violation_that_surfaces_is_a_409_without_the_database_mess
     def clash(*_: object, **__: object) -> None:
         raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed: source.secret"))
 
-    monkeypatch.setattr(service, "create_source", clash)
+    monkeypatch.setattr(service.sources, "create", clash)
     r = editor.post("/v1/sources", json={"name": "x", "kind": "outlet"})
     assert r.status_code == 409
     assert r.headers["content-type"] == "application/problem+json"
@@ -277,8 +277,8 @@ def test_a_newly_built_app_answers_every_failure_as_problem_json(
     def busy(*_: object, **__: object) -> None:
         raise _busy()
 
-    monkeypatch.setattr(service, "create_source", clash)
-    monkeypatch.setattr(service, "list_sources", busy)
+    monkeypatch.setattr(service.sources, "create", clash)
+    monkeypatch.setattr(service.sources, "list", busy)
     app = create_app()
     app.add_middleware(_FailingMiddleware)
     key = make_key("editor")

@@ -33,7 +33,7 @@ def create_actor(
 ) -> ActorCreated:
     """Record a new actor (a state, armed group, organisation or person)."""
     similar = possible_duplicates(session, Actor, data.name, data.aliases)
-    actor = service.create_actor(session, data, principal)
+    actor = service.actors.create(session, data, principal)
     response.headers["Location"] = f"/v1/actors/{actor.id}"
     set_etag(response, actor)
     public = ActorPublic.model_validate(actor).model_dump()
@@ -60,7 +60,7 @@ def list_actors(
     if name is not None:
         found = [ActorPublic.model_validate(r) for r in search(session, Actor, name, page.limit)]
         return Page[ActorPublic](items=found, next_cursor=None, total=len(found))
-    items, next_cursor, total = service.list_actors(session, filters, page)
+    items, next_cursor, total = service.actors.list(session, filters, page)
     return Page[ActorPublic](
         items=[ActorPublic.model_validate(s) for s in items], next_cursor=next_cursor, total=total
     )
@@ -75,7 +75,7 @@ def get_actor(
     session: Annotated[Session, Depends(get_session)],
 ) -> ActorPublic:
     """One actor. Sends an ETag; honours If-None-Match."""
-    actor = service.get_actor(session, actor_id)
+    actor = service.actors.get(session, actor_id)
     if (cached := not_modified(request, actor)) is not None:
         return cached  # type: ignore[return-value]
     set_etag(response, actor)
@@ -92,8 +92,8 @@ def update_actor(
     if_match: IfMatch = None,
 ) -> ActorPublic:
     """Change some fields of an actor (only those sent). Honours If-Match."""
-    actor = for_write(service.get_actor, session, actor_id, if_match)
-    actor = service.update_actor(session, actor, data, principal)
+    actor = for_write(service.actors.get, session, actor_id, if_match)
+    actor = service.actors.update(session, actor, data, principal)
     set_etag(response, actor)
     return ActorPublic.model_validate(actor)
 
@@ -109,5 +109,5 @@ def delete_actor(
     ] = "deleted by an admin",
 ) -> None:
     """Delete an actor that nothing references (409 otherwise). Admin only."""
-    actor = for_write(service.get_actor, session, actor_id, if_match)
-    service.delete_actor(session, actor, principal, reason)
+    actor = for_write(service.actors.get, session, actor_id, if_match)
+    service.actors.delete(session, actor, principal, reason)

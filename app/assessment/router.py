@@ -23,7 +23,7 @@ from app.assessment.schemas import (
 from app.auth import viewer
 from app.db import get_session
 from app.errors import NotFound, problem_responses
-from app.incidents.service import get_incident
+from app.incidents.service import incidents
 from app.principal import Principal
 from app.validation import QueryInstant
 from app.views.service import ready
@@ -75,7 +75,7 @@ def _view(
     ``as_of`` ones are computed."""
 
     def compute() -> BaseModel:
-        corpus = load(session, get_incident(session, incident_id), as_of)
+        corpus = load(session, incidents.get(session, incident_id), as_of)
         return service.cap(shape(corpus, as_of), limit)
 
     if as_of is not None:
@@ -149,6 +149,6 @@ def get_incident_claimreview(
 ) -> JSONResponse:
     """schema.org ClaimReview / Claim JSON-LD for the incident's claims, each rated 1-5 from the
     assessed probability of the version it supports (for CMS embedding and search engines)."""
-    corpus = load(session, get_incident(session, incident_id))
+    corpus = load(session, incidents.get(session, incident_id))
     base = str(request.base_url).rstrip("/")
     return JSONResponse(claim_review(session, corpus, base), media_type="application/ld+json")

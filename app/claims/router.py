@@ -19,7 +19,7 @@ from app.db import WriteSession, get_session
 from app.enums import ClaimStatus, Stance
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.http import IfMatch, for_write, not_modified, set_etag
-from app.incidents.service import get_incident
+from app.incidents.service import incidents
 from app.pagination import Page, PageParams, page_params
 from app.principal import Principal
 from app.validation import LanguageTag, QueryInstant
@@ -156,7 +156,7 @@ def list_incident_claims(
 ) -> Response:
     """The incident's timeline: its claims in the order they were said (`expand=source,actor`
     embeds the names, so a frontend needs no second round of requests)."""
-    get_incident(session, incident_id)
+    incidents.get(session, incident_id)
     filters = service.ClaimFilters(**{**query.filters.__dict__, "incident_id": incident_id})
     return _page(session, filters, page, expand)
 

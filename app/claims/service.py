@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from app import audit
 from app.actors.models import Actor
 from app.claims.models import Claim, ClaimLink
+from app.claims.repository import ClaimRepository
 from app.claims.schemas import (
     ActorValue,
     CategoryValue,
@@ -29,19 +30,14 @@ from app.claims.schemas import (
     StatementValue,
 )
 from app.claims.values import value_columns, value_dict, value_out
-from app.crud import (
-    apply_changes,
-    ensure_ref,
-    flush_or_conflict,
-    get_or_404,
-)
-from app.db import full_text_match, json_array_contains
 from app.enums import ClaimStatus
 from app.errors import Conflict, invalid, without_union_tags
 from app.incidents.derived import refresh_counts, refresh_derived
 from app.incidents.models import Incident
 from app.pagination import PageParams, paginate
 from app.principal import Principal
+from app.repository.base import apply_changes, ensure_ref, flush_or_conflict
+from app.repository.sql import full_text_match, json_array_contains
 from app.revisions import service as revisions
 from app.sources.models import Source
 from app.topics.models import Topic
@@ -240,7 +236,7 @@ def _links(claim_id: str, links: Sequence[LinkIn]) -> list[ClaimLink]:
 
 
 def _duplicate(_: str) -> Conflict:
-    return Conflict("a claim with this external_id already exists")
+    return Conflict(ClaimRepository.duplicate)
 
 
 EXPANSIONS: set[str] = {"source", "via_source", "actor"}
@@ -300,7 +296,7 @@ def create_claim(session: Session, data: ClaimCreate, principal: Principal) -> C
 
 
 def get_claim(session: Session, claim_id: str, lock: bool = False) -> Claim:
-    return get_or_404(session, Claim, claim_id, "claim", lock=lock)
+    return ClaimRepository(session).get_or_404(claim_id, lock=lock)
 
 
 def update_claim(session: Session, claim: Claim, data: ClaimUpdate, principal: Principal) -> Claim:

@@ -24,7 +24,6 @@ from app.claims.models import Claim
 from app.claims.schemas import ClaimCreate, LinkIn
 from app.claims.service import after_claim_write, build_claim, publish
 from app.config import get_settings
-from app.crud import ensure_ref, flush_or_conflict
 from app.enums import LinkKind
 from app.errors import Conflict, FieldError, ValidationFailed, invalid
 from app.extract.extractor import Suggestion, extract
@@ -42,6 +41,7 @@ from app.extract.schemas import (
 from app.extract.values import read_values
 from app.incidents.models import Incident
 from app.principal import Principal
+from app.repository.base import ensure_ref, flush_or_conflict
 from app.sources.models import Source
 from app.urls import UnsafeURL, check_url
 

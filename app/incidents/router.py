@@ -29,7 +29,7 @@ def create_incident(
     session: WriteSession,
 ) -> IncidentPublic:
     """Record a new incident: what happened, when (UTC bounds and precision) and where."""
-    incident = service.create_incident(session, data, principal)
+    incident = service.incidents.create(session, data, principal)
     response.headers["Location"] = f"/v1/incidents/{incident.id}"
     set_etag(response, incident)
     return IncidentPublic.model_validate(incident)
@@ -96,7 +96,7 @@ def list_incidents(
         q,
         parse_near(near) if near else None,
     )
-    items, next_cursor, total = service.list_incidents(session, filters, page)
+    items, next_cursor, total = service.incidents.list(session, filters, page)
     return Page[IncidentPublic](
         items=[IncidentPublic.model_validate(i) for i in items],
         next_cursor=next_cursor,
@@ -113,7 +113,7 @@ def get_incident(
     session: Annotated[Session, Depends(get_session)],
 ) -> IncidentPublic:
     """One incident with its counters. Sends an ETag; honours If-None-Match."""
-    incident = service.get_incident(session, incident_id)
+    incident = service.incidents.get(session, incident_id)
     if (cached := not_modified(request, incident)) is not None:
         return cached  # type: ignore[return-value]
     set_etag(response, incident)
@@ -130,8 +130,8 @@ def update_incident(
     if_match: IfMatch = None,
 ) -> IncidentPublic:
     """Change some fields of an incident (only those sent). Honours If-Match."""
-    incident = for_write(service.get_incident, session, incident_id, if_match)
-    incident = service.update_incident(session, incident, data, principal)
+    incident = for_write(service.incidents.get, session, incident_id, if_match)
+    incident = service.incidents.update(session, incident, data, principal)
     set_etag(response, incident)
     return IncidentPublic.model_validate(incident)
 
@@ -147,5 +147,5 @@ def delete_incident(
     ] = "deleted by an admin",
 ) -> None:
     """Delete an incident without claims (409 otherwise). Admin only."""
-    incident = for_write(service.get_incident, session, incident_id, if_match)
-    service.delete_incident(session, incident, principal, reason)
+    incident = for_write(service.incidents.get, session, incident_id, if_match)
+    service.incidents.delete(session, incident, principal, reason)

@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from app.crud import get_or_404
 from app.db import get_engine, session_scope
 from app.enums import Role
 from app.errors import Conflict, Unauthorized
 from app.keys.models import ApiKey
 from app.pagination import PageParams, paginate
 from app.principal import Principal
+from app.repository.base import get_or_404
 from app.types import utcnow
 
 log = logging.getLogger("claimdesk.auth")

@@ -33,7 +33,7 @@ def create_source(
 ) -> SourceCreated:
     """Record a new source (an outlet, official, agency, organisation or person)."""
     similar = possible_duplicates(session, Source, data.name, data.aliases)
-    source = service.create_source(session, data, principal)
+    source = service.sources.create(session, data, principal)
     response.headers["Location"] = f"/v1/sources/{source.id}"
     set_etag(response, source)
     public = SourcePublic.model_validate(source).model_dump()
@@ -60,7 +60,7 @@ def list_sources(
     if name is not None:
         found = [SourcePublic.model_validate(r) for r in search(session, Source, name, page.limit)]
         return Page[SourcePublic](items=found, next_cursor=None, total=len(found))
-    items, next_cursor, total = service.list_sources(session, filters, page)
+    items, next_cursor, total = service.sources.list(session, filters, page)
     return Page[SourcePublic](
         items=[SourcePublic.model_validate(s) for s in items], next_cursor=next_cursor, total=total
     )
@@ -75,7 +75,7 @@ def get_source(
     session: Annotated[Session, Depends(get_session)],
 ) -> SourcePublic:
     """One source, with its learned reliability. Sends an ETag; honours If-None-Match."""
-    source = service.get_source(session, source_id)
+    source = service.sources.get(session, source_id)
     if (cached := not_modified(request, source)) is not None:
         return cached  # type: ignore[return-value]
     set_etag(response, source)
@@ -92,8 +92,8 @@ def update_source(
     if_match: IfMatch = None,
 ) -> SourcePublic:
     """Change some fields of a source (only those sent). Honours If-Match."""
-    source = for_write(service.get_source, session, source_id, if_match)
-    source = service.update_source(session, source, data, principal)
+    source = for_write(service.sources.get, session, source_id, if_match)
+    source = service.sources.update(session, source, data, principal)
     set_etag(response, source)
     return SourcePublic.model_validate(source)
 
@@ -109,5 +109,5 @@ def delete_source(
     ] = "deleted by an admin",
 ) -> None:
     """Delete a source that nothing references (409 otherwise). Admin only."""
-    source = for_write(service.get_source, session, source_id, if_match)
-    service.delete_source(session, source, principal, reason)
+    source = for_write(service.sources.get, session, source_id, if_match)
+    service.sources.delete(session, source, principal, reason)

@@ -12,11 +12,11 @@ from sqlmodel import Session, col
 from app.claims.models import Claim
 from app.confidence.implications import ImplicationError, parse_implications
 from app.confidence.taxonomy import TaxonomyError, ancestors, merge, normalise_terms
-from app.crud import flush_or_conflict, get_or_404
 from app.errors import Conflict, invalid
 from app.incidents.derived import refresh_derived
 from app.pagination import PageParams, paginate
 from app.principal import Principal
+from app.repository.base import flush_or_conflict, get_or_404
 from app.topics.models import Topic
 from app.topics.schemas import (
     CategoryTerm,

@@ -22,11 +22,11 @@ from sqlmodel import Session, col
 from standardwebhooks import Webhook as StandardWebhook
 
 from app.config import get_settings, mask_url
-from app.crud import apply_changes, flush_or_conflict, get_or_404
 from app.db import session_scope
 from app.errors import invalid
 from app.events.models import Event
 from app.pagination import PageParams, paginate
+from app.repository.base import apply_changes, flush_or_conflict, get_or_404
 from app.types import utcnow
 from app.urls import UnsafeURL, check_url, safe_client
 from app.webhooks.models import Webhook, WebhookDelivery

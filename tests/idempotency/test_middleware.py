@@ -228,7 +228,7 @@ def test_a_failed_request_releases_its_key(editor: Api, monkeypatch: pytest.Monk
     from app.main import app
     from app.sources import service
 
-    create = service.create_source
+    create = service.sources.create
     failures = iter([RuntimeError("the database went away")])
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -237,7 +237,7 @@ def test_a_failed_request_releases_its_key(editor: Api, monkeypatch: pytest.Monk
             raise failure
         return create(*args, **kwargs)
 
-    monkeypatch.setattr(service, "create_source", flaky)
+    monkeypatch.setattr(service.sources, "create", flaky)
     h = {"Idempotency-Key": "flaky-1"}
     with TestClient(app, raise_server_exceptions=False) as client:
         api = Api(client, editor.key)
