@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic sees the whole metadata."""
 
 from app.actors.models import Actor
+from app.assessment.models import LearnedCopy, LearnedDomain
 from app.claims.models import Claim, ClaimLink
 from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
@@ -20,6 +21,8 @@ __all__ = [
     "Event",
     "IdempotencyRecord",
     "Incident",
+    "LearnedCopy",
+    "LearnedDomain",
     "ReadyView",
     "Revision",
     "Source",

@@ -163,6 +163,11 @@ def test_the_demo_loads_ready_made(viewer: Api) -> None:
     assert all(s["reliability"] >= s["reliability_prior"] for s in sources)
     occurred = next(t for t in assessment["topics"] if t["topic"] == "occurred")
     assert occurred["candidates"][0]["probability"] >= 0.8
+    # the views used the model the recompute learned (each topic's domain size), and a second
+    # recompute learns the same
+    again = runner.invoke(cli, ["reliability", "recompute", "--json"])
+    assert again.exit_code == 0 and json.loads(again.stdout)["topics"] >= 5
+    assert viewer.get(f"{base}/assessment").json() == assessment
     # re-loading changes nothing, not even when the reliabilities were learned
     from sqlalchemy import text
 

@@ -17,7 +17,9 @@ def claim_review(session: Session, corpus: Corpus, base_url: str) -> dict[str, A
     from datetime import UTC, datetime
 
     probability: dict[str, float] = {}
-    for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents):
+    for item in engine.assess(
+        corpus.inputs, corpus.source_info, corpus.actor_parents, model=corpus.model
+    ):
         for cand in item.candidates:
             for cid in cand.claim_ids:
                 probability[cid] = cand.probability

@@ -3,6 +3,7 @@ assembled from rows a bulk writer already holds) with their sources, actors and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.assessment.implied import expand
+from app.assessment.models import LearnedCopy, LearnedDomain
 from app.claims.models import Claim
 from app.claims.values import claim_value
 from app.confidence import engine
@@ -37,6 +39,8 @@ class Corpus:
     actor_parents: dict[str, str | None]
     #: implied claims (topic implications) by their engine id
     implied: dict[str, Derived] = field(default_factory=dict)
+    #: domain sizes and copying learned by the last recompute (:func:`learned_model`)
+    model: engine.Model = engine.DEFAULT_MODEL
 
 
 def claim_input(
@@ -55,6 +59,36 @@ def claim_input(
         status=status or claim.status,
         said_at=claim.said_at,
     )
+
+
+def learned_model(session: Session, source_ids: Iterable[str]) -> engine.Model:
+    """The domain sizes and the copying pairs among ``source_ids`` learned by the last
+    ``reliability recompute`` (none before the first: the engine's defaults)."""
+    domains = {
+        topic: size
+        for topic, size in session.execute(
+            select(col(LearnedDomain.topic), col(LearnedDomain.size))
+        )
+    }
+    wanted = {i for i in source_ids if i}
+    ids = sorted(wanted)
+    copies: dict[tuple[str, str], float] = {}
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        chunk = ids[start : start + 500]
+        copies.update(
+            ((copier, original), discount)
+            for copier, original, discount in session.execute(
+                select(
+                    col(LearnedCopy.copier_id),
+                    col(LearnedCopy.original_id),
+                    col(LearnedCopy.discount),
+                ).where(col(LearnedCopy.copier_id).in_(chunk))
+            )
+            if original in wanted
+        )
+    if not domains and not copies:
+        return engine.DEFAULT_MODEL
+    return engine.Model(domains, copies)
 
 
 def source_info(source: Source) -> engine.SourceInfo:
@@ -94,7 +128,10 @@ def load(session: Session, incident: Incident, as_of: datetime | None = None) ->
         session, Source, [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
     )
     actors: dict[str, Actor] = with_ancestors(session, Actor, [c.actor_id or "" for c in claims])
-    return assemble(incident, claims, sources, actors, rules_and_taxonomies(session), reverted)
+    model = learned_model(session, sources)
+    return assemble(
+        incident, claims, sources, actors, rules_and_taxonomies(session), reverted, model
+    )
 
 
 def assemble(
@@ -104,10 +141,12 @@ def assemble(
     actors: dict[str, Actor],
     topics: tuple[list[Any], dict[str, dict[str, str | None]]],
     reverted: set[str] | frozenset[str] = frozenset(),
+    model: engine.Model = engine.DEFAULT_MODEL,
 ) -> Corpus:
     """A corpus from claim rows (ORM objects or plain rows with the claim's columns), the
     sources and actors they name (with their ancestors; extra ones do no harm) and the topics'
-    implication rules and taxonomies (:func:`rules_and_taxonomies`)."""
+    implication rules and taxonomies (:func:`rules_and_taxonomies`), and the learned
+    ``model`` (:func:`learned_model`; the same for every view of the incident)."""
     rules, taxonomies = topics
     expanded = expand(
         [claim_input(c, "active" if c.id in reverted else None) for c in claims], rules, taxonomies
@@ -121,4 +160,5 @@ def assemble(
         actors=actors,
         actor_parents={aid: a.parent_id for aid, a in actors.items()} | expanded.parents,
         implied=expanded.implied,
+        model=model,
     )

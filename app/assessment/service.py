@@ -169,7 +169,9 @@ class _Index:
 def conflicts(corpus: Corpus, as_of: datetime | None) -> s.ConflictsView:
     index = _Index(corpus)
     topics: list[s.TopicConflicts] = []
-    for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents, as_of):
+    for item in engine.assess(
+        corpus.inputs, corpus.source_info, corpus.actor_parents, as_of, corpus.model
+    ):
         grouped = {cid for cand in item.candidates for cid in cand.claim_ids}
         groups = [
             s.ConflictGroup(
@@ -208,7 +210,9 @@ def _by_time(index: _Index, claim_ids: Iterable[str]) -> list[str]:
 def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
     index = _Index(corpus)
     topics: list[s.TopicAssessment] = []
-    for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents, as_of):
+    for item in engine.assess(
+        corpus.inputs, corpus.source_info, corpus.actor_parents, as_of, corpus.model
+    ):
         topics.append(
             s.TopicAssessment(
                 topic=item.item[0],

@@ -44,6 +44,7 @@ from app.confidence.values import (
 
 __all__ = [
     "DEFAULT_DOMAIN_SIZE",
+    "DEFAULT_MODEL",
     "EXTRA_ALTERNATIVES",
     "GROUP_PSEUDO_COUNT",
     "PRIOR_PSEUDO_COUNT",
@@ -55,6 +56,7 @@ __all__ = [
     "Contribution",
     "ItemAssessment",
     "Learned",
+    "Model",
     "SourceInfo",
     "assess",
     "attribute",
@@ -108,6 +110,29 @@ class SourceInfo:
     parent_id: str | None = None
     prior: float = 0.5
     reliability: float | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    """What the per-incident views take from the last corpus-wide learning (:func:`learn`,
+    ``claimdesk reliability recompute``); empty: the defaults.
+
+    ``domain_size``: per property (a topic), the learned number of false values a source could
+    pick (an item uses ``max(k, n)``; a property not listed uses :data:`DEFAULT_DOMAIN_SIZE`).
+    ``copy_discount``: per (copier, original) source pair found dependent, the share ``c·D``
+    of the copier's vote discounted on a candidate the original also supports (it counts
+    ``1 - c·D`` there, and fully where it says something of its own).
+    """
+
+    domain_size: Mapping[str, float] = field(default_factory=dict)
+    copy_discount: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    def domain(self, item: tuple[str, str]) -> float | None:
+        return self.domain_size.get(item[0])
+
+
+#: The model without anything learned.
+DEFAULT_MODEL = Model()
 
 
 @dataclass(frozen=True)
@@ -441,15 +466,47 @@ def assess(
     sources: Mapping[str, SourceInfo],
     actor_parents: Mapping[str, str | None] | None = None,
     as_of: datetime | None = None,
+    model: Model = DEFAULT_MODEL,
 ) -> list[ItemAssessment]:
-    """Assess every item (topic + qualifiers) the claims are about, sorted by item."""
+    """Assess every item (topic + qualifiers) the claims are about, sorted by item, with the
+    domain sizes and copy discounts of ``model`` (the last :func:`learn`; default: none)."""
     parents: Mapping[str, str | None] = actor_parents or {}
     voice_of = voices(claims, sources)
     out: list[ItemAssessment] = []
     for item, iclaims in sorted(_group_by_item(claims).items()):
         prep = _prepare_item(item, iclaims, voice_of, parents, as_of)
-        out.append(_assess_prepared(prep, sources, parents, voice_of))
+        out.append(_assess_prepared(prep, sources, parents, voice_of, model))
     return out
+
+
+def _copy_factors(prep: _Prepared, model: Model) -> dict[str, float]:
+    """Per counted claim: what is left of its vote once the candidate's learned originals are
+    taken into account (1 - c·D for each source on the candidate it was found to copy)."""
+    out: dict[str, float] = {}
+    if not model.copy_discount:
+        return out
+    for cand in prep.slots:
+        on = {s.source_id for s in cand}
+        for s in cand:
+            f = 1.0
+            for original in on - {s.source_id}:
+                f *= 1.0 - min(0.99, model.copy_discount.get((s.source_id, original), 0.0))
+            if f < 1.0:
+                out[s.claim_ids[0]] = f
+    return out
+
+
+def _weighted_slots(
+    prep: _Prepared, sources: Mapping[str, SourceInfo], copy: Mapping[str, float]
+) -> list[list[tuple[float, float]]]:
+    """(weight, reliability) of every counted voice, candidate by candidate."""
+    return [
+        [
+            (s.weight * copy.get(s.claim_ids[0], 1.0), _reliability_of(s.source_id, sources))
+            for s in cand
+        ]
+        for cand in prep.slots
+    ]
 
 
 def _assess_prepared(
@@ -457,12 +514,12 @@ def _assess_prepared(
     sources: Mapping[str, SourceInfo],
     actor_parents: Mapping[str, str | None],
     voice_of: Mapping[str, str],
+    model: Model = DEFAULT_MODEL,
 ) -> ItemAssessment:
-    rel_slots = [
-        [(s.weight, _reliability_of(s.source_id, sources)) for s in cand] for cand in prep.slots
-    ]
-    probs, none, scores = _posterior(rel_slots)
-    m = _domain(len(prep.slots), None)
+    copy = _copy_factors(prep, model)
+    n = model.domain(prep.item)
+    probs, none, scores = _posterior(_weighted_slots(prep, sources, copy), n)
+    m = _domain(len(prep.slots), n)
     built: list[tuple[Candidate, int]] = []
     for gi, group in enumerate(prep.groups):
         rep = _representative(group, actor_parents)
@@ -487,6 +544,8 @@ def _assess_prepared(
     contributions: list[Contribution] = []
     for c, voice, discount, cgi, counted, reason in prep.contributions:
         r = _reliability_of(c.source_id, sources)
+        if counted:
+            discount *= copy.get(c.claim_id, 1.0)
         w = discount * c.firmness * evidential_weight(c.value) if counted else 0.0
         contributions.append(
             Contribution(
@@ -535,6 +594,7 @@ def attribute(
     actor_parents: Mapping[str, str | None] | None = None,
     topic: str = "responsibility",
     as_of: datetime | None = None,
+    model: Model = DEFAULT_MODEL,
 ) -> list[AttributionAssessment]:
     """Competing attributions of responsibility, ranked, for every ``topic`` item.
 
@@ -552,13 +612,9 @@ def attribute(
     out: list[AttributionAssessment] = []
     for item, iclaims in sorted(_group_by_item(actor_claims).items()):
         prep = _prepare_item(item, iclaims, voice_of, parents, as_of)
-        ia = _assess_prepared(prep, sources, parents, voice_of)
-        probs = _posterior(
-            [
-                [(s.weight, _reliability_of(s.source_id, sources)) for s in cand]
-                for cand in prep.slots
-            ]
-        )[0]
+        ia = _assess_prepared(prep, sources, parents, voice_of, model)
+        copy = _copy_factors(prep, model)
+        probs = _posterior(_weighted_slots(prep, sources, copy), model.domain(item))[0]
         active = {c.claim_id for c, _, _, _, counted, _ in prep.contributions if counted}
         # A voice counts once, but when it names nested actors (Iran, and an Iran-backed
         # group) its weight is shared between them by firmness.
@@ -637,8 +693,18 @@ class Learned:
     dependence: dict[tuple[str, str], float]
     #: per source: share of its mistakes beyond chance shared with long-tail sources
     repeat_rate: dict[str, float]
-    #: learned domain size per value kind
+    #: learned domain size per property (see :func:`learn`'s ``property_of``)
     domain_size: dict[str, float]
+    #: (copier, original) -> c·D, for the pairs in ``dependence`` (see :class:`Model`)
+    copy_discount: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def model(self) -> Model:
+        """What the per-incident views use (:func:`assess`)."""
+        return Model(dict(self.domain_size), dict(self.copy_discount))
+
+
+def _topic(item: tuple[str, str]) -> str:
+    return item[0]
 
 
 def learn(
@@ -646,18 +712,22 @@ def learn(
     sources: Mapping[str, SourceInfo],
     actor_parents: Mapping[str, str | None] | None = None,
     iterations: int = EM_ITERATIONS,
+    property_of: Callable[[tuple[str, str]], str] = _topic,
 ) -> Learned:
     """Learn reliabilities, domain sizes and copying over the whole corpus.
 
     Every item is prepared as for :func:`assess` (voices, candidates); each counted voice
     becomes one vote and :func:`app.confidence.truth.solve` runs EM (see its docstring and
-    docs/confidence.md). Domain sizes are learned per value kind.
+    docs/confidence.md). Domain sizes are learned per *property*, ``property_of(item)``: by
+    default the item's topic (``item[0]``); a corpus whose items are ``("<incident>/<topic>",
+    qualifiers)`` passes a function returning the topic, so the views, which assess one
+    incident's ``(topic, qualifiers)`` items, find the size under the topic.
     """
     parents: Mapping[str, str | None] = actor_parents or {}
     voice_of = voices(claims, sources)
     names = sorted(set(sources) | {c.source_id for c in claims})
     index = {s: i for i, s in enumerate(names)}
-    kinds: dict[str, int] = {}
+    properties: dict[str, int] = {}
     value_item: list[int] = []
     item_property: list[int] = []
     c_src: list[int] = []
@@ -670,7 +740,7 @@ def learn(
         if not prep.groups:
             continue
         ii = len(item_property)
-        item_property.append(kinds.setdefault(prep.groups[0][0].value.kind, len(kinds)))
+        item_property.append(properties.setdefault(property_of(item), len(properties)))
         for group, slots in zip(prep.groups, prep.slots, strict=True):
             vi = len(value_item)
             value_item.append(ii)
@@ -690,16 +760,12 @@ def learn(
         value_key=np.array(value_key, np.int64),
     )
     sol = truth.solve(fc, iterations=iterations)
-    domain: dict[str, float] = {}
-    for kind, p in kinds.items():
-        mask = fc.item_property == p
-        if mask.any():
-            domain[kind] = float(np.min(sol.domain[mask]))
     return Learned(
         reliability={s: float(sol.reliability[i]) for s, i in index.items()},
         dependence={(names[a], names[b]): d for (a, b), d in sol.dependence.items()},
         repeat_rate={s: float(sol.repeat_rate[i]) for s, i in index.items()},
-        domain_size=domain,
+        domain_size={prop: float(sol.property_domain[p]) for prop, p in properties.items()},
+        copy_discount={(names[a], names[b]): f for (a, b), f in sol.copy_discount.items()},
     )
 
 

@@ -137,6 +137,11 @@ class Solution:
     dependence: dict[tuple[int, int], float]  # (copier, original) -> D for D >= 0.5
     repeat_rate: FloatArray  # (S,) pooled repeat rate (copying from long-tail sources)
     iterations: int
+    #: (P,) learned domain size per property (1 / chance that two wrong claims coincide)
+    property_domain: FloatArray = field(default_factory=lambda: np.zeros(0, np.float64))
+    #: (copier, original) -> c·D: the share of the copier's vote discounted on a value the two
+    #: share (its vote counts 1 - c·D there), for the pairs in ``dependence``
+    copy_discount: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 def vote_strength(reliability: FloatArray | float, n: FloatArray | float) -> FloatArray:
@@ -353,7 +358,8 @@ def _credit(fc: FlatCorpus, prob: FloatArray) -> FloatArray:
 
 
 def _domain_sizes(fc: FlatCorpus, st: _Structure, prob: FloatArray) -> FloatArray:
-    """Per property: 1 / (rate at which two wrong claims on one item name the same value).
+    """Per property (index: ``item_property``): 1 / (rate at which two wrong claims on one
+    item name the same value).
 
     Counted over all pairs of claims by different sources, with a prior of
     :data:`DOMAIN_PSEUDO_PAIRS` pairs at 1 / (distinct values of the property - 1): false
@@ -374,7 +380,7 @@ def _domain_sizes(fc: FlatCorpus, st: _Structure, prob: FloatArray) -> FloatArra
     n_prop = np.clip(1.0 / q, N_MIN, N_MAX)
     if fc.fixed_domain is not None:
         n_prop = np.where(np.isnan(fc.fixed_domain), n_prop, fc.fixed_domain)
-    return n_prop[fc.item_property]
+    return np.asarray(n_prop, np.float64)
 
 
 def _loo(p: FloatArray, tau: FloatArray) -> FloatArray:
@@ -390,8 +396,8 @@ def _copy_detection(
     prob: FloatArray,
     tau: FloatArray,
     n_chance: FloatArray,
-) -> tuple[FloatArray, dict[tuple[int, int], float], FloatArray]:
-    """Per-claim vote factors, the dependent pairs and the repeat rates.
+) -> tuple[FloatArray, dict[tuple[int, int], tuple[float, float]], FloatArray]:
+    """Per-claim vote factors, the dependent pairs (D and c·D) and the repeat rates.
 
     Pairs sharing >= COPY_MIN_SHARED items: AccuCopy (module docstring). Pairs sharing fewer
     (long-tail sources): a pooled *repeat rate* per source, the excess share of its expected
@@ -452,11 +458,11 @@ def _copy_detection(
         rate = np.maximum(0.0, ((wshared + k * rho0) / (wrong + k) - rho0) / (1.0 - rho0))
         logf += np.where(shared, np.log1p(-np.minimum(rate, 0.99)[fc.claim_source]), 0.0)
     factor = np.exp(logf)
-    out: dict[tuple[int, int], float] = {}
+    out: dict[tuple[int, int], tuple[float, float]] = {}
     for p in np.nonzero(dep >= 0.5)[0].tolist():
         x, y = divmod(int(st.pair_keys[p]), n_src)
         cop, orig = (x, y) if (rel[x] < rel[y] or (rel[x] == rel[y] and x > y)) else (y, x)
-        out[(cop, orig)] = float(dep[p])
+        out[(cop, orig)] = (float(dep[p]), float(c_hat[p] * dep[p]))
     return factor, out, rate
 
 
@@ -492,9 +498,10 @@ def solve(
     rel = np.clip(fc.prior.astype(np.float64), R_MIN, R_MAX)
     factor = st.coverage_factor if copy_detection else np.ones(fc.claim_source.shape[0])
     # n_chance: 1 / chance that two wrong claims coincide; n_item: at least one unobserved
-    n_chance = _domain_sizes(fc, st, np.ones(fc.n_values))  # the prior alone
+    n_prop = _domain_sizes(fc, st, np.ones(fc.n_values))  # the prior alone
+    n_chance = n_prop[fc.item_property]
     n_item = np.maximum(n_chance, st.k)
-    dependence: dict[tuple[int, int], float] = {}
+    dependence: dict[tuple[int, int], tuple[float, float]] = {}
     rate = np.zeros(n_sources, np.float64)
     it = 0
     if learn:
@@ -522,11 +529,23 @@ def solve(
                 raw = (num + 1.0) / (den + 2.0)
                 factor, dependence, rate = _copy_detection(fc, st, raw, prob, tau, n_chance)
             if it <= 4 or it % 3 == 0:  # like copy detection: O(pairs), on a schedule
-                n_chance = _domain_sizes(fc, st, prob)
+                n_prop = _domain_sizes(fc, st, prob)
+                n_chance = n_prop[fc.item_property]
                 n_item = np.maximum(n_chance, st.k)
             delta = float(np.max(np.abs(new - rel))) if n_sources else 0.0
             rel = new
             if delta < EM_TOLERANCE and it > 3:
                 break
     prob, none = _softmax(fc, st, _scores(fc, st, rel, n_item, factor), n_item)
-    return Solution(rel, prob, none, n_item, factor, dependence, rate, it)
+    return Solution(
+        rel,
+        prob,
+        none,
+        n_item,
+        factor,
+        {pair: d for pair, (d, _) in dependence.items()},
+        rate,
+        it,
+        property_domain=n_prop,
+        copy_discount={pair: cd for pair, (_, cd) in dependence.items()},
+    )

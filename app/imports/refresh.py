@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
-from app.assessment.corpus import assemble
+from app.assessment.corpus import assemble, learned_model
 from app.claims.models import Claim
 from app.claims.values import VALUE_COLUMNS
 from app.incidents.derived import refresh_derived
@@ -135,6 +135,9 @@ def refresh_incidents(session: Session, incident_ids: Iterable[str]) -> None:
         )
         for row in rows:
             by_incident[row.incident_id].append(row)
+        model = learned_model(
+            session, {c.source_id for claims in by_incident.values() for c in claims}
+        )
         for incident_id in chunk:
             incident = incidents.get(incident_id)
             if incident is None:
@@ -144,4 +147,5 @@ def refresh_incidents(session: Session, incident_ids: Iterable[str]) -> None:
                 [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
             )
             act = actors.get([c.actor_id or "" for c in claims])
-            refresh_derived(session, incident_id, assemble(incident, claims, src, act, topics))
+            corpus = assemble(incident, claims, src, act, topics, model=model)
+            refresh_derived(session, incident_id, corpus)

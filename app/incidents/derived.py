@@ -42,7 +42,8 @@ def responsibility(
     """The assessment of who is responsible: the same item, model and candidates as
     ``/assessment`` shows for the topic."""
     inputs = [i for i in corpus.inputs if i.item[0] == topic and i.value.kind == "actor"]
-    return whole_incident(engine.assess(inputs, corpus.source_info, corpus.actor_parents, as_of))
+    found = engine.assess(inputs, corpus.source_info, corpus.actor_parents, as_of, corpus.model)
+    return whole_incident(found)
 
 
 def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = None) -> None:
@@ -56,7 +57,9 @@ def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = 
         corpus = load(session, incident)
     contested = any(
         item.contested
-        for item in engine.assess(corpus.inputs, corpus.source_info, corpus.actor_parents)
+        for item in engine.assess(
+            corpus.inputs, corpus.source_info, corpus.actor_parents, model=corpus.model
+        )
     )
     chosen = responsibility(corpus)
     top = (

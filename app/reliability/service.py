@@ -6,12 +6,13 @@ import time
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
 from app.assessment.corpus import claim_input
 from app.assessment.implied import for_learning
+from app.assessment.models import LearnedCopy, LearnedDomain
 from app.claims.models import Claim
 from app.claims.values import VALUE_COLUMNS
 from app.confidence import engine
@@ -24,6 +25,10 @@ class ReliabilityReport(BaseModel):
     sources: int = Field(description="Sources whose reliability was learned")
     claims: int = Field(description="Claims read (all statuses; only active ones count)")
     items: int = Field(description="Distinct incident + topic + qualifiers items")
+    topics: int = Field(
+        0, description="Topics whose domain size (number of plausible false values) was learned"
+    )
+    copying_pairs: int = Field(0, description="Source pairs found copying (copier, original)")
     seconds: float
 
 
@@ -102,18 +107,54 @@ def recompute(session: Session) -> ReliabilityReport:
     # the views' topic implications and category taxonomies apply to learning too
     rules, taxonomies = rules_and_taxonomies(session)
     expanded = for_learning(inputs, rules, taxonomies)
-    learned = engine.learn_reliability(expanded.inputs, sources, parents | expanded.parents)
+    learned = engine.learn(expanded.inputs, sources, parents | expanded.parents, property_of=_topic)
     now = utcnow()
     rows: list[dict[str, Any]] = [
         {"b_id": sid, "b_reliability": round(min(1.0, max(0.0, r)), 6), "b_at": now}
-        for sid, r in sorted(learned.items())
+        for sid, r in sorted(learned.reliability.items())
         if sid in sources
     ]
     if rows:
         session.execute(_STORE, rows)
+    topics, pairs = _store_model(session, learned, sources)
     return ReliabilityReport(
         sources=len(rows),
         claims=len(inputs),
         items=len({i.item for i in inputs}),
+        topics=topics,
+        copying_pairs=pairs,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _topic(item: tuple[str, str]) -> str:
+    """The property of a learning item ``("<incident id>/<topic>", qualifiers)``: its topic."""
+    return item[0].partition("/")[2]
+
+
+def _store_model(
+    session: Session, learned: engine.Learned, sources: dict[str, engine.SourceInfo]
+) -> tuple[int, int]:
+    """Replace the stored model (domain sizes, copying pairs) by what was just learned: the
+    views read it (:func:`app.assessment.corpus.learned_model`); writing it bumps their epoch."""
+    domains = [
+        {"topic": topic, "size": round(size, 6)}
+        for topic, size in sorted(learned.domain_size.items())
+    ]
+    copies = [
+        {
+            "copier_id": copier,
+            "original_id": original,
+            "dependence": round(learned.dependence.get((copier, original), 0.0), 6),
+            "discount": round(discount, 6),
+        }
+        for (copier, original), discount in sorted(learned.copy_discount.items())
+        if copier in sources and original in sources
+    ]
+    session.execute(delete(LearnedDomain))
+    session.execute(delete(LearnedCopy))
+    if domains:
+        session.execute(insert(LearnedDomain), domains)
+    if copies:
+        session.execute(insert(LearnedCopy), copies)
+    return len(domains), len(copies)

@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 import pytest
 
 from app.confidence.engine import (
+    DEFAULT_MODEL,
     ClaimInput,
     ItemAssessment,
+    Model,
     SourceInfo,
     assess,
     attribute,
@@ -248,3 +250,64 @@ def test_learn_detects_a_repeater_pairwise() -> None:
     assert pairs.get(frozenset(("repeater", "a")), 0.0) > 0.9
     assert pairs.get(frozenset(("repeater", "b")), 0.0) > 0.9
     assert all("repeater" in pair for pair in pairs)
+
+
+def test_a_learned_domain_size_is_what_the_views_use() -> None:
+    """More plausible false values make agreement stronger evidence; a single full vote still
+    gives the source's reliability; a topic the model has not learned keeps the default."""
+    srcs = {s: SourceInfo(s, reliability=0.6) for s in ("a", "b")}
+    two = [
+        ClaimInput("a1", KILLED, "a", qv(Bound.exact, best=3)),
+        ClaimInput("b1", KILLED, "b", qv(Bound.exact, best=3)),
+    ]
+    wide = Model(domain_size={KILLED[0]: 10.0})
+    default = assess(two, srcs)[0].candidates[0].probability
+    learned = assess(two, srcs, model=wide)[0].candidates[0].probability
+    assert learned > default
+    assert assess(two, srcs, model=Model(domain_size={"other": 10.0}))[0].candidates[
+        0
+    ].probability == pytest.approx(default)
+    one = assess(two[:1], srcs, model=wide)[0]
+    assert one.candidates[0].probability == pytest.approx(0.6)
+
+
+def test_a_learned_copier_counts_less_only_where_it_repeats_its_original() -> None:
+    srcs = {s: SourceInfo(s, reliability=0.7) for s in ("wire", "mirror", "other")}
+    model = Model(copy_discount={("mirror", "wire"): 0.8})
+    shared = [
+        ClaimInput("w", KILLED, "wire", qv(Bound.exact, best=3)),
+        ClaimInput("m", KILLED, "mirror", qv(Bound.exact, best=3)),
+        ClaimInput("o", KILLED, "other", qv(Bound.exact, best=5)),
+    ]
+    plain = assess(shared, srcs)[0]
+    copied = assess(shared, srcs, model=model)[0]
+    assert copied.candidates[0].probability < plain.candidates[0].probability
+    discount = {c.source_id: c.independence_discount for c in copied.contributions}
+    assert discount == {"wire": 1.0, "mirror": pytest.approx(0.2), "other": 1.0}
+    # on its own value (the wire says something else) the mirror counts in full
+    alone = [
+        ClaimInput("w", KILLED, "wire", qv(Bound.exact, best=5)),
+        ClaimInput("m", KILLED, "mirror", qv(Bound.exact, best=3)),
+    ]
+    assert assess(alone, srcs, model=model) == assess(alone, srcs, model=DEFAULT_MODEL)
+    # a copy never lowers the value it repeats (agreement never hurts)
+    without = assess(shared[::2], srcs, model=model)[0]
+    by_value = {c.label: c.probability for c in without.candidates}
+    assert copied.candidates[0].probability >= by_value["3"] - 1e-12
+
+
+def test_learn_gives_the_views_a_model_per_property() -> None:
+    """Domain sizes are learned per property (``property_of``, default the item's topic) and
+    handed to the views with the copying pairs."""
+    claims = []
+    for i in range(12):
+        item = (f"inc{i}/casualties.wounded", "{}")
+        said = {s: 100 * (k + 1) + i if i % 4 == k else 1 for k, s in enumerate("abc")}
+        claims += [ClaimInput(f"{s}{i}", item, s, qv(Bound.exact, best=v)) for s, v in said.items()]
+    srcs = {s: SourceInfo(s) for s in "abc"}
+    learned = learn(claims, srcs, {}, property_of=lambda item: item[0].partition("/")[2])
+    assert set(learned.domain_size) == {"casualties.wounded"}
+    assert learned.domain_size["casualties.wounded"] > 2.0
+    assert learned.model().domain_size == learned.domain_size
+    per_item = learn(claims, srcs, {})
+    assert len(per_item.domain_size) == 12  # each item its own property
