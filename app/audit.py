@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlmodel import Session, SQLModel
 
 from app.errors import Conflict
@@ -71,6 +72,43 @@ def record_change(
         emit(session, event, entity_type, obj.id, payload or {}, incident_id)
 
 
+def creation(
+    entity_type: str,
+    entity_id: str,
+    version: int,
+    principal: Principal,
+    created: dict[str, Any],
+    *,
+    announce: bool,
+    incident_id: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The columns of a new entity's ``create`` revision and, with ``announce``, of its
+    ``<entity>.created`` event (filed under ``incident_id``, by default the entity's own id),
+    from the entity's snapshot ``created`` (plain JSON). The one definition of both rows: the
+    audited path (:func:`stage_create`) and the bulk import (``app.imports.bulk``, which adds
+    the id and time and writes them as tuples) both build them here, so they cannot drift."""
+    revision = {
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "version": version,
+        "action": "create",
+        "key_id": principal.key_id,
+        "key_name": principal.name,
+        "changes": revisions.created(created),
+        "reason": None,
+    }
+    if not announce:
+        return revision, None
+    event = {
+        "type": f"{entity_type}.created",
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "incident_id": incident_id or entity_id,
+        "payload": created,
+    }
+    return revision, event
+
+
 def stage_create(
     session: Session,
     entity_type: str,
@@ -84,24 +122,31 @@ def stage_create(
 ) -> A:
     """Add ``obj`` and its ``create`` revision; ``announce`` also puts ``<entity>.created`` on
     the change feed (filed under ``incident_id``, by default the entity's own id).
-    ``flush=False`` stages without a round trip (a bulk import stages thousands of claims;
+    ``flush=False`` stages without a round trip (a bulk import stages thousands of rows;
     a duplicate then surfaces at the caller's flush)."""
     session.add(obj)
     if flush:
         flush_or_conflict(session, on_unique)
     remember(session, type(obj), obj.id)  # type: ignore[arg-type]
-    created = snapshot(obj)
-    record_change(
-        session,
+    revision, event = creation(
         entity_type,
-        obj,
-        "create",
+        obj.id,
+        obj.version,
         principal,
-        revisions.diff(None, created),
-        event=f"{entity_type}.created" if announce else None,
-        payload=created,
-        incident_id=incident_id or obj.id,
+        to_jsonable_python(snapshot(obj)),
+        announce=announce,
+        incident_id=incident_id,
     )
+    revisions.add(session, revision)
+    if event is not None:
+        emit(
+            session,
+            event["type"],
+            entity_type,
+            obj.id,
+            event["payload"],
+            event["incident_id"],
+        )
     return obj
 
 
@@ -213,14 +258,24 @@ class AuditedService(Generic[M]):
     def snapshot(self, obj: M) -> dict[str, Any]:
         return self.public.model_validate(obj).model_dump(mode="json")
 
-    def build(self, session: Session, data: BaseModel, principal: Principal) -> M:
-        """Validate and stage a new entity and its revision (the import path shares it)."""
+    def build(
+        self, session: Session, data: BaseModel, principal: Principal, flush: bool = True
+    ) -> M:
+        """Validate and stage a new entity and its revision (the import path shares it, with
+        ``flush=False``: its rows then go out with the import's next batch)."""
         repo = self.repository(session)
         values = data.model_dump()
         self.check(None, values)
         obj: Any = repo.new(values)
         staged: M = stage_create(
-            session, repo.noun, obj, principal, self.snapshot, repo.conflict, self.announce
+            session,
+            repo.noun,
+            obj,
+            principal,
+            self.snapshot,
+            repo.conflict,
+            self.announce,
+            flush=flush,
         )
         return staged
 

@@ -271,7 +271,7 @@ def build_claim(
         "claim",
         claim,
         principal,
-        lambda c: to_public(c, links).model_dump(mode="json"),
+        lambda c: to_public(c, links).model_dump(mode="json", exclude=EXPANSIONS),
         _duplicate,
         announce=True,
         incident_id=claim.incident_id,

@@ -72,7 +72,7 @@ class _Kind:
         self,
         model: type[SQLModel],
         schema: type[BaseModel],
-        build: Callable[[Session, Any, Principal], Any],
+        build: Callable[..., Any],
         refs: dict[str, type[SQLModel]],
     ) -> None:
         self.model, self.schema, self.build, self.refs = model, schema, build, refs
@@ -436,6 +436,7 @@ class _Import:
                     self.session,
                     kind.schema.model_validate(_translate(record, kind, self.resolver, seen)),
                     self.principal,
+                    flush=False,  # written with the batch's first flush
                 )
                 ident = row.id
                 self.resolver.remember(kind.model, external_id, ident)

@@ -28,6 +28,24 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return out
 
 
+def created(after: dict[str, Any]) -> dict[str, Any]:
+    """The changes of a ``create`` revision: every field set, from nothing (what
+    ``diff(None, after)`` gives, for a snapshot that is already plain JSON, without walking it
+    again: the bulk import builds one per claim)."""
+    return {
+        field: {"before": None, "after": value}
+        for field, value in sorted(after.items())
+        if value is not None and field != "id" and field not in IGNORED
+    }
+
+
+def add(session: Session, columns: dict[str, Any]) -> Revision:
+    """Stage a revision from its columns (as :func:`app.audit.creation` builds them)."""
+    revision = Revision(**columns)
+    session.add(revision)
+    return revision
+
+
 def record(
     session: Session,
     entity_type: str,

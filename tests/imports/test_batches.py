@@ -1,0 +1,174 @@
+"""The bulk import's batches: a failure in any batch leaves the database as it was, a re-run
+changes nothing, and the rows it writes have the audited path's shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select, text
+from sqlmodel import col
+
+from app.db import session_scope
+from app.events.models import Event
+from app.imports import bulk
+from app.imports.service import ImportReport, import_records
+from app.principal import OPERATOR
+from app.revisions.models import Revision
+from tests.conftest import row_counts
+from tests.factories import Api, new_actor, new_incident, new_source
+
+
+def _demo() -> list[str]:
+    from app.demo.service import demo_lines
+
+    return list(demo_lines())
+
+
+def _import(lines: list[str], batch: int = 5000) -> ImportReport:
+    with session_scope() as session:
+        return import_records(session, lines, OPERATOR, batch=batch)
+
+
+def _fts_trigger() -> int:
+    with session_scope() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return 1
+        return int(
+            session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'claim_fts_ai'"))
+            or 0
+        )
+
+
+@pytest.mark.parametrize("failing", [1, 3])
+def test_a_database_failure_in_the_nth_batch_leaves_the_database_unchanged(
+    monkeypatch: pytest.MonkeyPatch, failing: int
+) -> None:
+    """The database refuses the claims of the ``failing``-th batch after earlier batches were
+    written: nothing of the import stays, and a later import works (trigger, cache back)."""
+    lines = _demo()
+    before = row_counts()
+    writes = {"claim": 0}
+    real = bulk.ClaimWriter.write_batch
+
+    def refuse(self: bulk.ClaimWriter, staged: bulk.Staged) -> None:
+        if staged.claims:
+            writes["claim"] += 1
+            if writes["claim"] == failing:
+                raise RuntimeError("disk full")
+        real(self, staged)
+
+    monkeypatch.setattr(bulk.ClaimWriter, "write_batch", refuse)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _import(lines, batch=4)
+    assert writes["claim"] == failing
+    assert row_counts() == before
+    monkeypatch.setattr(bulk.ClaimWriter, "write_batch", real)
+    report = _import(lines, batch=4)
+    assert report.created["claim"] > 30
+    assert _fts_trigger() == 1
+
+
+def test_a_multi_batch_re_import_writes_nothing() -> None:
+    lines = _demo()
+    first = _import(lines, batch=6)
+    after_first = row_counts()
+    again = _import(lines, batch=11)
+    assert again.created == {}
+    assert again.unchanged == first.created
+    assert row_counts() == after_first
+
+
+def _normalised(value: Any, replace: dict[str, str]) -> Any:
+    """``value`` with the ids and instants that differ between two writes replaced."""
+    text_ = orjson.dumps(value).decode()
+    for old, new in replace.items():
+        text_ = text_.replace(old, new)
+    return orjson.loads(text_)
+
+
+def test_imported_revision_and_event_have_the_audited_shape(editor: Api) -> None:
+    """The same claim written through the API (the audited path, app/audit.py) and by the
+    bulk import: the same revision and event rows but for ids, times and the key."""
+    incident = new_incident(editor)
+    source = new_source(editor)
+    via = new_source(editor, name="Wire service")
+    actor = new_actor(editor)
+    bodies: list[dict[str, Any]] = [
+        {
+            "incident_id": incident["id"],
+            "source_id": source["id"],
+            "via_source_id": via["id"],
+            "speaker": "a security official",
+            "said_at": "2020-03-11T18:00:00.250000+03:00",
+            "said_at_precision": "hour",
+            "quote": "Two Americans and one Briton were killed",
+            "language": "en-gb",
+            "translation": "deux Américains",
+            "topic": "casualties.killed",
+            "qualifiers": {"nationality": " US "},
+            "value": {"kind": "quantity", "bound": "range", "low": 2, "high": 3.5},
+            "stance": "asserts",
+            "confidence": 0.75,
+            "links": [
+                {"url": "https://Example.org/a", "title": "A", "kind": "original"},
+                {"url": "https://example.org/b", "accessed_at": "2020-03-12T00:00:00Z"},
+            ],
+            "tags": ["Breaking ", "breaking", "iraq"],
+            "notes": "checked",
+        },
+        {
+            "incident_id": incident["id"],
+            "source_id": source["id"],
+            "said_at": "2020-03-11T19:00:00Z",
+            "quote": "Armed group did it",
+            "topic": "responsibility",
+            "value": {"kind": "actor", "actor_id": actor["id"]},
+            "stance": "denies",
+        },
+        {
+            "incident_id": incident["id"],
+            "source_id": source["id"],
+            "said_at": "2020-03-11T19:00:00Z",
+            "quote": "Katyusha",
+            "topic": "munitions.type",
+            "value": {"category": " Katyusha Rocket "},
+        },
+    ]
+    for n, body in enumerate(bodies):
+        made = editor.post("/v1/claims", json=body | {"external_id": f"api-{n}"})
+        assert made.status_code == 201, made.text
+        line = orjson.dumps(body | {"type": "claim", "external_id": f"bulk-{n}"}).decode()
+        assert _import([line]).created == {"claim": 1}
+        with session_scope() as session:
+            rows = {}
+            for ext in (f"api-{n}", f"bulk-{n}"):
+                claim_id = session.scalar(
+                    text("SELECT id FROM claim WHERE external_id = :e"), {"e": ext}
+                )
+                revision = session.execute(
+                    select(Revision).where(col(Revision.entity_id) == claim_id)
+                ).scalar_one()
+                event = session.execute(
+                    select(Event).where(col(Event.entity_id) == claim_id)
+                ).scalar_one()
+                payload = orjson.loads(orjson.dumps(event.payload))
+                replace = {
+                    claim_id: "ID",
+                    ext: "EXT",
+                    payload["updated_at"]: "NOW",
+                    payload["recorded_at"]: "NOW",
+                }
+                rows[ext] = (
+                    {
+                        k: _normalised(getattr(revision, k), replace)
+                        for k in ("entity_type", "entity_id", "version", "action", "changes")
+                    },
+                    {
+                        k: _normalised(getattr(event, k), replace)
+                        for k in ("type", "entity_type", "entity_id", "incident_id", "payload")
+                    },
+                )
+            assert rows[f"api-{n}"] == rows[f"bulk-{n}"]
+            assert rows[f"api-{n}"][0]["changes"]  # compared something
