@@ -11,14 +11,15 @@ owed in the same transaction). Nothing here commits: the caller's unit of work d
   :func:`delete_unreferenced` refuses (409) while anything still references the entity.
 
 :class:`AuditedService` is the create/read/list/update/delete set built on these and on the
-entity's repository: sources, actors and incidents are one subclass each, stating only what
-is theirs (the public model, the references that forbid a delete, cross-field rules).
+entity's repository: sources, actors and incidents are one instance each, stating only what
+is theirs (the public model, the references that forbid a delete, cross-field rules);
+:class:`NamedService` adds what the registries (sources, actors) share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
@@ -26,6 +27,7 @@ from sqlmodel import Session, SQLModel
 
 from app.errors import Conflict
 from app.events.service import emit, redact
+from app.fuzzy import NameMatch
 from app.pagination import PageParams
 from app.principal import Principal
 from app.repository.base import (
@@ -36,6 +38,7 @@ from app.repository.base import (
     referenced,
     remember,
 )
+from app.repository.named import NamedRepository
 from app.revisions import service as revisions
 
 
@@ -237,20 +240,30 @@ M = TypeVar("M", bound=SQLModel)
 
 class AuditedService(Generic[M]):
     """The audited CRUD set of one entity (its table audited: ``id`` and ``version``), over
-    its repository. A subclass names the repository and the public model (the snapshot kept
-    in revisions and events) and, where the entity has them, the references that forbid a
-    delete (:meth:`references`) and rules across fields (:meth:`check`)."""
+    its repository: ``public`` is the snapshot kept in revisions and events; a row of any of
+    the ``referenced_by`` columns naming the entity forbids deleting it (409 ``refusal``);
+    ``announce`` puts every change on the change feed (``<entity>.created`` …). A subclass
+    adds rules across fields (:meth:`check`)."""
 
-    repository: type[Repository[M]]
-    public: type[BaseModel]
-    #: Whether creates, updates and deletes go on the change feed (``<entity>.created`` …).
-    announce: ClassVar[bool] = False
-    #: The 409 detail of a delete refused because something references the entity.
-    refusal: ClassVar[str] = "the entity is referenced; it cannot be deleted"
+    def __init__(
+        self,
+        repository: type[Repository[M]],
+        public: type[BaseModel],
+        *,
+        referenced_by: Sequence[Any] = (),
+        refusal: str = "the entity is referenced; it cannot be deleted",
+        announce: bool = False,
+    ) -> None:
+        self.repository = repository
+        self.public = public
+        self.referenced_by = tuple(referenced_by)
+        self.refusal = refusal
+        self.announce = announce
 
     def references(self, obj: M) -> list[tuple[Any, Any]]:
         """``(column, value)`` pairs: a row matching any of them forbids deleting ``obj``."""
-        return []
+        ident = getattr(obj, "id")  # noqa: B009  (M is a table, not the Audited protocol)
+        return [(column, ident) for column in self.referenced_by]
 
     def check(self, obj: M | None, values: dict[str, Any]) -> None:
         """Rules across fields of create ``values`` (``obj`` None) or of a PATCH of ``obj``."""
@@ -310,3 +323,32 @@ class AuditedService(Generic[M]):
         noun = self.repository.noun
         refs = self.references(obj)
         delete_unreferenced(session, noun, entity, principal, reason, refs, self.refusal)
+
+
+N = TypeVar("N", bound=SQLModel)
+
+
+class NamedService(AuditedService[N]):
+    """A registry (sources, actors): audited, found by name, hierarchical (a child entry
+    forbids deleting its parent, as the rows of ``referenced_by`` do)."""
+
+    repository: type[NamedRepository[N]]
+
+    def __init__(
+        self, repository: type[NamedRepository[N]], public: type[BaseModel], referenced_by: Any
+    ) -> None:
+        noun, parent = repository.noun, getattr(repository.model, "parent_id")  # noqa: B009
+        super().__init__(
+            repository,
+            public,
+            referenced_by=(*referenced_by, parent),
+            refusal=f"the {noun} is referenced by claims or child {noun}s; it cannot be deleted",
+        )
+
+    def similar(self, session: Session, name: str, aliases: list[str]) -> list[NameMatch]:
+        """Registered entries closely matching a new one's name or aliases (ask before adding)."""
+        return self.repository(session).possible_duplicates(name, aliases)
+
+    def search(self, session: Session, name: str, limit: int) -> list[N]:
+        """Entries whose name or an alias is like ``name`` (typos, word order), best first."""
+        return self.repository(session).search(name, limit)

@@ -41,6 +41,15 @@ class NameMatch(BaseModel):
     score: float = Field(ge=0, le=1, description="Similarity, 1 for the same name")
 
 
+def possible_duplicates_field(registry: str) -> Any:
+    """The ``possible_duplicates`` member of a registry's answer to a create."""
+    return Field(
+        default_factory=list,
+        description=f"Registered {registry} whose name or an alias closely matches this one's "
+        "(typos, word order, aliases), best first: check before citing the new one",
+    )
+
+
 def name_key(name: str) -> str:
     """A name as the registries look it up and sort it: spaces collapsed, case folded."""
     return " ".join(name.split()).casefold()

@@ -1,9 +1,9 @@
-"""HTTP helpers shared by routers: ETags, conditional requests, Location headers."""
+"""HTTP helpers: entity tags, conditional requests (If-None-Match, If-Match), NUL characters
+refused in any input. The routes' use of them is in :mod:`app.routing`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Header, Request, Response
@@ -21,10 +21,6 @@ def etag_of(obj: Any) -> str:
 
 def _tags(header: str) -> list[str]:
     return [t.strip().removeprefix("W/") for t in header.split(",") if t.strip()]
-
-
-def set_etag(response: Response, obj: Any) -> None:
-    response.headers["ETag"] = etag_of(obj)
 
 
 def not_modified(request: Request, obj: Any) -> Response | None:
@@ -62,16 +58,6 @@ def check_if_match(if_match: str | None, obj: Any) -> None:
             "re-apply your change and retry",
             headers={"ETag": current},
         )
-
-
-T = TypeVar("T")
-
-
-def for_write(get: Callable[..., T], session: Any, ident: str, if_match: str | None) -> T:
-    """The row to change, locked for this transaction, after checking ``If-Match``."""
-    obj = get(session, ident, lock=True)
-    check_if_match(if_match, obj)
-    return obj
 
 
 NUL = "\x00"

@@ -30,7 +30,7 @@ slice() {
     parser) echo "app/confidence/parser.py|tests/confidence/test_parser.py" ;;
     # not in the default set while issue 8 rewrites the engine: run it by name
     engine) echo "app/confidence/engine.py app/confidence/truth.py app/confidence/similarity.py|tests/confidence" ;;
-    http) echo "app/http.py|tests/system/test_concurrency.py tests/system/test_bad_input.py" ;;
+    http) echo "app/http.py app/routing.py|tests/system/test_concurrency.py tests/system/test_bad_input.py tests/system/test_contract.py tests/test_routing.py" ;;
     errors) echo "app/errors.py|tests/test_errors.py tests/system/test_bad_input.py tests/system/test_unavailable.py" ;;
     pagination) echo "app/pagination.py|tests/test_pagination.py" ;;
     idempotency) echo "app/idempotency/*|tests/idempotency/test_middleware.py" ;;

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from app.actors.models import Actor
-from app.repository.base import Repository
-from app.repository.named import NamedMixin
+from app.repository.named import NamedRepository
 
 
-class ActorRepository(NamedMixin[Actor], Repository[Actor]):
+class ActorRepository(NamedRepository[Actor]):
     model = Actor
     noun = "actor"
     duplicate = "an actor with this external_id already exists"

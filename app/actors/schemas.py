@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.enums import ActorKind
-from app.fuzzy import NameMatch
+from app.fuzzy import NameMatch, possible_duplicates_field
 from app.validation import (
     Aliases,
     CountryCode,
@@ -64,8 +64,4 @@ class ActorPublic(BaseModel):
 
 
 class ActorCreated(ActorPublic):
-    possible_duplicates: list[NameMatch] = Field(
-        default_factory=list,
-        description="Registered actors whose name or an alias closely matches this one's (typos, "
-        "word order, aliases), best first: check before citing the new one",
-    )
+    possible_duplicates: list[NameMatch] = possible_duplicates_field("actors")

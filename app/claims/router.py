@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
-from app.auth import admin, editor, viewer
+from app.auth import editor, viewer
 from app.claims import service
+from app.claims.models import Claim
 from app.claims.schemas import (
     ClaimCreate,
     ClaimPublic,
@@ -17,17 +18,35 @@ from app.claims.schemas import (
 )
 from app.db import WriteSession, get_session
 from app.enums import ClaimStatus, Stance
-from app.errors import FieldError, ValidationFailed, problem_responses
-from app.http import IfMatch, for_write, not_modified, set_etag
+from app.errors import FieldError, ValidationFailed
 from app.incidents.service import incidents
 from app.pagination import Page, PageParams, page_params
 from app.principal import Principal
+from app.routing import (
+    READ,
+    REQUIRED,
+    WRITE,
+    EntityRoutes,
+    Writable,
+    entity_headers,
+    full_text,
+    valid,
+    writable,
+)
 from app.validation import LanguageTag, QueryInstant
 
 router = APIRouter(tags=["claims"])
+valid_claim = valid(service.claims.get, "claim_id")
+writable_claim = writable(service.claims.get, "claim_id")
+WritableClaim = Annotated[Writable[Claim], Depends(writable_claim)]
 
-READ = problem_responses(400, 401, 403, 404, 422, 500)
-WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 500)
+
+def present(session: Session, claim: Claim) -> ClaimPublic:
+    return service.publish(session, [claim])[0]
+
+
+one = EntityRoutes(router, "claim", "claim_id", service.claims, ClaimPublic, present, "/v1/claims")
+one.create(ClaimCreate, "Record who said what, and when, about an incident (links embedded).")
 
 AsOf = Annotated[
     QueryInstant | None,
@@ -55,11 +74,9 @@ class ClaimQuery:
         external_id: Annotated[str | None, Query(max_length=200)] = None,
         q: Annotated[
             str | None,
-            Query(
-                min_length=1,
-                max_length=200,
-                description="Words that must all appear in "
-                "the quote or its translation (full-text, any language)",
+            full_text(
+                "Words that must all appear in the quote or its translation "
+                "(full-text, any language)"
             ),
         ] = None,
     ) -> None:
@@ -117,20 +134,6 @@ def _page(
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.post("/v1/claims", status_code=201, responses=WRITE)
-def create_claim(
-    data: ClaimCreate,
-    response: Response,
-    principal: Annotated[Principal, Depends(editor)],
-    session: WriteSession,
-) -> ClaimPublic:
-    """Record who said what, and when, about an incident (links embedded)."""
-    claim = service.create_claim(session, data, principal)
-    response.headers["Location"] = f"/v1/claims/{claim.id}"
-    set_etag(response, claim)
-    return service.publish(session, [claim])[0]
-
-
 @router.get("/v1/claims", response_model=Page[ClaimPublic], responses=READ)
 def list_claims(
     principal: Annotated[Principal, Depends(viewer)],
@@ -161,86 +164,49 @@ def list_incident_claims(
     return _page(session, filters, page, expand)
 
 
-@router.get("/v1/claims/{claim_id}", responses={304: {"description": "Not modified"}, **READ})
-def get_claim(
-    claim_id: str,
-    request: Request,
-    response: Response,
-    principal: Annotated[Principal, Depends(viewer)],
-    session: Annotated[Session, Depends(get_session)],
-) -> ClaimPublic:
-    """One claim with its links. Sends an ETag; honours If-None-Match."""
-    claim = service.get_claim(session, claim_id)
-    if (cached := not_modified(request, claim)) is not None:
-        return cached  # type: ignore[return-value]
-    set_etag(response, claim)
-    return service.publish(session, [claim])[0]
-
-
-@router.patch("/v1/claims/{claim_id}", responses=WRITE)
-def update_claim(
-    claim_id: str,
-    data: ClaimUpdate,
-    response: Response,
-    principal: Annotated[Principal, Depends(editor)],
-    session: WriteSession,
-    if_match: IfMatch = None,
-) -> ClaimPublic:
-    """Correct some fields of a claim (only those sent; `links` replaces all links)."""
-    claim = for_write(service.get_claim, session, claim_id, if_match)
-    claim = service.update_claim(session, claim, data, principal)
-    set_etag(response, claim)
-    return service.publish(session, [claim])[0]
-
-
 @router.post("/v1/claims/{claim_id}/retract", responses=WRITE)
 def retract_claim(
-    claim_id: str,
     data: RetractRequest,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
     session: WriteSession,
-    if_match: IfMatch = None,
+    target: WritableClaim,
 ) -> ClaimPublic:
     """Retract a claim: it stays readable and filterable but no longer counts. Honours If-Match."""
-    claim = for_write(service.get_claim, session, claim_id, if_match)
-    claim = service.retract_claim(session, claim, data.reason, principal)
-    set_etag(response, claim)
-    return service.publish(session, [claim])[0]
+    claim = service.retract_claim(session, target(), data.reason, principal)
+    entity_headers(response, claim)
+    return present(session, claim)
 
 
 @router.post("/v1/claims/{claim_id}/supersede", status_code=201, responses=WRITE)
 def supersede_claim(
-    claim_id: str,
     data: ClaimReplacement,
     response: Response,
     principal: Annotated[Principal, Depends(editor)],
     session: WriteSession,
-    if_match: IfMatch = None,
+    target: WritableClaim,
 ) -> ClaimPublic:
     """Replace a claim with a corrected one (`supersedes_id` set; the old one becomes
     `superseded` in the same transaction). Returns the replacement. Honours If-Match."""
-    claim = for_write(service.get_claim, session, claim_id, if_match)
+    claim = target()
     body = ClaimCreate.model_validate(
         data.model_dump() | {"incident_id": data.incident_id or claim.incident_id}
     )
     replacement = service.supersede_claim(session, claim, body, principal)
-    response.headers["Location"] = f"/v1/claims/{replacement.id}"
-    set_etag(response, replacement)
-    return service.publish(session, [replacement])[0]
+    entity_headers(response, replacement, location=f"/v1/claims/{replacement.id}")
+    return present(session, replacement)
 
 
-@router.delete("/v1/claims/{claim_id}", status_code=204, responses=WRITE)
-def delete_claim(
-    claim_id: str,
-    principal: Annotated[Principal, Depends(admin)],
-    session: WriteSession,
-    reason: Annotated[
-        str, Query(min_length=1, max_length=2000, description="Why (e.g. the legal order)")
-    ],
-    if_match: IfMatch = None,
-) -> None:
-    """Hard delete (legal takedown, admin only): the content is removed, also from the
-    history; a tombstone with id, type, time and reason stays in `/v1/tombstones`."""
-    claim = for_write(service.get_claim, session, claim_id, if_match)
-    service.hard_delete_claim(session, claim, reason, principal)
+one.read(valid_claim, "One claim with its links. Sends an ETag; honours If-None-Match.")
+one.update(
+    writable_claim,
+    ClaimUpdate,
+    "Correct some fields of a claim (only those sent; `links` replaces all links).",
+)
+one.delete(
+    writable_claim,
+    "Hard delete (legal takedown, admin only): the content is removed, also from the\n"
+    "history; a tombstone with id, type, time and reason stays in `/v1/tombstones`.",
+    Annotated[str, Query(min_length=1, max_length=2000, description="Why (e.g. the legal order)")],
+    REQUIRED,
+)

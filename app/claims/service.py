@@ -520,3 +520,24 @@ def expand(session: Session, claims: list[dict[str, Any]], what: set[str]) -> li
             is_actor = isinstance(value, dict) and value.get("kind") == "actor"
             c["actor"] = actors.get(value["actor_id"]) if is_actor else None  # type: ignore[index]
     return claims
+
+
+class ClaimService:
+    """Claims as the entity routes (:mod:`app.routing`) see them."""
+
+    def create(self, session: Session, data: ClaimCreate, principal: Principal) -> Claim:
+        return create_claim(session, data, principal)
+
+    def get(self, session: Session, ident: str, lock: bool = False) -> Claim:
+        return get_claim(session, ident, lock)
+
+    def update(
+        self, session: Session, claim: Claim, data: ClaimUpdate, principal: Principal
+    ) -> Claim:
+        return update_claim(session, claim, data, principal)
+
+    def delete(self, session: Session, claim: Claim, principal: Principal, reason: str) -> None:
+        hard_delete_claim(session, claim, reason, principal)
+
+
+claims = ClaimService()

@@ -7,27 +7,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlmodel import col
 
 from app.incidents.models import Incident
-from app.repository.base import Repository
+from app.repository.base import Filters, Repository
 from app.repository.sql import full_text_match, json_array_contains
 
 KM_PER_DEGREE = 111.32
 
 
-@dataclass(frozen=True)
-class IncidentFilters:
+@dataclass(frozen=True, kw_only=True)
+class IncidentFilters(Filters):
     country: str | None = None
     tag: str | None = None
+    #: may have happened at or after / at or before
     occurred_after: datetime | None = None
     occurred_before: datetime | None = None
     contested: bool | None = None
-    updated_since: datetime | None = None
-    external_id: str | None = None
-    q: str | None = None
-    near: tuple[float, float, float] | None = None
+    q: str | None = None  # full text
+    near: tuple[float, float, float] | None = None  # latitude, longitude, km
 
 
 def near_clauses(lat: float, lon: float, km: float) -> list[Any]:
@@ -56,7 +55,7 @@ class IncidentRepository(Repository[Incident]):
 
     def filtered(self, filters: IncidentFilters) -> Select[Any]:
         f, session = filters, self.session
-        stmt = select(Incident)
+        stmt = super().filtered(filters)
         if f.country:
             stmt = stmt.where(col(Incident.country) == f.country)
         if f.tag:
@@ -68,10 +67,6 @@ class IncidentRepository(Repository[Incident]):
             stmt = stmt.where(col(Incident.occurred_earliest) <= f.occurred_before)
         if f.contested is not None:
             stmt = stmt.where(col(Incident.contested) == f.contested)
-        if f.updated_since:
-            stmt = stmt.where(col(Incident.updated_at) >= f.updated_since)
-        if f.external_id:
-            stmt = stmt.where(col(Incident.external_id) == f.external_id)
         if f.q:
             stmt = stmt.where(full_text_match(session, "incident", col(Incident.id), f.q))
         if f.near:

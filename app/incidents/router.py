@@ -2,37 +2,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlmodel import Session
+from fastapi import APIRouter, Depends, Query
 
-from app.auth import admin, editor, viewer
-from app.db import WriteSession, get_session
-from app.errors import FieldError, ValidationFailed, problem_responses
-from app.http import IfMatch, for_write, not_modified, set_etag
-from app.incidents import service
+from app.errors import FieldError, ValidationFailed
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
+from app.incidents.service import IncidentFilters, incidents
 from app.pagination import Page, PageParams, page_params
-from app.principal import Principal
+from app.routing import READ, EntityRoutes, ReadSession, Viewer, full_text, valid, writable
 from app.validation import CountryCode, QueryInstant
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
-
-READ = problem_responses(400, 401, 403, 404, 422, 500)
-WRITE = problem_responses(400, 401, 403, 404, 409, 412, 422, 428, 500)
-
-
-@router.post("", status_code=201, responses=WRITE)
-def create_incident(
-    data: IncidentCreate,
-    response: Response,
-    principal: Annotated[Principal, Depends(editor)],
-    session: WriteSession,
-) -> IncidentPublic:
-    """Record a new incident: what happened, when (UTC bounds and precision) and where."""
-    incident = service.incidents.create(session, data, principal)
-    response.headers["Location"] = f"/v1/incidents/{incident.id}"
-    set_etag(response, incident)
-    return IncidentPublic.model_validate(incident)
+valid_incident = valid(incidents.get, "incident_id")
+writable_incident = writable(incidents.get, "incident_id")
+one = EntityRoutes(router, "incident", "incident_id", incidents, IncidentPublic)
+one.create(
+    IncidentCreate,
+    "Record a new incident: what happened, when (UTC bounds and precision) and where.",
+)
 
 
 def parse_near(value: str) -> tuple[float, float, float]:
@@ -52,51 +38,53 @@ def _bad_near(detail: str) -> ValidationFailed:
     return ValidationFailed(f"near: {detail}", errors=[FieldError(parameter="near", detail=detail)])
 
 
+class IncidentQuery:
+    """The incident list's filters (``near`` is read when the route asks for the filters,
+    after FastAPI has checked every other parameter)."""
+
+    def __init__(
+        self,
+        country: CountryCode | None = None,
+        tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        occurred_after: Annotated[
+            QueryInstant | None,
+            Query(description="Incidents that may have happened at or after this"),
+        ] = None,
+        occurred_before: Annotated[
+            QueryInstant | None,
+            Query(description="Incidents that may have happened at or before this"),
+        ] = None,
+        contested: bool | None = None,
+        updated_since: QueryInstant | None = None,
+        external_id: Annotated[str | None, Query(max_length=200)] = None,
+        q: Annotated[
+            str | None,
+            full_text("Words that must all appear in the title or summary (full-text)"),
+        ] = None,
+        near: Annotated[
+            str | None,
+            Query(
+                description="`lat,lon,km`: incidents within km of the point",
+                examples=["33.53,44.26,50"],
+            ),
+        ] = None,
+    ) -> None:
+        self.values = {name: value for name, value in locals().items() if name != "self"}
+
+    def filters(self) -> IncidentFilters:
+        near = self.values["near"]
+        return IncidentFilters(**self.values | {"near": parse_near(near) if near else None})
+
+
 @router.get("", responses=READ)
 def list_incidents(
-    principal: Annotated[Principal, Depends(viewer)],
-    session: Annotated[Session, Depends(get_session)],
+    principal: Viewer,
+    session: ReadSession,
+    query: Annotated[IncidentQuery, Depends()],
     page: Annotated[PageParams, Depends(page_params)],
-    country: CountryCode | None = None,
-    tag: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    occurred_after: Annotated[
-        QueryInstant | None, Query(description="Incidents that may have happened at or after this")
-    ] = None,
-    occurred_before: Annotated[
-        QueryInstant | None, Query(description="Incidents that may have happened at or before this")
-    ] = None,
-    contested: bool | None = None,
-    updated_since: QueryInstant | None = None,
-    external_id: Annotated[str | None, Query(max_length=200)] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=200,
-            description="Words that must all appear in the title or summary (full-text)",
-        ),
-    ] = None,
-    near: Annotated[
-        str | None,
-        Query(
-            description="`lat,lon,km`: incidents within km of the point",
-            examples=["33.53,44.26,50"],
-        ),
-    ] = None,
 ) -> Page[IncidentPublic]:
     """Incidents in the order they were recorded, filtered by country, tag, time or state."""
-    filters = service.IncidentFilters(
-        country,
-        tag,
-        occurred_after,
-        occurred_before,
-        contested,
-        updated_since,
-        external_id,
-        q,
-        parse_near(near) if near else None,
-    )
-    items, next_cursor, total = service.incidents.list(session, filters, page)
+    items, next_cursor, total = incidents.list(session, query.filters(), page)
     return Page[IncidentPublic](
         items=[IncidentPublic.model_validate(i) for i in items],
         next_cursor=next_cursor,
@@ -104,48 +92,6 @@ def list_incidents(
     )
 
 
-@router.get("/{incident_id}", responses={304: {"description": "Not modified"}, **READ})
-def get_incident(
-    incident_id: str,
-    request: Request,
-    response: Response,
-    principal: Annotated[Principal, Depends(viewer)],
-    session: Annotated[Session, Depends(get_session)],
-) -> IncidentPublic:
-    """One incident with its counters. Sends an ETag; honours If-None-Match."""
-    incident = service.incidents.get(session, incident_id)
-    if (cached := not_modified(request, incident)) is not None:
-        return cached  # type: ignore[return-value]
-    set_etag(response, incident)
-    return IncidentPublic.model_validate(incident)
-
-
-@router.patch("/{incident_id}", responses=WRITE)
-def update_incident(
-    incident_id: str,
-    data: IncidentUpdate,
-    response: Response,
-    principal: Annotated[Principal, Depends(editor)],
-    session: WriteSession,
-    if_match: IfMatch = None,
-) -> IncidentPublic:
-    """Change some fields of an incident (only those sent). Honours If-Match."""
-    incident = for_write(service.incidents.get, session, incident_id, if_match)
-    incident = service.incidents.update(session, incident, data, principal)
-    set_etag(response, incident)
-    return IncidentPublic.model_validate(incident)
-
-
-@router.delete("/{incident_id}", status_code=204, responses=WRITE)
-def delete_incident(
-    incident_id: str,
-    principal: Annotated[Principal, Depends(admin)],
-    session: WriteSession,
-    if_match: IfMatch = None,
-    reason: Annotated[
-        str, Query(min_length=1, max_length=2000, description="Why (kept in the tombstone)")
-    ] = "deleted by an admin",
-) -> None:
-    """Delete an incident without claims (409 otherwise). Admin only."""
-    incident = for_write(service.incidents.get, session, incident_id, if_match)
-    service.incidents.delete(session, incident, principal, reason)
+one.read(valid_incident, "One incident with its counters. Sends an ETag; honours If-None-Match.")
+one.update(writable_incident, IncidentUpdate)
+one.delete(writable_incident, "Delete an incident without claims (409 otherwise). Admin only.")

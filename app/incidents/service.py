@@ -25,15 +25,7 @@ def check_incident(values: dict[str, Any]) -> None:
 
 
 class IncidentService(AuditedService[Incident]):
-    """Every change to an incident goes on the change feed (``incident.created`` …)."""
-
-    repository = IncidentRepository
-    public = IncidentPublic
-    announce = True
-    refusal = "the incident has claims; it cannot be deleted"
-
-    def references(self, incident: Incident) -> list[tuple[Any, Any]]:
-        return [(Claim.incident_id, incident.id)]
+    """Incidents have a rule across fields (:func:`check_incident`)."""
 
     def check(self, incident: Incident | None, values: dict[str, Any]) -> None:
         if incident is not None:  # a PATCH: the rules hold for the fields as they will be
@@ -41,5 +33,12 @@ class IncidentService(AuditedService[Incident]):
         check_incident(values)
 
 
-incidents = IncidentService()
+# Every change to an incident goes on the change feed (incident.created …).
+incidents = IncidentService(
+    IncidentRepository,
+    IncidentPublic,
+    referenced_by=(Claim.incident_id,),
+    refusal="the incident has claims; it cannot be deleted",
+    announce=True,
+)
 build_incident = incidents.build  # the import path stages incidents with the others

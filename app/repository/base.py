@@ -5,11 +5,13 @@ route's own entity, a 422 naming the field for a reference), keyset pages over
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from app.errors import Conflict, NotFound, invalid
 from app.pagination import PageParams, paginate
@@ -21,6 +23,14 @@ M = TypeVar("M", bound=SQLModel)
 PageOf = tuple[list[M], str | None, int | None]
 
 CONFLICT = "the change conflicts with existing data (duplicate external_id?)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Filters:
+    """What every list filters on; a domain's filters add theirs (``NamedFilters`` …)."""
+
+    updated_since: datetime | None = None
+    external_id: str | None = None
 
 
 class Repository(Generic[M]):
@@ -82,8 +92,15 @@ class Repository(Generic[M]):
         """Check a PATCH's ``changes`` to row ``ident`` and add what is derived from them."""
 
     def filtered(self, filters: Any) -> Select[Any]:
-        """The rows that ``filters`` (the domain's filter dataclass) select, unordered."""
-        return select(self.model)
+        """The rows that ``filters`` (:class:`Filters`, a subclass's in a subclass) select,
+        unordered; a subclass adds its own filters to ``super().filtered(filters)``."""
+        m: Any = self.model
+        stmt = select(m)
+        if filters.updated_since:
+            stmt = stmt.where(col(m.updated_at) >= filters.updated_since)
+        if filters.external_id:
+            stmt = stmt.where(col(m.external_id) == filters.external_id)
+        return stmt
 
     def find(self, filters: Any, page: PageParams) -> PageOf[M]:
         """One keyset page of the :meth:`filtered` rows in :attr:`order_by` order."""

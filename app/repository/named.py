@@ -5,27 +5,24 @@ militia in a coalition) that must not loop back on itself."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlmodel import Session, SQLModel, col
 
 from app.errors import invalid
 from app.fuzzy import NameMatch, name_key, possible_duplicates, search
-from app.repository.base import ensure_ref
+from app.repository.base import Filters, Repository, ensure_ref
 
 N = TypeVar("N", bound=SQLModel)
 
 
-@dataclass(frozen=True)
-class NamedFilters:
+@dataclass(frozen=True, kw_only=True)
+class NamedFilters(Filters):
     kind: str | None = None
     country: str | None = None
     name_prefix: str | None = None
     parent_id: str | None = None
-    updated_since: datetime | None = None
-    external_id: str | None = None
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:
@@ -77,7 +74,8 @@ class NamedMixin(Generic[N]):
 
     def filtered(self, filters: NamedFilters) -> Select[Any]:
         m: Any = self.model
-        stmt = select(m)
+        # the Repository this is mixed into filters on what every list does
+        stmt: Select[Any] = super().filtered(filters)  # type: ignore[misc]
         if filters.kind:
             stmt = stmt.where(col(m.kind) == filters.kind)
         if filters.country:
@@ -87,10 +85,6 @@ class NamedMixin(Generic[N]):
         if filters.name_prefix:
             lo, hi = prefix_range(filters.name_prefix)
             stmt = stmt.where(col(m.name_key) >= lo, col(m.name_key) < hi)
-        if filters.updated_since:
-            stmt = stmt.where(col(m.updated_at) >= filters.updated_since)
-        if filters.external_id:
-            stmt = stmt.where(col(m.external_id) == filters.external_id)
         return stmt
 
     def search(self, query: str, limit: int) -> list[N]:
@@ -100,3 +94,7 @@ class NamedMixin(Generic[N]):
     def possible_duplicates(self, name: str, aliases: list[str]) -> list[NameMatch]:
         """Registered rows closely matching a new row's name or aliases (ask before adding)."""
         return possible_duplicates(self.session, self.model, name, aliases)
+
+
+class NamedRepository(NamedMixin[N], Repository[N]):
+    """A repository of a named registry (the type its service names)."""

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from app.repository.base import Repository
-from app.repository.named import NamedMixin
+from app.repository.named import NamedRepository
 from app.sources.models import Source
 
 
-class SourceRepository(NamedMixin[Source], Repository[Source]):
+class SourceRepository(NamedRepository[Source]):
     model = Source
     noun = "source"
     duplicate = "a source with this external_id already exists"

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from app.enums import SourceKind
-from app.fuzzy import NameMatch
+from app.fuzzy import NameMatch, possible_duplicates_field
 from app.validation import (
     Aliases,
     CountryCode,
@@ -90,8 +90,4 @@ class SourcePublic(BaseModel):
 
 
 class SourceCreated(SourcePublic):
-    possible_duplicates: list[NameMatch] = Field(
-        default_factory=list,
-        description="Registered sources whose name or an alias closely matches this one's (typos, "
-        "word order, aliases), best first: check before citing the new one",
-    )
+    possible_duplicates: list[NameMatch] = possible_duplicates_field("sources")

@@ -169,10 +169,11 @@ def _slow_if_match(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
 def test_row_lock_serialises_concurrent_writers(
     editor: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two real concurrent transactions on the same row. ``for_write`` locks the row (SELECT
-    ... FOR UPDATE), so the second writer waits for the first to commit, then sees the new
-    version: one 412 with the same If-Match, and no lost version bump without it. With
-    ``lock=False`` both writers read version 1 and both succeed on PostgreSQL. (SQLite
+    """Two real concurrent transactions on the same row. A write route's ``Writable``
+    (app/routing.py) locks the row (SELECT ... FOR UPDATE), so the second writer waits for the
+    first to commit, then sees the new version: one 412 with the same If-Match, and no lost
+    version bump without it. With ``lock=False`` both writers read version 1 and both succeed
+    on PostgreSQL. (SQLite
     serialises writing transactions anyway: BEGIN IMMEDIATE.)"""
     s = new_source(editor)
     _slow_if_match(monkeypatch, 0.5)
