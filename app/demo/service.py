@@ -7,7 +7,8 @@ from importlib import resources
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.imports.service import ImportReport, import_records
+from app.imports.schemas import ImportReport
+from app.imports.service import import_records
 from app.incidents.derived import refresh_derived
 from app.incidents.models import Incident
 from app.principal import OPERATOR

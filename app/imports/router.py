@@ -10,7 +10,8 @@ from app.auth import editor
 from app.db import WriteSession
 from app.errors import BadRequest, FieldError, ValidationFailed, problem_responses
 from app.http import NUL_DETAIL, json_nul_pointers
-from app.imports.service import ImportReport, import_records
+from app.imports.schemas import ImportReport
+from app.imports.service import import_records
 from app.principal import Principal
 
 router = APIRouter(prefix="/v1/import", tags=["import"])

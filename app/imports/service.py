@@ -46,6 +46,7 @@ from app.errors import (
 from app.events.service import lock_feed
 from app.imports.bulk import ClaimWriter
 from app.imports.refresh import refresh_incidents
+from app.imports.schemas import ImportReport
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate
 from app.incidents.service import build_incident
@@ -59,12 +60,6 @@ from app.validation import Instant
 from app.views.invalidate import bump_incidents
 
 MAX_ERRORS = 100
-
-
-class ImportReport(BaseModel):
-    created: dict[str, int]
-    unchanged: dict[str, int]
-    lines: int
 
 
 class _Kind:

@@ -10,7 +10,7 @@ from app.config import get_settings
 from app.db import WriteSession
 from app.errors import FieldError, ValidationFailed, problem_responses
 from app.links import service
-from app.links.service import LinkCheckReport
+from app.links.schemas import LinkCheckReport
 from app.principal import Principal
 
 router = APIRouter(prefix="/v1/links", tags=["links"])

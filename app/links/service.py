@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from app import __version__
 from app.claims.models import ClaimLink
 from app.config import get_settings
+from app.links.schemas import MAX_REPORTED, LinkCheckReport, LinkFailure
 from app.types import new_id, utcnow
 from app.urls import UnsafeURL, check_url, safe_client
 
@@ -29,29 +30,6 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
 TIMEOUT_SECONDS = 15.0
 TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-
-
-MAX_REPORTED = 50
-
-
-class LinkFailure(BaseModel):
-    url: str
-    reason: str
-
-
-class LinkCheckReport(BaseModel):
-    checked: int = Field(description="Links checked (rows updated)")
-    urls: int = Field(description="Distinct URLs fetched (each once, however many links share it)")
-    ok: int = Field(description="Links answering 2xx or 3xx")
-    broken: int = Field(description="Links answering 4xx/5xx, or not reachable at all")
-    unreachable: int = Field(description="Of the broken: no HTTP answer (DNS, refused, timeout)")
-    dns_failures: int = Field(description="Of the unreachable: the host name does not resolve")
-    refused: int = Field(description="Links not fetched: private or non-https addresses")
-    archived: int
-    seconds: float
-    failures: list[LinkFailure] = Field(
-        default_factory=list, description=f"The first {MAX_REPORTED} URLs that failed, and why"
-    )
 
 
 PARALLEL = 8  # at most this many fetches at once

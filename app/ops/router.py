@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel
 from sqlalchemy import text
 
 from app import metrics
@@ -15,19 +12,9 @@ from app.db import get_engine, schema_status
 from app.enums import Role
 from app.errors import Forbidden, NotFound, Unauthorized, problem_responses
 from app.keys.service import authenticate
+from app.ops.schemas import Health, Readiness
 
 router = APIRouter(tags=["ops"])
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-
-
-class Readiness(BaseModel):
-    status: Literal["ok", "unavailable"]
-    database: Literal["ok", "unreachable"]
-    schema_revision: str | None
-    schema_head: str | None
 
 
 @router.get("/healthz")

@@ -9,7 +9,7 @@ from app.db import WriteSession
 from app.errors import problem_responses
 from app.principal import Principal
 from app.reliability import service
-from app.reliability.service import ReliabilityReport
+from app.reliability.schemas import ReliabilityReport
 
 router = APIRouter(prefix="/v1/reliability", tags=["sources"])
 

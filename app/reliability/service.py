@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlmodel import Session, col
 
@@ -16,21 +15,10 @@ from app.assessment.models import LearnedCopy, LearnedDomain
 from app.claims.models import Claim
 from app.claims.values import VALUE_COLUMNS
 from app.confidence import engine
+from app.reliability.schemas import ReliabilityReport
 from app.sources.models import Source
 from app.topics.rules import rules_and_taxonomies
 from app.types import utcnow
-
-
-class ReliabilityReport(BaseModel):
-    sources: int = Field(description="Sources whose reliability was learned")
-    claims: int = Field(description="Claims read (all statuses; only active ones count)")
-    items: int = Field(description="Distinct incident + topic + qualifiers items")
-    topics: int = Field(
-        0, description="Topics whose domain size (number of plausible false values) was learned"
-    )
-    copying_pairs: int = Field(0, description="Source pairs found copying (copier, original)")
-    seconds: float
-
 
 #: The claim columns the engine reads (not the text, links, tags).
 ENGINE_COLUMNS = (

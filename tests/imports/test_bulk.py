@@ -12,7 +12,8 @@ from app.claims.service import snapshot
 from app.db import session_scope
 from app.errors import ValidationFailed
 from app.events.models import Event
-from app.imports.service import ImportReport, import_records
+from app.imports.schemas import ImportReport
+from app.imports.service import import_records
 from app.principal import OPERATOR
 from app.revisions.models import Revision
 from app.revisions.service import diff
