@@ -1,41 +1,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from app.actors.models import Actor
 from app.auth import viewer
-from app.claims.models import Claim
 from app.db import get_session
-from app.errors import NotFound, problem_responses
-from app.incidents.models import Incident
+from app.errors import problem_responses
 from app.pagination import Page, PageParams, page_params
 from app.principal import Principal
 from app.revisions import service
 from app.revisions.schemas import EntityType, RevisionPublic, TombstonePublic
-from app.sources.models import Source
 
 router = APIRouter(tags=["history"])
 READ = problem_responses(400, 401, 403, 404, 422, 500)
 
 
-def _history_endpoint(
-    entity_type: str, model: type[SQLModel]
-) -> Callable[..., Page[RevisionPublic]]:
+def _history_endpoint(entity_type: str) -> Callable[..., Page[RevisionPublic]]:
     def endpoint(
         entity_id: str,
         principal: Annotated[Principal, Depends(viewer)],
         session: Annotated[Session, Depends(get_session)],
         page: Annotated[PageParams, Depends(page_params)],
     ) -> Page[RevisionPublic]:
-        if session.get(model, entity_id) is None and not service.find_tombstone(
-            session, entity_type, entity_id
-        ):
-            raise NotFound(f"no {entity_type} with id {entity_id!r}")
-        items, next_cursor, total = service.list_revisions(session, entity_type, entity_id, page)
+        items, next_cursor, total = service.history(session, entity_type, entity_id, page)
         return Page[RevisionPublic](
             items=[RevisionPublic.model_validate(r) for r in items],
             next_cursor=next_cursor,
@@ -45,17 +35,10 @@ def _history_endpoint(
     return endpoint
 
 
-PLURALS: dict[str, tuple[str, type[SQLModel]]] = {
-    "source": ("sources", Source),
-    "actor": ("actors", Actor),
-    "incident": ("incidents", Incident),
-    "claim": ("claims", Claim),
-}
-
-for _entity, (_plural, _model) in PLURALS.items():
+for _entity in get_args(EntityType):  # source, actor, incident, claim
     router.add_api_route(
-        f"/v1/{_plural}/{{entity_id}}/revisions",
-        _history_endpoint(_entity, _model),
+        f"/v1/{_entity}s/{{entity_id}}/revisions",
+        _history_endpoint(_entity),
         methods=["GET"],
         name=f"list_{_entity}_revisions",
         summary=f"History of a {_entity}",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import select, update
-from sqlmodel import Session, col
+from sqlalchemy import exists, select, update
+from sqlmodel import Session, SQLModel, col
 
+from app.errors import NotFound
 from app.pagination import PageParams, paginate
 from app.principal import Principal
 from app.revisions.models import Revision, Tombstone
@@ -113,6 +114,26 @@ def list_revisions(
         col(Revision.entity_type) == entity_type, col(Revision.entity_id) == entity_id
     )
     return paginate(session, stmt, [col(Revision.id)], page, lambda r: (r.id,), (str,))
+
+
+def entity_exists(session: Session, entity_type: str, entity_id: str) -> bool:
+    """Whether the audited entity is there. An audited entity type is the name of its table
+    (``source``, ``actor``, ``incident``, ``claim``): the trail sits below every domain and
+    finds any entity without importing the domain's model."""
+    table = SQLModel.metadata.tables[entity_type]
+    return bool(session.scalar(select(exists().where(table.c.id == entity_id))))
+
+
+def history(
+    session: Session, entity_type: str, entity_id: str, page: PageParams
+) -> tuple[list[Revision], str | None, int | None]:
+    """The entity's revisions, oldest first: a 404 unless it exists or was hard-deleted (its
+    history, redacted, outlives it)."""
+    if not entity_exists(session, entity_type, entity_id) and not find_tombstone(
+        session, entity_type, entity_id
+    ):
+        raise NotFound(f"no {entity_type} with id {entity_id!r}")
+    return list_revisions(session, entity_type, entity_id, page)
 
 
 def list_tombstones(

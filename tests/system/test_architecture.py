@@ -61,3 +61,30 @@ def test_function_level_imports_are_in_the_graph() -> None:
     # app/cli.py imports its commands' services inside the commands, at call time
     details = graph.get_import_details(importer="app.cli", imported="app.demo.service")
     assert details, "grimp no longer records imports inside functions: the cycle check is blind"
+
+
+def foreign_models(graph: grimp.ImportGraph) -> list[tuple[str, str]]:
+    """(router, model module) for each router that imports another domain's tables."""
+    found = []
+    for router in sorted(m for m in graph.modules if m.endswith(".router")):
+        domain = router.rsplit(".", 1)[0]
+        for imported in sorted(graph.find_modules_directly_imported_by(router)):
+            if imported.endswith(".models") and imported.rsplit(".", 1)[0] != domain:
+                found.append((router, imported))
+    return found
+
+
+def test_routers_import_no_other_domains_tables() -> None:
+    """A router speaks HTTP for its own domain; what it needs of another domain it asks that
+    domain's service (``revisions/router.py`` used to look up four domains' tables itself)."""
+    assert foreign_models(import_graph()) == []
+
+
+def test_the_check_finds_a_router_importing_another_domains_tables() -> None:
+    graph = grimp.ImportGraph()
+    for module in ("app", "app.a", "app.a.router", "app.a.models", "app.b", "app.b.models"):
+        graph.add_module(module)
+    graph.add_import(importer="app.a.router", imported="app.a.models")
+    assert foreign_models(graph) == []
+    graph.add_import(importer="app.a.router", imported="app.b.models")
+    assert foreign_models(graph) == [("app.a.router", "app.b.models")]
