@@ -54,15 +54,7 @@ from app.config import get_settings  # noqa: E402
 hypothesis_settings.register_profile("claimdesk", deadline=None)
 hypothesis_settings.load_profile("claimdesk")
 from app.db import alembic_config, get_engine, normalise_url, reset_engine  # noqa: E402
-
-# The factories live in tests/factories.py; they are re-exported here for tests written before
-# the move (import them from tests.factories in new tests).
-from tests.factories import Api as Api  # noqa: E402
-from tests.factories import make_key as make_key  # noqa: E402
-from tests.factories import new_actor as new_actor  # noqa: E402
-from tests.factories import new_claim as new_claim  # noqa: E402
-from tests.factories import new_incident as new_incident  # noqa: E402
-from tests.factories import new_source as new_source  # noqa: E402
+from tests.factories import Api, make_key  # noqa: E402
 
 
 def is_postgres() -> bool:
@@ -190,7 +182,7 @@ def reset_builtin_topics() -> None:
 
     from app.topics.models import BUILTIN_IMPLICATIONS, Topic
 
-    table = Topic.__table__  # type: ignore[attr-defined]
+    table = Topic.metadata.tables["topic"]
     with get_engine().begin() as conn:
         rows = conn.execute(select(table.c.key, table.c.categories, table.c.implications))
         if all(

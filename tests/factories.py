@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 
@@ -77,29 +78,28 @@ CLAIM: dict[str, Any] = {
 # ---- through the API, as a caller (for tests where the request is part of what is tested) ----
 
 
-def new_source(api: Api, **fields: Any) -> dict[str, Any]:
-    r = api.post("/v1/sources", json=SOURCE | fields)
+def created(r: httpx.Response) -> dict[str, Any]:
+    """The body of a 201 answer (the test stops here with the body if it is not one)."""
     assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def new_source(api: Api, **fields: Any) -> dict[str, Any]:
+    return created(api.post("/v1/sources", json=SOURCE | fields))
 
 
 def new_actor(api: Api, **fields: Any) -> dict[str, Any]:
-    r = api.post("/v1/actors", json=ACTOR | fields)
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return created(api.post("/v1/actors", json=ACTOR | fields))
 
 
 def new_incident(api: Api, **fields: Any) -> dict[str, Any]:
-    r = api.post("/v1/incidents", json=INCIDENT | fields)
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return created(api.post("/v1/incidents", json=INCIDENT | fields))
 
 
 def new_claim(api: Api, incident_id: str, source_id: str, **fields: Any) -> dict[str, Any]:
     body = {"incident_id": incident_id, "source_id": source_id} | CLAIM | fields
-    r = api.post("/v1/claims", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return created(api.post("/v1/claims", json=body))
 
 
 # ---- through the service layer (setup for tests about something else: no HTTP, no name

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.revisions import service as revisions
-from tests.conftest import Api, new_claim, new_incident, new_source
+from tests.factories import Api, new_claim, new_incident, new_source
 
 APP = Path(__file__).resolve().parent.parent / "app"
 

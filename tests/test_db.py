@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.keys.service import USAGE
-from tests.conftest import Api, new_claim, new_incident, new_source, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, new_claim, new_incident, new_source
 
 APP = Path(__file__).resolve().parent.parent / "app"
 

@@ -16,7 +16,7 @@ from app.claims.search import TOTAL_CAP
 from app.db import session_scope
 from app.imports.service import import_records
 from app.principal import OPERATOR
-from tests.conftest import Api
+from tests.factories import Api
 
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo")
 

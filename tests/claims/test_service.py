@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.db import session_scope
 from app.imports.service import import_records
 from app.principal import OPERATOR
-from tests.conftest import Api
+from tests.factories import Api
 
 
 def test_list_items_equal_the_single_claim_json(editor: Api, viewer: Api) -> None:

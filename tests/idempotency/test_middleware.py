@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from app.db import get_engine
 from app.keys.service import USAGE
-from tests.conftest import Api, make_key, new_incident, new_source, row_counts
+from tests.conftest import row_counts
+from tests.factories import Api, make_key, new_incident, new_source
 
 SOURCE = {"name": "Press TV", "kind": "outlet", "country": "IR"}
 

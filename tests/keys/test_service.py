@@ -17,7 +17,7 @@ from app.db import get_engine, session_scope
 from app.keys import service
 from app.keys.service import USAGE, UsageRecorder
 from app.types import utcnow
-from tests.conftest import Api
+from tests.factories import Api
 
 
 def _last_used() -> list[object]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Api, new_claim, new_incident, new_source
+from tests.factories import Api, new_claim, new_incident, new_source
 
 
 def _count(api: Api, incident: str, source: str, best: int) -> None:

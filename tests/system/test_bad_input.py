@@ -13,7 +13,7 @@ import pytest
 
 from app.db import get_engine
 from app.keys.service import USAGE
-from tests.conftest import Api, new_claim, new_incident, new_source
+from tests.factories import Api, new_claim, new_incident, new_source
 from tests.faultkit import fingerprint
 
 NUL = "\x00"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.db import get_engine
 from app.keys.service import USAGE
-from tests.conftest import Api, new_actor, new_claim, new_incident, new_source
+from tests.factories import Api, new_actor, new_claim, new_incident, new_source
 from tests.faultkit import fingerprint
 
 

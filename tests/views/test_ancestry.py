@@ -8,7 +8,7 @@ from sqlalchemy import text
 from app.db import get_engine, session_scope
 from app.sources.models import Source
 from app.views import ancestry
-from tests.conftest import Api, new_source
+from tests.factories import Api, new_source
 
 
 def _names(ids: list[str]) -> dict[str, str]:
