@@ -159,6 +159,8 @@ def list_incident_claims(
 ) -> Response:
     """The incident's timeline: its claims in the order they were said (`expand=source,actor`
     embeds the names, so a frontend needs no second round of requests)."""
+    # looked up here, not by a dependency: a bad query parameter stays a 422 (dependencies
+    # run before FastAPI reports the parameters it refused)
     incidents.get(session, incident_id)
     filters = service.ClaimFilters(**{**query.filters.__dict__, "incident_id": incident_id})
     return _page(session, filters, page, expand)
