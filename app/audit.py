@@ -312,9 +312,15 @@ class AuditedService(Generic[M]):
         entity: Any = obj
         repo.prepare_changes(entity.id, changes)
         saved: M = save_changes(
-            session, repo.noun, entity, changes, principal, self.snapshot, repo.conflict,
+            session,
+            repo.noun,
+            entity,
+            changes,
+            principal,
+            self.snapshot,
+            repo.conflict,
             self.announce,
-        )  # fmt: skip
+        )
         return saved
 
     def delete(self, session: Session, obj: M, principal: Principal, reason: str) -> None:

@@ -13,7 +13,8 @@ from sqlmodel import col
 from app.db import session_scope
 from app.events.models import Event
 from app.imports import bulk
-from app.imports.service import ImportReport, import_records
+from app.imports.schemas import ImportReport
+from app.imports.service import import_records
 from app.principal import OPERATOR
 from app.revisions.models import Revision
 from tests.conftest import row_counts
