@@ -485,12 +485,20 @@ def _copy_factors(prep: _Prepared, model: Model) -> dict[str, float]:
     out: dict[str, float] = {}
     if not model.copy_discount:
         return out
+    speaking = {s.source_id for cand in prep.slots for s in cand}
+    originals: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for (copier, original), discount in model.copy_discount.items():
+        if copier in speaking and original in speaking and copier != original:
+            originals[copier].append((original, min(0.99, discount)))
+    if not originals:
+        return out
     for cand in prep.slots:
         on = {s.source_id for s in cand}
         for s in cand:
             f = 1.0
-            for original in on - {s.source_id}:
-                f *= 1.0 - min(0.99, model.copy_discount.get((s.source_id, original), 0.0))
+            for original, discount in originals.get(s.source_id, ()):
+                if original in on:
+                    f *= 1.0 - discount
             if f < 1.0:
                 out[s.claim_ids[0]] = f
     return out

@@ -4,14 +4,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.confidence.grouping import group_compatible
-from app.confidence.values import ClaimValue, compatible
+from app.confidence.values import (
+    Bound,
+    ClaimValue,
+    Quantity,
+    Stance,
+    compatible,
+    value_sort_key,
+)
 
-from .test_values import PARENTS, values
+from .test_values import PARENTS, actor_ids, values
 
 
 def test_camp_taji_grouping() -> None:
-    from app.confidence.values import Bound, Quantity
-
     claims = [
         ("coalition", ClaimValue.of_quantity(Quantity(Bound.more_than, low=15))),
         ("presstv", ClaimValue.of_quantity(Quantity(Bound.approximately, low=9, best=11, high=12))),
@@ -90,3 +95,67 @@ def test_grouping_is_order_independent(xs: list[tuple[str, ClaimValue]], rnd: ob
     a = group_compatible(xs, lambda t: t[1], PARENTS, lambda t: t[0])
     b = group_compatible(shuffled, lambda t: t[1], PARENTS, lambda t: t[0])
     assert a == b
+
+
+def reference_grouping(
+    items: list[tuple[str, ClaimValue]], parents: dict[str, str | None]
+) -> list[list[tuple[str, ClaimValue]]]:
+    """The rule as first written (quadratic): each item, in canonical order, joins the first
+    group whose members are all compatible with it."""
+    decorated = sorted(
+        ((value_sort_key(it[1]), it[0], it[1], it) for it in items), key=lambda d: (d[0], d[1])
+    )
+    groups: list[list[tuple[ClaimValue, tuple[str, ClaimValue]]]] = []
+    for _, _, value, item in decorated:
+        for group in groups:
+            if all(compatible(value, other, parents) for other, _ in group):
+                group.append((value, item))
+                break
+        else:
+            groups.append([(value, item)])
+    return [[item for _, item in group] for group in groups]
+
+
+small = st.integers(0, 12).map(float)
+
+
+@st.composite
+def crowded_values(draw: st.DrawFn) -> ClaimValue:
+    """Values that collide a lot: few numbers, few categories, every bound and stance."""
+    if draw(st.integers(0, 5)) == 0:
+        return draw(values())
+    kind = draw(st.sampled_from(["quantity", "quantity", "quantity", "category", "actor"]))
+    stance: Stance = draw(st.sampled_from(["asserts", "asserts", "asserts", "denies"]))
+    if kind == "category":
+        return ClaimValue("category", category=draw(st.sampled_from(["a", "A ", "b", "c"])))
+    if kind == "actor":
+        return ClaimValue("actor", actor_id=draw(actor_ids), stance=stance)
+    bound = draw(st.sampled_from(list(Bound)))
+    a, b = sorted((draw(small), draw(small)))
+    q = {
+        Bound.exact: lambda: Quantity(bound, best=a),
+        Bound.at_least: lambda: Quantity(bound, low=a),
+        Bound.more_than: lambda: Quantity(bound, low=a),
+        Bound.at_most: lambda: Quantity(bound, high=b),
+        Bound.fewer_than: lambda: Quantity(bound, high=max(b, 1)),
+        Bound.approximately: lambda: Quantity(bound, best=a),
+        Bound.range: lambda: Quantity(bound, low=a, high=b),
+    }.get(bound, lambda: Quantity(bound))()
+    return ClaimValue("quantity", quantity=q, stance=stance)
+
+
+crowded = st.lists(
+    st.tuples(st.integers(0, 10**6).map(str), crowded_values()),
+    max_size=60,
+    unique_by=lambda t: t[0],
+)
+
+
+@given(st.one_of(items, crowded))
+@settings(max_examples=400, deadline=None)
+def test_grouping_is_the_quadratic_rule(xs: list[tuple[str, ClaimValue]]) -> None:
+    """The near-linear grouping returns exactly what the plain walk returns (same groups, same
+    order, same members in the same order)."""
+    assert group_compatible(xs, lambda t: t[1], PARENTS, lambda t: t[0]) == reference_grouping(
+        xs, PARENTS
+    )
