@@ -29,7 +29,10 @@ claims take seconds (see docs/confidence.md, "How each part scales"). The model:
   a different value is evidence against copying. Bayes' rule with prior :data:`COPY_PRIOR`,
   the likelihood averaged over copy rates :data:`COPY_RATES`, gives a dependence probability D.
   On a value two likely dependent sources (D ≥ 1/2) share, the less accurate one (the likely
-  copier) counts ``(1 - c · D)``; on the values it does not share it counts fully.
+  copier) counts ``(1 - c · D)``; on the values it does not share it counts fully. A pair
+  that gives the same value on more than :data:`COPY_TEST_ITEMS` items is tested on a hashed
+  sample of them, its sums scaled back up. The claim pairs are built in streamed chunks and
+  only the same-value pairs of such source pairs are kept (int32): memory O(N + those pairs).
 * **Pooled repeat rate** for partners with little history (pairs sharing fewer items): per
   source, the excess share of its expected wrong claims that coincide with such a partner's
   value, over the corpus-wide share; on those shared values it counts ``(1 - rate)``. This
@@ -38,8 +41,11 @@ claims take seconds (see docs/confidence.md, "How each part scales"). The model:
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -85,6 +91,13 @@ COPY_R_MAX = 0.999
 COPY_MIN_SHARED = 5
 #: Claims per item considered for pairwise copy detection (keeps the pair count linear).
 COPY_MAX_CLAIMS_PER_ITEM = 60
+#: Same-value items per source pair read by the copy test: a pair sharing more is tested on a
+#: hashed sample of about this many, its sums scaled back up (the verdict of thousands of
+#: shared items does not need all of them; the discount still applies on every shared value).
+COPY_TEST_ITEMS = 1000
+#: Claim pairs built at a time (whole items): building the pair statistics holds a few arrays
+#: of this length, not all the corpus's pairs.
+PAIR_CHUNK = 1 << 20
 #: Item-size classes (log2 of the claims on an item) for the co-coverage a source's activity
 #: explains; 1 = plain marginal coverage. Item size is itself inflated by a mirror group, so
 #: finer classes can explain the group's co-coverage away.
@@ -210,47 +223,147 @@ class _Structure:
         pairs = np.unique(np.stack([prop, fc.value_key.astype(np.int64)]), axis=1)
         return np.bincount(pairs[0], minlength=self.n_props).astype(np.float64)
 
-    def _pairs(self) -> None:
-        """All pairs of learnable claims by different sources on one item (copy detection)."""
+    def _pair_chunks(self) -> Iterator[tuple[IntArray, IntArray, IntArray]]:
+        """Every pair of learnable claims by different sources on one item (at most
+        :data:`COPY_MAX_CLAIMS_PER_ITEM` claims per item), as (claim a, claim b, source-pair
+        code ``min · S + max``), about :data:`PAIR_CHUNK` pairs at a time, whole items per
+        chunk: the pairs are never all in memory at once."""
         fc = self.fc
         n_src = fc.n_sources
         idx = np.nonzero(self.learn)[0]
         order = idx[np.argsort(self.claim_item[idx], kind="stable")]
         items = self.claim_item[order]
-        # keep at most COPY_MAX_CLAIMS_PER_ITEM claims per item
         first = np.searchsorted(items, items, side="left")
         keep = (np.arange(order.size) - first) < COPY_MAX_CLAIMS_PER_ITEM
         order, items = order[keep], items[keep]
+        if order.size == 0:
+            return
+        first = np.searchsorted(items, items, side="left")
         end = np.searchsorted(items, items, side="right")
         pos = np.arange(order.size)
         count = end - pos - 1
-        total = int(count.sum())
-        a_pos = np.repeat(pos, count)
-        offs = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-        ca, cb = order[a_pos], order[a_pos + 1 + offs]
-        sa, sb = fc.claim_source[ca], fc.claim_source[cb]
-        ok = sa != sb
-        ca, cb, sa, sb = ca[ok], cb[ok], sa[ok], sb[ok]
-        codes = np.minimum(sa, sb).astype(np.int64) * n_src + np.maximum(sa, sb)
-        keys, inv = np.unique(codes, return_inverse=True)
-        self.pair_a, self.pair_b = ca.astype(np.int64), cb.astype(np.int64)
-        self.pair_code = inv.reshape(-1).astype(np.int64)
-        self.pair_keys = keys.astype(np.int64)
-        self.pair_shared = np.bincount(self.pair_code, minlength=keys.shape[0])
-        same = fc.claim_value[self.pair_a] == fc.claim_value[self.pair_b]
-        dense = self.pair_shared[self.pair_code] >= COPY_MIN_SHARED
-        self.dense_a, self.dense_b = self.pair_a[dense], self.pair_b[dense]
-        self.dense_same, self.dense_code = same[dense], self.pair_code[dense]
-        # claims whose value a partner with little shared history also gives
-        self.sparse_shared = np.zeros(fc.claim_source.shape[0], bool)
-        self.sparse_shared[self.pair_a[same & ~dense]] = True
-        self.sparse_shared[self.pair_b[same & ~dense]] = True
-        self.contested = self.k[fc.value_item[fc.claim_value]] >= 2
-        self.coverage_factor = self._coverage_factor(same, dense)
+        before = np.concatenate([[0], np.cumsum(count)])  # pairs before each position
+        starts = np.flatnonzero(first == pos)  # item starts
+        cuts = starts[np.searchsorted(before[starts], np.arange(0, before[-1], PAIR_CHUNK))]
+        bounds = [*np.unique(cuts).tolist(), int(order.size)]
+        for p0, p1 in itertools.pairwise(bounds):
+            cnt = count[p0:p1]
+            total = int(cnt.sum())
+            if total == 0:
+                continue
+            a_pos = np.repeat(pos[p0:p1], cnt)
+            offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            ca, cb = order[a_pos], order[a_pos + 1 + offs]
+            sa, sb = fc.claim_source[ca], fc.claim_source[cb]
+            ok = sa != sb
+            ca, cb, sa, sb = ca[ok], cb[ok], sa[ok], sb[ok]
+            codes = np.minimum(sa, sb).astype(np.int64) * n_src + np.maximum(sa, sb)
+            yield ca, cb, codes
 
-    def _coverage_factor(
-        self, same: npt.NDArray[np.bool_], dense: npt.NDArray[np.bool_]
-    ) -> FloatArray:
+    def _pairs(self) -> None:
+        """What copy detection and the domain sizes need of the claim pairs, in two streamed
+        passes over :meth:`_pair_chunks` (memory O(N + kept pairs), not O(all pairs)):
+
+        * per source pair (``pair_keys``): the items shared (``pair_shared``) and, for pairs
+          sharing >= COPY_MIN_SHARED ("dense"), the items where they give the same value;
+        * the dense pairs' same-value claim pairs (``same_*``, int32): where a copier's vote is
+          discounted; and a sample of them (``test_*``) of at most about
+          :data:`COPY_TEST_ITEMS` items per source pair for the copy test, whose sums are
+          scaled back up by ``test_scale`` (exact when a pair shares fewer items);
+        * per claim: whether a partner with little shared history gives its value too;
+        * the claim pairs aggregated by the pair of values they name (``vpair_*``), weighted:
+          all the domain-size estimate needs.
+        """
+        fc = self.fc
+        n_claims = fc.claim_source.shape[0]
+        n_values = max(1, fc.n_values)
+        # pass 1: the source pairs and the items each pair shares
+        found: list[IntArray] = []
+        found_n: list[IntArray] = []
+        for _, _, codes in self._pair_chunks():
+            u, c = np.unique(codes, return_counts=True)
+            found.append(u)
+            found_n.append(c)
+        if found:
+            keys, inv = np.unique(np.concatenate(found), return_inverse=True)
+            shared = np.bincount(inv.reshape(-1), weights=np.concatenate(found_n))
+        else:
+            keys, shared = np.zeros(0, np.int64), np.zeros(0, np.float64)
+        self.pair_keys = keys.astype(np.int64)
+        self.pair_shared = shared.astype(np.int64)
+        n_pairs = keys.shape[0]
+        dense_code = self.pair_shared >= COPY_MIN_SHARED
+        # pass 2: what is kept
+        self.sparse_shared = np.zeros(n_claims, bool)
+        same_a: list[npt.NDArray[np.int32]] = []
+        same_b: list[npt.NDArray[np.int32]] = []
+        same_c: list[npt.NDArray[np.int32]] = []
+        vp_code: list[IntArray] = []
+        vp_w: list[FloatArray] = []
+        for ca, cb, codes in self._pair_chunks():
+            code = np.searchsorted(keys, codes)
+            va, vb = fc.claim_value[ca], fc.claim_value[cb]
+            same = va == vb
+            dense = dense_code[code]
+            sparse = same & ~dense
+            self.sparse_shared[ca[sparse]] = True
+            self.sparse_shared[cb[sparse]] = True
+            hit = same & dense
+            same_a.append(ca[hit].astype(np.int32))
+            same_b.append(cb[hit].astype(np.int32))
+            same_c.append(code[hit].astype(np.int32))
+            # whole items per chunk: a pair of values never spans two chunks
+            vcode = np.minimum(va, vb).astype(np.int64) * n_values + np.maximum(va, vb)
+            u, vinv = np.unique(vcode, return_inverse=True)
+            vp_code.append(u)
+            vp_w.append(
+                np.bincount(
+                    vinv.reshape(-1), weights=fc.claim_weight[ca] * fc.claim_weight[cb]
+                ).astype(np.float64)
+            )
+
+        def joined(parts: list[Any], dtype: Any) -> Any:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        self.same_a = joined(same_a, np.int32)
+        self.same_b = joined(same_b, np.int32)
+        self.same_code = joined(same_c, np.int32)
+        del same_a, same_b, same_c
+        vcodes = joined(vp_code, np.int64)
+        self.vpair_a = (vcodes // n_values).astype(np.int64)
+        self.vpair_b = (vcodes % n_values).astype(np.int64)
+        self.vpair_w = joined(vp_w, np.float64)
+        # per dense source pair: items with the same value, with different values
+        n_same = np.bincount(self.same_code, minlength=n_pairs).astype(np.float64)
+        self.n_same = n_same
+        self.n_diff = np.where(dense_code, self.pair_shared - n_same, 0.0)
+        self._sample_test_pairs()
+        self.contested = self.k[fc.value_item[fc.claim_value]] >= 2
+        self.coverage_factor = self._coverage_factor()
+
+    def _sample_test_pairs(self) -> None:
+        """The same-value claim pairs the copy test reads: all of a source pair's when it
+        shares at most :data:`COPY_TEST_ITEMS` such items, else a sample of about that many
+        items (chosen by a fixed hash of the item, so the same items for every pair at the
+        same rate), each counting ``n_same / n_sampled`` (an unbiased estimate of the sum over
+        all of them)."""
+        n_same = self.n_same
+        rate = np.minimum(1.0, COPY_TEST_ITEMS / np.maximum(1.0, n_same))
+        if self.same_code.size == 0 or np.all(rate >= 1.0):
+            self.test_a, self.test_b, self.test_code = self.same_a, self.same_b, self.same_code
+            self.test_scale = np.ones(n_same.shape[0], np.float64)
+            return
+        item = self.claim_item[self.same_a].astype(np.uint64)
+        # Fibonacci hashing of the item index to a uniform number in [0, 1)
+        u = ((item * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(11)).astype(np.float64) / 2.0**53
+        keep = u < rate[self.same_code]
+        self.test_a = self.same_a[keep]
+        self.test_b = self.same_b[keep]
+        self.test_code = self.same_code[keep]
+        kept = np.bincount(self.test_code, minlength=n_same.shape[0]).astype(np.float64)
+        self.test_scale = np.where(kept > 0, n_same / np.maximum(kept, 1.0), 0.0)
+
+    def _coverage_factor(self) -> FloatArray:
         """Per claim: a truth-free first guess at copying, used before copy detection has a
         truth to judge by (the first EM round).
 
@@ -285,7 +398,7 @@ class _Structure:
         n_s = cnt.sum(axis=1).astype(np.float64)
         x, y = self.pair_keys // n_src, self.pair_keys % n_src
         shared = self.pair_shared.astype(np.float64)
-        agree = np.bincount(self.pair_code, weights=same, minlength=n_pairs) / np.maximum(1, shared)
+        agree = self.n_same / np.maximum(1, shared)
 
         def excess(inner: IntArray, outer: IntArray) -> FloatArray:
             """Share of ``inner``'s items also covered by ``outer``, beyond expectation."""
@@ -304,12 +417,12 @@ class _Structure:
         dep0 = np.where(self.pair_shared >= COPY_MIN_SHARED, np.maximum(ex_x, ex_y) * agree, 0.0)
         y_copies = ex_y >= ex_x
         # per claim pair on a shared value: the contained source's claim is discounted
-        code = self.pair_code
-        hit = same & dense & (dep0[code] > 0)
-        sa = fc.claim_source[self.pair_a]
-        a_is_y = sa == y[code]
-        copier = np.where(a_is_y == y_copies[code], self.pair_a, self.pair_b)[hit]
-        d = np.minimum(0.99, dep0[code][hit])
+        hit = np.flatnonzero(dep0[self.same_code] > 0)
+        code = self.same_code[hit]
+        ca, cb = self.same_a[hit], self.same_b[hit]
+        a_is_y = fc.claim_source[ca] == y[code]
+        copier = np.where(a_is_y == y_copies[code], ca, cb)
+        d = np.minimum(0.99, dep0[code])
         logf = np.bincount(copier, weights=np.log1p(-d), minlength=n_claims)
         return np.asarray(np.exp(logf), np.float64)
 
@@ -367,10 +480,10 @@ def _domain_sizes(fc: FlatCorpus, st: _Structure, prob: FloatArray) -> FloatArra
     dependence that pairwise detection cannot see (long-tail sources) makes agreement less
     informative, and a smaller domain says exactly that.
     """
-    ca, cb = st.pair_a, st.pair_b
-    va, vb = fc.claim_value[ca], fc.claim_value[cb]
+    # the claim pairs aggregated by the pair of values they name (exact: what is summed
+    # depends on the claims only through their values and weights)
+    va, vb, w = st.vpair_a, st.vpair_b, st.vpair_w
     same = va == vb
-    w = fc.claim_weight[ca] * fc.claim_weight[cb]
     both_wrong = np.where(same, 1.0 - prob[va], np.maximum(0.0, 1.0 - prob[va] - prob[vb]))
     prop = fc.item_property[fc.value_item[va]]
     coinc = np.bincount(prop, weights=w * both_wrong * same, minlength=st.n_props)
@@ -408,10 +521,11 @@ def _copy_detection(
     factor = np.ones(n_claims, np.float64)
     n_src = fc.n_sources
     rate = np.zeros(n_src, np.float64)
-    if st.pair_a.size == 0:
+    if st.pair_keys.size == 0:
         return factor, {}, rate
-    # --- AccuCopy on dense pairs (occurrences precomputed in _Structure)
-    ca, cb, same, code = st.dense_a, st.dense_b, st.dense_same, st.dense_code
+    # --- AccuCopy on dense pairs: the test over (a sample of) the same-value claim pairs;
+    # a different value adds ln(1 - c) whatever the sources, so those are only counted
+    ca, cb, code = st.test_a, st.test_b, st.test_code
     sa, sb = fc.claim_source[ca], fc.claim_source[cb]
     ra = np.clip(rel[sa], R_MIN, COPY_R_MAX)
     rb = np.clip(rel[sb], R_MIN, COPY_R_MAX)
@@ -421,15 +535,17 @@ def _copy_detection(
     p_ind_f = (1 - ra) * (1 - rb) / n
     # whether a shared value is true is judged by the *other* voices: the pair's own votes
     # are left out, so a group cannot vouch for the values it repeats
-    cr = np.minimum(1.0, _loo(prob[fc.claim_value[ca]], np.where(same, tau[ca] + tau[cb], 0.0)))
+    cr = np.minimum(1.0, _loo(prob[fc.claim_value[ca]], tau[ca] + tau[cb]))
     p_ind = cr * p_ind_t + (1 - cr) * p_ind_f
+    del ra, rb, sa, sb, n
     n_pairs = st.pair_keys.shape[0]
     # the copy rate is unknown: average the likelihood over COPY_RATES (uniform prior)
     lsums = []
     for c in COPY_RATES:
         p_cp = cr * (c * ro + (1 - c) * p_ind_t) + (1 - cr) * (c * (1 - ro) + (1 - c) * p_ind_f)
-        llr = np.where(same, np.log(p_cp / p_ind), math.log(1 - c))
-        lsums.append(np.bincount(code, weights=llr, minlength=n_pairs))
+        same_llr = np.bincount(code, weights=np.log(p_cp / p_ind), minlength=n_pairs)
+        lsums.append(same_llr * st.test_scale + st.n_diff * math.log(1 - c))
+    del ro, p_ind_t, p_ind_f, cr, p_ind
     stack = np.vstack(lsums)
     top = stack.max(axis=0)
     post_c = np.exp(stack - top)
@@ -439,11 +555,17 @@ def _copy_detection(
     dep = np.where(
         st.pair_shared >= COPY_MIN_SHARED, 1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))), 0.0
     )
-    d = dep[code]
-    hit = same & (d >= 0.5)
+    # on every value a dependent pair shares, the likely copier's vote is discounted
+    hit = np.flatnonzero(dep[st.same_code] >= 0.5)
+    hcode = st.same_code[hit]
+    ha, hb = st.same_a[hit], st.same_b[hit]
+    sa, sb = fc.claim_source[ha], fc.claim_source[hb]
+    ra = np.clip(rel[sa], R_MIN, COPY_R_MAX)
+    rb = np.clip(rel[sb], R_MIN, COPY_R_MAX)
     a_is_copier = (ra < rb) | ((ra == rb) & (sa > sb))
-    copier = np.where(a_is_copier, ca, cb)[hit]
-    discount = np.log1p(-c_hat[code][hit] * d[hit])
+    copier = np.where(a_is_copier, ha, hb)
+    d = dep[hcode]
+    discount = np.log1p(-c_hat[hcode] * d)
     logf = np.bincount(copier, weights=discount, minlength=n_claims).astype(np.float64)
     # --- pooled repeat rate over sparse pairs
     shared = st.sparse_shared
