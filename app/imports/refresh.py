@@ -122,30 +122,40 @@ def refresh_incidents(session: Session, incident_ids: Iterable[str]) -> None:
     sources = _Ancestry(session, Source)
     actors = _Ancestry(session, Actor)
     claim = Claim.__table__  # type: ignore[attr-defined]
-    for chunk in _chunks(ids, CHUNK):
-        incidents = {
-            i.id: i
-            for i in session.execute(select(Incident).where(col(Incident.id).in_(chunk))).scalars()
-        }
-        by_incident: dict[str, list[Any]] = defaultdict(list)
-        rows = session.execute(
-            select(*(claim.c[name] for name in ENGINE_COLUMNS))
-            .where(claim.c.incident_id.in_(chunk))
-            .order_by(claim.c.incident_id, claim.c.said_at, claim.c.id)
-        )
-        for row in rows:
-            by_incident[row.incident_id].append(row)
-        model = learned_model(
-            session, {c.source_id for claims in by_incident.values() for c in claims}
-        )
-        for incident_id in chunk:
-            incident = incidents.get(incident_id)
-            if incident is None:
-                continue
-            claims = by_incident.get(incident_id, [])
-            src = sources.get(
-                [c.source_id for c in claims] + [c.via_source_id or "" for c in claims]
-            )
-            act = actors.get([c.actor_id or "" for c in claims])
-            corpus = assemble(incident, claims, src, act, topics, model=model)
-            refresh_derived(session, incident_id, corpus)
+    with session.no_autoflush:  # the events it emits go out together, not one flush each
+        for chunk in _chunks(ids, CHUNK):
+            _refresh_chunk(session, chunk, claim, topics, sources, actors)
+    session.flush()
+
+
+def _refresh_chunk(
+    session: Session,
+    chunk: list[str],
+    claim: Any,
+    topics: Any,
+    sources: _Ancestry,
+    actors: _Ancestry,
+) -> None:
+    """Refresh one chunk of incidents: their claims in one query, the engine per incident."""
+    incidents = {
+        i.id: i
+        for i in session.execute(select(Incident).where(col(Incident.id).in_(chunk))).scalars()
+    }
+    by_incident: dict[str, list[Any]] = defaultdict(list)
+    rows = session.execute(
+        select(*(claim.c[name] for name in ENGINE_COLUMNS))
+        .where(claim.c.incident_id.in_(chunk))
+        .order_by(claim.c.incident_id, claim.c.said_at, claim.c.id)
+    )
+    for row in rows:
+        by_incident[row.incident_id].append(row)
+    model = learned_model(session, {c.source_id for claims in by_incident.values() for c in claims})
+    for incident_id in chunk:
+        incident = incidents.get(incident_id)
+        if incident is None:
+            continue
+        claims = by_incident.get(incident_id, [])
+        src = sources.get([c.source_id for c in claims] + [c.via_source_id or "" for c in claims])
+        act = actors.get([c.actor_id or "" for c in claims])
+        corpus = assemble(incident, claims, src, act, topics, model=model)
+        refresh_derived(session, incident_id, corpus)

@@ -19,8 +19,11 @@ nothing. Changing a topic needs an admin key (403 otherwise).
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -453,11 +456,47 @@ class _Import:
         return True
 
 
+_GC_LOCK = threading.Lock()
+_GC_USERS = 0
+_GC_SAVED: tuple[int, ...] = gc.get_threshold()
+#: Allocations between young-generation collections while an import runs (Python's default
+#: is 700): an import allocates millions of short-lived, acyclic objects (parsed lines,
+#: validated models, row tuples) that reference counting frees; collecting every 700 costs
+#: 10-20 % of the import's CPU and finds next to nothing.
+IMPORT_GC_THRESHOLD = 100_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Raise the garbage collector's young-generation threshold for the import's duration
+    (process-wide; the last import to finish puts the previous thresholds back)."""
+    global _GC_USERS, _GC_SAVED
+    with _GC_LOCK:
+        if _GC_USERS == 0:
+            _GC_SAVED = gc.get_threshold()
+            gc.set_threshold(max(IMPORT_GC_THRESHOLD, _GC_SAVED[0]), *_GC_SAVED[1:])
+        _GC_USERS += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_USERS -= 1
+            if _GC_USERS == 0:
+                gc.set_threshold(*_GC_SAVED)
+
+
 def import_records(
     session: Session, lines: Iterable[str | bytes], principal: Principal, batch: int = BATCH
 ) -> ImportReport:
     """Stream the records in batches; commit only if every line is valid, else raise a 422 by
     line. One transaction: all or nothing, and a re-run leaves existing external ids alone."""
+    with _fewer_collections():
+        return _import_records(session, lines, principal, batch)
+
+
+def _import_records(
+    session: Session, lines: Iterable[str | bytes], principal: Principal, batch: int
+) -> ImportReport:
     state = _Import(session, principal)
     try:
         lock_feed(session)

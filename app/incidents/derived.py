@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.assessment.corpus import Corpus, load
 from app.claims.models import Claim
@@ -71,11 +71,11 @@ def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = 
     before_contested, before_leader = incident.contested, incident.leading_actor_id
     if contested == before_contested and leader == before_leader:
         return
-    session.execute(
-        update(Incident)
-        .where(col(Incident.id) == incident_id)
+    table = Incident.__table__  # type: ignore[attr-defined]
+    session.connection().execute(  # a plain UPDATE: the ORM object is expired just below
+        update(table)
+        .where(table.c.id == incident_id)
         .values(contested=contested, leading_actor_id=leader, updated_at=utcnow())
-        .execution_options(synchronize_session=False)  # expired just below
     )
     session.expire(incident)
     summary = {"id": incident.id, "title": incident.title, "contested": contested}

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlmodel import col
 
 from app.db import session_scope
+from app.errors import ValidationFailed
 from app.events.models import Event
 from app.imports import bulk
 from app.imports.schemas import ImportReport
@@ -173,3 +174,13 @@ def test_imported_revision_and_event_have_the_audited_shape(editor: Api) -> None
                 )
             assert rows[f"api-{n}"] == rows[f"bulk-{n}"]
             assert rows[f"api-{n}"][0]["changes"]  # compared something
+
+
+def test_the_collector_thresholds_are_put_back_after_success_and_failure() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    _import(_demo()[:5])
+    with pytest.raises(ValidationFailed):
+        _import(['{"type": "claim", "external_id": "x", "incident_external_id": "no"}'])
+    assert gc.get_threshold() == before
