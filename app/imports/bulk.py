@@ -5,8 +5,10 @@ import's own connection and transaction, with no ORM object per claim.
 Each claim is written exactly as ``POST /v1/claims`` would write it: the claim row, its links,
 its ``create`` revision (the diff from nothing to the public claim) and its ``claim.created``
 event (the public claim), plus a webhook delivery per interested webhook. The public claim is
-built here as a plain dict; ``tests/imports/test_bulk.py`` checks it against the API's own
-serialisation.
+built here as a plain dict; the revision and event around it by :func:`app.audit.creation`,
+the same function the audited path uses. ``tests/imports/test_bulk.py`` checks the public
+claim against the API's own serialisation, ``tests/imports/test_batches.py`` the rows against
+those ``POST /v1/claims`` writes.
 """
 
 from __future__ import annotations
@@ -373,7 +375,7 @@ class ClaimWriter:
             self._owe(int(before))
 
     def _suspend_fts_trigger(self) -> None:
-        """SQLite: index the batch's quotes with one executemany instead of the per-row
+        """SQLite: index the batch's quotes with one ``INSERT … SELECT`` instead of the per-row
         trigger (about ten times cheaper); the trigger is dropped inside the import's
         transaction and put back by :meth:`finish`, so no other writer ever runs without it
         (the import holds the write lock) and a failed import rolls both back."""
