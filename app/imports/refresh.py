@@ -122,10 +122,11 @@ def refresh_incidents(session: Session, incident_ids: Iterable[str]) -> None:
     sources = _Ancestry(session, Source)
     actors = _Ancestry(session, Actor)
     claim = Claim.__table__  # type: ignore[attr-defined]
-    with session.no_autoflush:  # the events it emits go out together, not one flush each
-        for chunk in _chunks(ids, CHUNK):
+    for chunk in _chunks(ids, CHUNK):
+        # the events a chunk emits go out together, not with an autoflush per incident
+        with session.no_autoflush:
             _refresh_chunk(session, chunk, claim, topics, sources, actors)
-    session.flush()
+        session.flush()
 
 
 def _refresh_chunk(
