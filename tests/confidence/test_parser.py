@@ -12,6 +12,7 @@ from app.confidence.parser import (
     parse_quantity,
 )
 from app.confidence.values import Bound, Quantity
+from tests.ids import ascii_id
 
 E = Bound.exact
 N = None
@@ -120,7 +121,7 @@ def test_every_bound_the_parser_produces_is_in_the_table() -> None:
     assert {expected[0] for _, expected in CASES} == set(Bound) - {Bound.unknown}
 
 
-@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[ascii_id(c[0]) for c in CASES])
 def test_case_and_spacing_do_not_matter(
     text: str, expected: tuple[Bound, float | None, float | None, float | None]
 ) -> None:
@@ -131,7 +132,7 @@ def test_case_and_spacing_do_not_matter(
     assert parse_quantity("  " + spaced + "\t").total == want
 
 
-@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[ascii_id(c[0]) for c in CASES])
 def test_parse_table(
     text: str, expected: tuple[Bound, float | None, float | None, float | None]
 ) -> None:

@@ -19,6 +19,7 @@ from app.confidence.values import (
     intervals_compatible,
     normalise_category,
 )
+from tests.ids import ascii_id
 
 PARENTS: dict[str, str | None] = {"kh": "iran-backed", "iran-backed": "iran", "iran": None}
 
@@ -57,6 +58,7 @@ def test_effective_interval(q: Quantity, interval: tuple[float, float]) -> None:
         ({"bound": Bound.at_least, "low": math.inf}, "low must be a finite number, got inf"),
         ({"bound": "bogus", "best": 1}, "unknown bound 'bogus'"),
     ],
+    ids=ascii_id,
 )
 def test_quantity_validation(kwargs: dict[str, object], message: str) -> None:
     """Refused, with a message naming what is wrong (it reaches the API's problem detail)."""
