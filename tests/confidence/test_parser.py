@@ -25,6 +25,8 @@ CASES: list[tuple[str, tuple[Bound, float | None, float | None, float | None]]] 
     ("in excess of 40", (Bound.more_than, 40, N, N)),
     ("nearly a dozen", (Bound.approximately, 9, 11, 12)),
     ("nearly a dozen Katyusha rockets", (Bound.approximately, 9, 11, 12)),
+    # below 8 a quarter of the amount is less than one: "nearly" still leaves one below
+    ("nearly 4", (Bound.approximately, 3, 3, 4)),
     ("almost 50", (Bound.approximately, 37, 49, 50)),
     ("close to 100", (Bound.approximately, 75, 99, 100)),
     ("almost twenty", (Bound.approximately, 15, 19, 20)),
@@ -46,6 +48,8 @@ CASES: list[tuple[str, tuple[Bound, float | None, float | None, float | None]]] 
     ("fewer than 10", (Bound.fewer_than, N, N, 10)),
     ("less than a hundred", (Bound.fewer_than, N, N, 100)),
     ("under 20", (Bound.fewer_than, N, N, 20)),
+    # fewer than a vague amount is fewer than its low end
+    ("fewer than dozens", (Bound.fewer_than, N, N, 24)),
     ("about 30", (Bound.approximately, N, 30, N)),
     ("around 1 200", (Bound.approximately, N, 1200, N)),
     ("roughly 2.5 million", (Bound.approximately, N, 2_500_000, N)),
@@ -76,10 +80,14 @@ CASES: list[tuple[str, tuple[Bound, float | None, float | None, float | None]]] 
     ("between ten and twenty", (Bound.range, 10, N, 20)),
     ("10 to 20", (Bound.range, 10, N, 20)),
     ("from 5 to 7", (Bound.range, 5, N, 7)),
+    ("reportedly from 5 to 7", (Bound.range, 5, N, 7)),
     ("10-20", (Bound.range, 10, N, 20)),
     ("10\u201320", (Bound.range, 10, N, 20)),
     ("three to five", (Bound.range, 3, N, 5)),
     ("between 20 and 10", (Bound.range, 10, N, 20)),
+    # a range whose ends meet is the amount itself
+    ("between 5 and 5", (E, N, 5, N)),
+    ("5 to 5", (E, N, 5, N)),
     ("no one", (E, N, 0, N)),
     ("no one was killed", (E, N, 0, N)),
     ("nobody", (E, N, 0, N)),
@@ -102,14 +110,29 @@ CASES: list[tuple[str, tuple[Bound, float | None, float | None, float | None]]] 
     ("three thousand four hundred and fifty-six", (E, N, 3456, N)),
     ("a dozen", (E, N, 12, N)),
     ("two dozen", (E, N, 24, N)),
+    ("ninety-nine dozen", (E, N, 1188, N)),
     ("half a dozen", (E, N, 6, N)),
     ("a score", (E, N, 20, N)),
+    ("dozen", (E, N, 12, N)),  # "score" alone is not a number (test_unparseable)
+    ("3 dozen", (E, N, 36, N)),
+    ("1.5 dozen", (E, N, 18, N)),
+    ("2 dozen to 3 dozen", (Bound.range, 24, N, 36)),
     ("3 million", (E, N, 3_000_000, N)),
     ("1.5 thousand", (E, N, 1500, N)),
     ("a total of 9", (E, N, 9, N)),
     ("reportedly 4", (E, N, 4, N)),
+    # every leading filler word is passed over, one after another
+    ("in total 9", (E, N, 9, N)),
+    ("the 3 Americans", (E, N, 3, N)),
+    ("only 4", (E, N, 4, N)),
+    ("just 5", (E, N, 5, N)),
+    ("all 12 passengers", (E, N, 12, N)),
+    ("reportedly only 4", (E, N, 4, N)),
+    ("just under 20", (Bound.approximately, 15, 19, 20)),  # not the filler "just"
     ("two Americans and one Briton", (E, N, 3, N)),
     ("two Americans, one Briton", (E, N, 3, N)),
+    ("two Americans, and one Briton", (E, N, 3, N)),
+    ("two Americans plus one Briton", (E, N, 3, N)),
     ("three Iraqis and two Iranians", (E, N, 5, N)),
     ("at least two Americans and one Briton", (Bound.at_least, 3, N, N)),
 ]
@@ -185,12 +208,43 @@ def test_a_total_of_parts_that_are_not_all_exact_sums_their_intervals(
         "no one and 3",
         "the attack",
         "lots of people",
+        "score",
+        # a second amount after the first, however it is written, is refused
+        "two killed and a dozen wounded",
+        "two killed and some 30 wounded",
     ],
 )
 def test_unparseable(text: str) -> None:
     with pytest.raises(QuantityParseError) as err:
         parse_quantity(text)
     assert str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty text: expected an amount such as 'more than 15'"),
+        ("  \t", "empty text: expected an amount such as 'more than 15'"),
+        ("?!", "no amount found in '?!'"),
+        (
+            "many",
+            "no amount found in 'many': expected digits, number words (e.g. 'fifteen'), "
+            "or a phrase such as 'more than 15', 'nearly a dozen', 'dozens'",
+        ),
+        ("no one and 3", "'no one and 3' mixes 'none' with another number"),
+        ("exactly dozens", "'exactly' cannot qualify a vague amount"),
+        # a group multiplies a number below a hundred ("ninety-nine dozen" is 1188); after
+        # "a hundred" it is read as a second amount and refused, not guessed as 1200
+        (
+            "a hundred dozen",
+            "'a hundred dozen' holds several amounts; record each one as its own claim",
+        ),
+    ],
+)
+def test_refusals_say_why(text: str, message: str) -> None:
+    with pytest.raises(QuantityParseError) as err:
+        parse_quantity(text)
+    assert str(err.value) == message
 
 
 def test_parse_error_is_value_error() -> None:
@@ -214,3 +268,18 @@ def test_round_trip_modifiers(n: int) -> None:
     assert parse_quantity(f"more than {words}").total == Quantity(Bound.more_than, low=n)
     assert parse_quantity(f"at least {n}").total == Quantity(Bound.at_least, low=n)
     assert parse_quantity(f"fewer than {n}").total == Quantity(Bound.fewer_than, high=n)
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2009"], ids=["no-break space", "thin space"])
+def test_a_no_break_or_thin_space_separates_thousands(space: str) -> None:
+    assert parse_quantity(f"1{space}200 people").total == Quantity(Bound.exact, best=1200)
+
+
+def test_what_a_none_reported_or_zero_phrase_matched() -> None:
+    """The API and the extractor show the words that were read (``matched``)."""
+    parsed = parse_quantity("No immediate reports about anyone wounded")
+    assert parsed.total == Quantity(Bound.none_reported)
+    assert parsed.matched == "no immediate reports about anyone wounded"
+    zero = parse_quantity("No one was hurt")
+    assert zero.total == Quantity(Bound.exact, best=0)
+    assert zero.matched == "no one"
