@@ -36,7 +36,7 @@ slice() {
     http) echo "app/http.py app/routing.py|tests/system/test_concurrency.py tests/system/test_bad_input.py tests/system/test_contract.py tests/test_routing.py" ;;
     errors) echo "app/errors.py|tests/test_errors.py tests/system/test_bad_input.py tests/system/test_unavailable.py" ;;
     pagination) echo "app/pagination.py|tests/test_pagination.py" ;;
-    idempotency) echo "app/idempotency/*|tests/idempotency/test_middleware.py" ;;
+    idempotency) echo "app/idempotency/*|tests/idempotency" ;;
     urls) echo "app/urls.py|tests/test_urls.py tests/webhooks/test_router.py tests/links/test_router.py" ;;
     *) echo "unknown slice $1 (slices: ${ALL[*]})" >&2; return 1 ;;
   esac
