@@ -115,7 +115,9 @@ def _iso(value: datetime | None) -> str | None:
     """An instant as the API writes it (pydantic's JSON: ``Z``, microseconds when present)."""
     if value is None:
         return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # what the database returns is already UTC
+        value = value.astimezone(UTC)
+    return value.isoformat()[:-6] + "Z"
 
 
 _LINK_COLUMNS: tuple[str, ...] = ("claim_id", "url", "kind", "title", "accessed_at")
