@@ -444,10 +444,13 @@ def _has_number(tokens: list[str]) -> bool:
     r = _Reader(tokens)
     for k in range(len(tokens)):
         r.i = k
-        tok = tokens[k]
-        if tok in ("a", "an", "no", "some"):
+        # a vague phrase first: "a few", "a couple", "a handful" start with a word skipped below
+        if r.take_phrase(VAGUE_WORDS) is not None:
+            return True
+        r.i = k
+        if tokens[k] in ("a", "an", "no", "some"):
             continue
-        if _read_words_number(r) is not None or r.take_phrase(VAGUE_WORDS) is not None:
+        if _read_words_number(r) is not None:
             return True
     return False
 

@@ -239,6 +239,17 @@ def test_unparseable(text: str) -> None:
             "a hundred dozen",
             "'a hundred dozen' holds several amounts; record each one as its own claim",
         ),
+        # a second amount written as a vague phrase that starts with "a" is noticed too
+        # (it was read as exactly 3: "a" was skipped before the vague phrases were looked up)
+        *(
+            (t, f"{t!r} holds several amounts; record each one as its own claim")
+            for t in (
+                "3 killed and a few wounded",
+                "3 killed and a couple wounded",
+                "3 killed and a handful wounded",
+                "3 killed and several wounded",
+            )
+        ),
     ],
 )
 def test_refusals_say_why(text: str, message: str) -> None:
