@@ -304,14 +304,30 @@ def generate_family(
             stated.append(v)
             rows.append((obj, prop, v, s))
         if rng.random() < 0.1:  # long-tail sources with one or two claims
-            tail_id = n_tail if rng.random() < 0.7 else max(0, n_tail - 1)
-            n_tail += tail_id == n_tail
-            v = t if rng.random() < 0.6 else rng.choice(wrongs)
-            stated.append(v)
-            rows.append((obj, prop, v, f"tail{tail_id:05d}"))
+            n_tail = _tail_claim(rng, n_tail, obj, prop, t, wrongs, stated, rows)
         truth[(obj, prop)] = _gold(family, t, stated, parents)
     rng.shuffle(rows)
     return TextCorpus(family, rows, truth, parents, groups)
+
+
+def _tail_claim(
+    rng: random.Random,
+    n_tail: int,
+    obj: str,
+    prop: str,
+    t: str,
+    wrongs: list[str],
+    stated: list[str],
+    rows: list[tuple[str, str, str, str]],
+) -> int:
+    """One claim by a long-tail source (a new one, or mostly the newest again: one or two
+    claims each), right 60 % of the time; appended to ``stated`` and ``rows``. Returns the
+    number of tail sources so far."""
+    tail_id = n_tail if rng.random() < 0.7 else max(0, n_tail - 1)
+    v = t if rng.random() < 0.6 else rng.choice(wrongs)
+    stated.append(v)
+    rows.append((obj, prop, v, f"tail{tail_id:05d}"))
+    return n_tail + (tail_id == n_tail)
 
 
 def _pick(rng: random.Random, sources: list[str], weights: list[int], k: int) -> set[str]:
@@ -451,11 +467,7 @@ def generate_stress(
             stated.append(v)
             rows.append((obj, prop, v, s))
         if rng.random() < tail_rate:
-            tail_id = n_tail if rng.random() < 0.7 else max(0, n_tail - 1)
-            n_tail += tail_id == n_tail
-            v = t if rng.random() < 0.6 else rng.choice(wrongs)
-            stated.append(v)
-            rows.append((obj, prop, v, f"tail{tail_id:05d}"))
+            n_tail = _tail_claim(rng, n_tail, obj, prop, t, wrongs, stated, rows)
         truth[(obj, prop)] = _gold(family, t, stated, parents)
     rng.shuffle(rows)
     return TextCorpus(f"stress-{kind}", rows, truth, parents, groups)
