@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         default=30, ge=0, description="Failed authentications a minute per client address"
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout")
+    auth_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        le=300,
+        description="How long a process trusts an API key it has checked without reading it "
+        "again (revocation in another process takes effect within this; 0: every request)",
+    )
 
     @property
     def cors_origin_list(self) -> list[str]:

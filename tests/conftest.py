@@ -125,6 +125,9 @@ def wipe() -> None:
     """Empty every data table (built-in topics stay). Only tables with rows are touched, in one
     transaction, children first; PostgreSQL's sequences restart as TRUNCATE ... RESTART IDENTITY
     would (a TRUNCATE per test costs far more than deleting a few rows)."""
+    from app.keys.service import KEYS
+
+    KEYS.clear()  # keys of the wiped rows (a fixed CLAIMDESK_ADMIN_KEY gets a new id)
     engine = get_engine()
     names = table_names()
     if engine.dialect.name == "postgresql":

@@ -12,12 +12,14 @@ import hmac
 import logging
 import secrets
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlmodel import Session, col
 
+from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.enums import Role
 from app.errors import Conflict, Unauthorized
@@ -112,8 +114,60 @@ def unauthorized(detail: str) -> Unauthorized:
     return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer realm="claimdesk"'})
 
 
+class KeyCache:
+    """Principals of recently authenticated keys, by the hash of the presented key, for
+    ``CLAIMDESK_AUTH_CACHE_SECONDS`` (a request then reads no ``api_key`` row). Revoking or
+    rotating a key in this process forgets its hash at once (and again when that transaction
+    commits); another process's cache forgets it at most ``ttl`` seconds later. Unknown and
+    revoked keys are never cached. A lookup that began before a forget is not stored (the
+    generation moved), so a read racing with a revocation cannot store the old row."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, Principal, datetime | None]] = {}
+        self.generation = 0
+
+    def get(self, digest: str) -> tuple[Principal, datetime | None] | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1], entry[2]
+
+    def put(
+        self, digest: str, principal: Principal, last_used: datetime | None, generation: int
+    ) -> None:
+        ttl = get_settings().auth_cache_seconds
+        if ttl <= 0:
+            return
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._entries) >= 10_000:
+                self._entries.clear()  # bounded memory; forgetting only costs a query
+            self._entries[digest] = (time.monotonic() + ttl, principal, last_used)
+
+    def forget(self, digest: str) -> None:
+        with self._lock:
+            self.generation += 1
+            self._entries.pop(digest, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+
+
+KEYS = KeyCache()
+
+
 def authenticate(key: str) -> Principal:
     digest = hash_key(key)
+    cached = KEYS.get(digest)
+    if cached is not None:
+        principal, last_used = cached
+        USAGE.seen(principal.key_id or "", last_used)
+        return principal
+    generation = KEYS.generation
     with Session(get_engine()) as session:
         row = session.execute(
             select(
@@ -130,7 +184,16 @@ def authenticate(key: str) -> Principal:
         if row.revoked_at is not None:
             raise unauthorized("this API key has been revoked")
         USAGE.seen(row.id, row.last_used_at)
-        return Principal(key_id=row.id, name=row.name, role=Role(row.role))
+        principal = Principal(key_id=row.id, name=row.name, role=Role(row.role))
+    KEYS.put(digest, principal, row.last_used_at, generation)
+    return principal
+
+
+def _forget_key(session: Session, digest: str) -> None:
+    """The key stops authenticating from the cache now, and again once the change commits
+    (a request that read the old row in between cannot have stored it: see KeyCache)."""
+    KEYS.forget(digest)
+    event.listen(session, "after_commit", lambda _: KEYS.forget(digest), once=True)
 
 
 def create_key(session: Session, name: str, role: Role) -> tuple[ApiKey, str]:
@@ -185,11 +248,13 @@ def _active_admins(session: Session) -> int:
 
 
 def revoke_key(session: Session, key: ApiKey) -> ApiKey:
-    """Revoked keys stop working on their next request (nothing is cached)."""
+    """Revoked keys stop working on their next request (in this process at once: the key
+    cache forgets them; see KeyCache for other processes)."""
     if key.revoked_at is not None:
         return key
     if key.role == Role.admin.value and _active_admins(session) <= 1:
         raise Conflict("this is the last active admin key; create another admin key first")
+    _forget_key(session, key.key_hash)
     key.revoked_at = utcnow()
     session.flush()
     return key
@@ -199,6 +264,7 @@ def rotate_key(session: Session, key: ApiKey) -> tuple[ApiKey, str]:
     """A new secret for the same key id and role; the old secret stops working at once."""
     if key.revoked_at is not None:
         raise Conflict("a revoked key cannot be rotated; create a new key")
+    _forget_key(session, key.key_hash)
     secret = generate_key()
     key.key_hash = hash_key(secret)
     key.prefix = display_prefix(secret)

@@ -97,3 +97,71 @@ def test_a_failed_request_still_records_the_use_of_its_key(editor: Api) -> None:
     assert r.status_code == 422  # rolled back; the key's use is its own unit of work
     USAGE.drain()
     assert _last_used()[0] is not None
+
+
+# --- the in-process key cache -----------------------------------------------------------------
+
+
+def _key_id(api: Api) -> str:
+    r = api.get("/v1/keys/me")
+    assert r.status_code == 200, r.text
+    return str(r.json()["key_id"])
+
+
+def test_a_cached_key_revoked_over_the_api_stops_working_at_once(admin: Api, viewer: Api) -> None:
+    key_id = _key_id(viewer)
+    assert viewer.get("/v1/incidents").status_code == 200
+    assert service.KEYS.get(service.hash_key(str(viewer.key))) is not None  # cached
+    r = admin.post(f"/v1/keys/{key_id}/revoke")
+    assert r.status_code == 200, r.text
+    r = viewer.get("/v1/incidents")
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+
+
+def test_a_cached_key_rotated_over_the_api_stops_working_at_once(admin: Api, viewer: Api) -> None:
+    key_id = _key_id(viewer)
+    assert viewer.get("/v1/incidents").status_code == 200
+    r = admin.post(f"/v1/keys/{key_id}/rotate")
+    assert r.status_code == 200, r.text
+    assert viewer.get("/v1/incidents").status_code == 401
+    viewer.key = r.json()["key"]
+    assert viewer.get("/v1/incidents").status_code == 200
+
+
+def _revoke_elsewhere(key_id: str) -> None:
+    """What another process (``claimdesk keys revoke``, another worker) does: the row only."""
+    with get_engine().begin() as conn:
+        conn.execute(
+            text("UPDATE api_key SET revoked_at = created_at WHERE id = :id"), {"id": key_id}
+        )
+
+
+def test_a_key_revoked_by_another_process_works_until_the_cache_forgets_it(
+    viewer: Api, settings_env: pytest.MonkeyPatch
+) -> None:
+    key_id = _key_id(viewer)  # cached for CLAIMDESK_AUTH_CACHE_SECONDS (5 s)
+    _revoke_elsewhere(key_id)
+    assert viewer.get("/v1/incidents").status_code == 200  # the documented bound
+    service.KEYS.clear()  # what the TTL's expiry does
+    assert viewer.get("/v1/incidents").status_code == 401
+
+
+def test_without_the_cache_another_process_revocation_is_seen_at_once(
+    viewer: Api, settings_env: pytest.MonkeyPatch
+) -> None:
+    settings_env.setenv("CLAIMDESK_AUTH_CACHE_SECONDS", "0")
+    key_id = _key_id(viewer)
+    assert service.KEYS.get(service.hash_key(str(viewer.key))) is None
+    _revoke_elsewhere(key_id)
+    assert viewer.get("/v1/incidents").status_code == 401
+
+
+def test_a_lookup_that_began_before_a_revocation_is_not_cached() -> None:
+    cache = service.KeyCache()
+    principal = service.Principal(key_id="01KEY", name="k", role=service.Role.viewer)
+    generation = cache.generation  # a request starts reading the row...
+    cache.forget("digest")  # ...the key is revoked and committed meanwhile...
+    cache.put("digest", principal, None, generation)  # ...the old row is not stored
+    assert cache.get("digest") is None
+    cache.put("digest", principal, None, cache.generation)
+    assert cache.get("digest") == (principal, None)
