@@ -12,7 +12,7 @@ from app.config import get_settings
 from app.enums import Role
 from app.errors import Forbidden, Unauthorized
 from app.keys.service import authenticate, unauthorized
-from app.limits import check_failed_auth, record_failed_auth, spend_request
+from app.limits import LIMITER, check_failed_auth, record_failed_auth, spend_request
 from app.principal import ANONYMOUS, Principal
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cdk_…`")
@@ -56,3 +56,40 @@ def require(role: Role) -> Callable[..., Principal]:
 viewer = require(Role.viewer)
 editor = require(Role.editor)
 admin = require(Role.admin)
+
+
+def quick_principal(authorization: str | None, client: str) -> Principal | None:
+    """The principal :data:`viewer` would admit, for the fast lane (:mod:`app.fastlane`), or
+    None whenever the dependency would refuse or would have to record something (no key, a
+    malformed or unknown or revoked key, an address or key over its rate limit): the route
+    then answers. Spends nothing (:func:`spend_quick` does, once the read is answered)."""
+    settings = get_settings()
+    limited = settings.rate_limit
+    if authorization is None:
+        if not settings.anonymous_read:
+            return None
+        principal = ANONYMOUS
+    else:
+        scheme, _, credential = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credential or " " in credential:
+            return None
+        failures = settings.rate_limit_failed_auth
+        if limited and failures and LIMITER.check("fail:" + client, failures) is not None:
+            return None
+        try:
+            principal = authenticate(credential)
+        except Unauthorized:
+            return None
+    if limited and settings.rate_limit_per_key:
+        bucket = "key:" + (principal.key_id or "anonymous:" + client)
+        if LIMITER.check(bucket, settings.rate_limit_per_key) is not None:
+            return None
+    return principal
+
+
+def spend_quick(principal: Principal, client: str) -> None:
+    """One request from the principal's budget, as :func:`spend_request` spends it."""
+    settings = get_settings()
+    if settings.rate_limit and settings.rate_limit_per_key:
+        bucket = "key:" + (principal.key_id or "anonymous:" + client)
+        LIMITER.spend(bucket, settings.rate_limit_per_key)

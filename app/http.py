@@ -23,13 +23,18 @@ def _tags(header: str) -> list[str]:
     return [t.strip().removeprefix("W/") for t in header.split(",") if t.strip()]
 
 
+def names_current(if_none_match: str, current: str) -> bool:
+    """Whether an ``If-None-Match`` header names the entity tag ``current`` (or is ``*``)."""
+    return if_none_match.strip() == "*" or current in _tags(if_none_match)
+
+
 def not_modified(request: Request, obj: Any) -> Response | None:
     """A 304 when ``If-None-Match`` names the current version."""
     header = request.headers.get("if-none-match")
     if header is None:
         return None
     current = etag_of(obj)
-    if header.strip() == "*" or current in _tags(header):
+    if names_current(header, current):
         return Response(status_code=304, headers={"ETag": current})
     return None
 

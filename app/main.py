@@ -26,6 +26,7 @@ from app.errors import PROBLEM_MEDIA_TYPE, ErrorBoundary, Problem, install_error
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
 from app.extract.router import router as extract_router
+from app.fastlane import FastLane
 from app.headers import SecurityHeadersMiddleware
 from app.http import reject_nul_bytes
 from app.idempotency.middleware import IDEMPOTENCY_KEY_PATTERN, IdempotencyMiddleware
@@ -158,6 +159,7 @@ def create_app() -> FastAPI:
         settings = get_settings()
     except ConfigError:  # reported in one line when the server starts (SchemaGuard)
         settings = Settings.model_construct()
+    app.add_middleware(FastLane)  # innermost: the hottest reads without FastAPI (app/fastlane)
     app.add_middleware(IdempotencyMiddleware)  # authenticates before it buffers a body
     app.add_middleware(BodyLimitMiddleware)  # 413 before anything is buffered
     app.add_middleware(ErrorBoundary)  # 503/500/413 problems for what escapes the app

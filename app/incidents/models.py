@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, Column, Float, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
@@ -67,4 +68,10 @@ class Incident(SQLModel, table=True):
 
     @property
     def etag_token(self) -> str:
-        return f"{self.version}.{self.claim_count}.{self.source_count}.{int(self.contested)}"
+        return etag_token(self)
+
+
+def etag_token(row: Any) -> str:
+    """An incident's entity tag (without quotes): its version and the derived fields that
+    claim writes change (an ``Incident`` or a row with those columns)."""
+    return f"{row.version}.{row.claim_count}.{row.source_count}.{int(row.contested)}"

@@ -3,10 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy import Connection
 
+from app import fastlane
 from app.errors import FieldError, ValidationFailed
+from app.http import names_current
+from app.incidents.models import etag_token
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
-from app.incidents.service import IncidentFilters, incidents
+from app.incidents.service import IncidentFilters, incident_row, incidents
 from app.pagination import Page, PageParams, page_params
 from app.routing import READ, EntityRoutes, ReadSession, Viewer, full_text, valid, writable
 from app.validation import CountryCode, QueryInstant
@@ -93,5 +97,20 @@ def list_incidents(
 
 
 one.read(valid_incident, "One incident with its counters. Sends an ETag; honours If-None-Match.")
+
+
+def quick_incident(conn: Connection, request: fastlane.Request) -> fastlane.Answer | None:
+    """``GET /v1/incidents/{incident_id}`` in the fast lane (the route answers a 404)."""
+    row = incident_row(conn, request.path["incident_id"])
+    if row is None:
+        return None
+    etag = f'"{etag_token(row)}"'.encode()
+    if request.if_none_match is not None and names_current(request.if_none_match, etag.decode()):
+        return fastlane.Answer(b"", status=304, headers=[(b"etag", etag)])
+    body = IncidentPublic.model_validate(row._mapping).model_dump_json().encode()
+    return fastlane.Answer(body, headers=[(b"etag", etag)])
+
+
+fastlane.register("/v1/incidents/{incident_id}", (), quick_incident)
 one.update(writable_incident, IncidentUpdate)
 one.delete(writable_incident, "Delete an incident without claims (409 otherwise). Admin only.")

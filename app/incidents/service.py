@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Connection, Row, bindparam, select
+
 from app.audit import AuditedService
 from app.claims.models import Claim
 from app.errors import invalid
@@ -11,7 +13,7 @@ from app.incidents.models import Incident
 from app.incidents.repository import IncidentFilters, IncidentRepository
 from app.incidents.schemas import IncidentPublic, IncidentUpdate
 
-__all__ = ["IncidentFilters", "IncidentService", "build_incident", "incidents"]
+__all__ = ["IncidentFilters", "IncidentService", "build_incident", "incident_row", "incidents"]
 
 
 def check_incident(values: dict[str, Any]) -> None:
@@ -42,3 +44,13 @@ incidents = IncidentService(
     announce=True,
 )
 build_incident = incidents.build  # the import path stages incidents with the others
+
+
+_BY_ID = select(Incident.__table__).where(  # type: ignore[attr-defined]
+    Incident.__table__.c.id == bindparam("id")  # type: ignore[attr-defined]
+)
+
+
+def incident_row(conn: Connection, incident_id: str) -> Row[Any] | None:
+    """The incident's columns as a plain row (what ``IncidentPublic`` is made from), or None."""
+    return conn.execute(_BY_ID, {"id": incident_id}).first()

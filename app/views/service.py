@@ -27,7 +27,7 @@ from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -93,6 +93,18 @@ def ready(
     fresh = compute().model_dump_json().encode()
     _store(incident_id, view, int(state), int(epoch), fresh)
     return fresh
+
+
+def current(conn: Connection, incident_id: str, view: str) -> bytes | None:
+    """The stored view while its versions match (one statement), else None: the fast lane's
+    read (:mod:`app.fastlane`); a miss is left to :func:`ready` (it computes and stores)."""
+    row = conn.execute(_LOOKUP, {"id": incident_id, "view": view, "epoch": EPOCH}).first()
+    if row is None:
+        return None
+    _, state, epoch, r_state, r_epoch, r_code, body = row
+    if body is not None and (r_state, r_epoch, r_code) == (state, epoch, CODE):
+        return bytes(body)
+    return None
 
 
 def _store(incident_id: str, view: str, state: int, epoch: int, body: bytes) -> None:

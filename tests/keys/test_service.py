@@ -13,9 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.config import get_settings
 from app.db import get_engine, session_scope
+from app.enums import Role
 from app.keys import service
 from app.keys.service import USAGE, UsageRecorder
+from app.principal import Principal
 from app.types import utcnow
 from tests.factories import Api
 
@@ -150,6 +153,7 @@ def test_without_the_cache_another_process_revocation_is_seen_at_once(
     viewer: Api, settings_env: pytest.MonkeyPatch
 ) -> None:
     settings_env.setenv("CLAIMDESK_AUTH_CACHE_SECONDS", "0")
+    get_settings.cache_clear()
     key_id = _key_id(viewer)
     assert service.KEYS.get(service.hash_key(str(viewer.key))) is None
     _revoke_elsewhere(key_id)
@@ -158,7 +162,7 @@ def test_without_the_cache_another_process_revocation_is_seen_at_once(
 
 def test_a_lookup_that_began_before_a_revocation_is_not_cached() -> None:
     cache = service.KeyCache()
-    principal = service.Principal(key_id="01KEY", name="k", role=service.Role.viewer)
+    principal = Principal(key_id="01KEY", name="k", role=Role.viewer)
     generation = cache.generation  # a request starts reading the row...
     cache.forget("digest")  # ...the key is revoked and committed meanwhile...
     cache.put("digest", principal, None, generation)  # ...the old row is not stored
