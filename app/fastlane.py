@@ -13,19 +13,21 @@ id, access log and metrics, CORS, gzip, security headers, the 503 boundary), so 
 carry the same headers and are logged and counted under the route's template.
 
 On SQLite a read runs on the event loop (a few indexed statements on a local file: cheaper
-than a thread hop); on PostgreSQL in one worker thread (it waits for the network).
+than a thread hop), on a connection the loop's thread keeps (:class:`_Held`); on PostgreSQL
+in one worker thread, on a pooled connection (it waits for the network).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from anyio import to_thread
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth import quick_principal, spend_quick
@@ -151,8 +153,9 @@ class FastLane:
             return None
         request = Request(params, query, if_none_match, principal)
         engine = get_engine()
-        if engine.dialect.name == "sqlite":
-            answer = _run(engine, route.read, request)
+        held = _held(engine) if engine.dialect.name == "sqlite" else None
+        if held is not None:
+            answer = held.run(route.read, request)
         else:
             answer = await to_thread.run_sync(_run, engine, route.read, request)
         if answer is not None:
@@ -162,6 +165,55 @@ class FastLane:
         return answer
 
 
-def _run(engine: Any, read: Read, request: Request) -> Answer | None:
+def _run(engine: Engine, read: Read, request: Request) -> Answer | None:
     with engine.connect() as conn:
         return read(conn, request)
+
+
+class _Held:
+    """The SQLite connection an event loop's thread keeps for its fast reads: taken from the
+    pool once, so a read on the loop never waits for the pool (whose connections may all be
+    held by requests that need the loop to finish). Each read is its own transaction (ended
+    after it: an idle connection holds no lock and no WAL snapshot)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn = engine.connect()
+
+    def run(self, read: Read, request: Request) -> Answer | None:
+        try:
+            return read(self.conn, request)
+        except BaseException:
+            _LOCAL.held = None
+            self.close()
+            raise
+        finally:
+            if not self.conn.closed:
+                self.conn.rollback()
+
+    def close(self) -> None:
+        if not self.conn.closed:
+            self.conn.close()
+
+    def __del__(self) -> None:  # the thread ended, or the engine was replaced
+        self.close()
+
+
+_LOCAL = threading.local()
+
+
+def _held(engine: Engine) -> _Held | None:
+    """This thread's connection to ``engine``, or None to read in a worker thread (when the
+    pool has no connection to spare for it)."""
+    held: _Held | None = getattr(_LOCAL, "held", None)
+    if held is not None and held.engine is engine and not held.conn.closed:
+        return held
+    if held is not None:
+        _LOCAL.held = None
+        held.close()
+    pool: Any = engine.pool
+    size = getattr(pool, "size", lambda: 5)() + max(0, getattr(pool, "_max_overflow", 0))
+    if getattr(pool, "checkedout", lambda: 0)() >= size - 2:
+        return None
+    held = _LOCAL.held = _Held(engine)
+    return held
