@@ -166,7 +166,8 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)  # nosniff, Cache-Control
     # gzip outside the idempotency store (replays are stored uncompressed) and inside the
     # request-context middleware (the access log sees the real status)
-    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    # level 6 (zlib's default): a 56 KB view in 1.0 ms instead of 2.4 ms at 9, 3 % larger
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=6)
     if settings.cors_origin_list:
         origins = settings.cors_origin_list
         app.add_middleware(

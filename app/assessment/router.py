@@ -99,8 +99,11 @@ def _quick(name: str) -> fastlane.Read:
             if not limit.isdigit() or not 1 <= int(limit) <= 1000:
                 return None
             stored = f"{name}?limit={int(limit)}"
-        body = current(conn, request.path["incident_id"], stored)
-        return None if body is None else fastlane.Answer(body)
+        found = current(conn, request.path["incident_id"], stored)
+        if found is None:
+            return None
+        body, copy = found
+        return fastlane.Answer(body, gzip_key=copy)  # its gzip is kept too
 
     return read
 

@@ -95,15 +95,16 @@ def ready(
     return fresh
 
 
-def current(conn: Connection, incident_id: str, view: str) -> bytes | None:
-    """The stored view while its versions match (one statement), else None: the fast lane's
-    read (:mod:`app.fastlane`); a miss is left to :func:`ready` (it computes and stores)."""
+def current(conn: Connection, incident_id: str, view: str) -> tuple[bytes, tuple[Any, ...]] | None:
+    """The stored view while its versions match (one statement) and what names that copy
+    (incident, view, versions, code: the same name, the same bytes), else None: the fast
+    lane's read (:mod:`app.fastlane`); a miss is left to :func:`ready` (it computes, stores)."""
     row = conn.execute(_LOOKUP, {"id": incident_id, "view": view, "epoch": EPOCH}).first()
     if row is None:
         return None
     _, state, epoch, r_state, r_epoch, r_code, body = row
     if body is not None and (r_state, r_epoch, r_code) == (state, epoch, CODE):
-        return bytes(body)
+        return bytes(body), (incident_id, view, int(state), int(epoch), CODE)
     return None
 
 
