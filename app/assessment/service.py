@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -20,13 +20,14 @@ from app.assessment.corpus import Corpus
 from app.assessment.implied import category_of
 from app.claims.models import Claim
 from app.claims.schemas import QuantityOut
-from app.claims.values import quantity, value_out
+from app.claims.values import VALUE_COLUMNS, ValueOut, quantity, value_out
 from app.confidence import engine
 from app.confidence.values import (
     Bound,
     actor_ancestors,
     effective_interval,
 )
+from app.gcpause import paused
 from app.incidents.derived import responsibility
 
 METHOD = (
@@ -51,17 +52,17 @@ def _actor_ref(corpus: Corpus, actor_id: str) -> s.ActorRef:
     return s.ActorRef(id=actor.id, name=actor.name, kind=actor.kind, parent_id=actor.parent_id)
 
 
-def _claim_ref(corpus: Corpus, claim: Claim, status: str) -> s.ClaimRef:
+def _claim_ref(index: _Index, claim: Claim, status: str) -> s.ClaimRef:
     return s.ClaimRef(
         claim_id=claim.id,
-        source=_source_ref(corpus, claim.source_id),
-        via_source=_source_ref(corpus, claim.via_source_id) if claim.via_source_id else None,
+        source=index.source(claim.source_id),
+        via_source=index.source(claim.via_source_id) if claim.via_source_id else None,
         speaker=claim.speaker,
         said_at=claim.said_at,
         stance="denies" if claim.stance == "denies" else "asserts",
         confidence=claim.confidence,
         status=status,
-        value=value_out(claim),
+        value=index.value(claim),
         quote=claim.quote,
     )
 
@@ -105,7 +106,7 @@ def _implied_ref(corpus: Corpus, index: _Index, ident: str, status: str) -> s.Cl
     """An implied claim as the views show it: the claim it comes from, and why."""
     d = corpus.implied[ident]
     first = index.claims[d.claim_ids[0]]
-    ref = _claim_ref(corpus, first, status)
+    ref = _claim_ref(index, first, status)
     who = (first.speaker or ref.source.name) + (
         f" (via {ref.via_source.name})" if ref.via_source else ""
     )
@@ -140,16 +141,41 @@ def _qualifiers(item: tuple[str, str]) -> dict[str, str]:
 
 
 class _Index:
+    """One view's look-ups. A source's reference and a value's model are built once and
+    shared by every claim that names them (a 20 000-claim incident has a few hundred of each;
+    the models are only read, then serialised)."""
+
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self.claims = {c.id: c for c in corpus.claims}
         self.status = {i.claim_id: i.status for i in corpus.inputs}
         self.said_at = {i.claim_id: i.said_at for i in corpus.inputs}
+        self._sources: dict[str, s.SourceRef] = {}
+        self._values: dict[tuple[Any, ...], ValueOut] = {}
+
+    def source(self, source_id: str) -> s.SourceRef:
+        ref = self._sources.get(source_id)
+        if ref is None:
+            ref = self._sources[source_id] = _source_ref(self.corpus, source_id)
+        return ref
+
+    def value(self, claim: Claim) -> ValueOut:
+        key = tuple(getattr(claim, name) for name in VALUE_COLUMNS)
+        out = self._values.get(key)
+        if out is None:
+            out = self._values[key] = value_out(claim)
+        return out
 
     def ref(self, claim_id: str) -> s.ClaimRef:
         if claim_id in self.corpus.implied:
             return _implied_ref(self.corpus, self, claim_id, self.status[claim_id])
-        return _claim_ref(self.corpus, self.claims[claim_id], self.status[claim_id])
+        return _claim_ref(self, self.claims[claim_id], self.status[claim_id])
+
+    def implied(self, claim_id: str) -> s.ImpliedBy | None:
+        """Why an implied claim counts here (what :meth:`ref` says of it); None for a claim."""
+        if claim_id not in self.corpus.implied:
+            return None
+        return _implied_ref(self.corpus, self, claim_id, self.status[claim_id]).implied
 
     def public_id(self, claim_id: str) -> str:
         """The stored claim an engine id stands for (an implied claim: its first source)."""
@@ -166,6 +192,7 @@ class _Index:
         )
 
 
+@paused()
 def conflicts(corpus: Corpus, as_of: datetime | None) -> s.ConflictsView:
     index = _Index(corpus)
     topics: list[s.TopicConflicts] = []
@@ -177,7 +204,7 @@ def conflicts(corpus: Corpus, as_of: datetime | None) -> s.ConflictsView:
             s.ConflictGroup(
                 value=_candidate_value(corpus, cand),
                 claims=[index.ref(cid) for cid in _by_time(index, cand.claim_ids)],
-                sources=[_source_ref(corpus, sid) for sid in cand.source_ids],
+                sources=[index.source(sid) for sid in cand.source_ids],
             )
             for cand in item.candidates
         ]
@@ -207,6 +234,7 @@ def _by_time(index: _Index, claim_ids: Iterable[str]) -> list[str]:
     )
 
 
+@paused()
 def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
     index = _Index(corpus)
     topics: list[s.TopicAssessment] = []
@@ -226,7 +254,7 @@ def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
                         probability=round(cand.probability, 6),
                         independent_sources=cand.independent_sources,
                         claim_ids=[index.public_id(c) for c in cand.claim_ids],
-                        sources=[_source_ref(corpus, sid) for sid in cand.source_ids],
+                        sources=[index.source(sid) for sid in cand.source_ids],
                     )
                     for cand in item.candidates
                 ],
@@ -234,9 +262,9 @@ def assessment(corpus: Corpus, as_of: datetime | None) -> s.AssessmentView:
                 explanation=[
                     s.Contribution(
                         claim_id=index.public_id(c.claim_id),
-                        implied=index.ref(c.claim_id).implied,
-                        source=_source_ref(corpus, c.source_id),
-                        voice=_source_ref(corpus, c.voice).name,
+                        implied=index.implied(c.claim_id),
+                        source=index.source(c.source_id),
+                        voice=index.source(c.voice).name,
                         reliability=round(c.reliability, 6),
                         firmness=c.firmness,
                         independence_discount=round(c.independence_discount, 6),
@@ -285,6 +313,7 @@ def _lineage(actor_id: str, parents: dict[str, str | None]) -> list[str]:
     return [actor_id, *actor_ancestors(actor_id, parents)]
 
 
+@paused()
 def attributions(
     corpus: Corpus, as_of: datetime | None, topic: str = "responsibility"
 ) -> s.AttributionsView:

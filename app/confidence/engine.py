@@ -266,19 +266,27 @@ def voices(claims: Sequence[ClaimInput], sources: Mapping[str, SourceInfo]) -> d
     by_item: dict[tuple[str, str], list[ClaimInput]] = defaultdict(list)
     for c in claims:
         by_item[c.item].append(c)
+    roots: dict[str, str] = {}  # a million claims name a few thousand sources
+
+    def root(source_id: str) -> str:
+        found = roots.get(source_id)
+        if found is None:
+            found = roots[source_id] = _root_source(source_id, sources)
+        return found
+
     for item, group in sorted(by_item.items()):
         ik = _item_key(item)
-        speaking = {_root_source(c.source_id, sources) for c in group if c.status == "active"}
+        speaking = {root(c.source_id) for c in group if c.status == "active"}
         for c in sorted(group, key=lambda c: c.claim_id):
             node = "c:" + c.claim_id
-            carrier = _root_source(c.via_source_id, sources) if c.via_source_id else None
+            carrier = root(c.via_source_id) if c.via_source_id else None
             cited = by_id.get(c.cites_claim_id) if c.cites_claim_id else None
             if carrier is not None and carrier in speaking:
                 target = "s:" + carrier + "|" + ik
             elif cited is not None and cited.item == c.item:
                 target = "c:" + cited.claim_id
             else:
-                target = "s:" + _root_source(c.source_id, sources) + "|" + ik
+                target = "s:" + root(c.source_id) + "|" + ik
             if uf.find(node) != uf.find(target):
                 uf.union(node, target)
     out: dict[str, str] = {}
@@ -287,7 +295,7 @@ def voices(claims: Sequence[ClaimInput], sources: Mapping[str, SourceInfo]) -> d
         if rep.startswith("s:"):
             out[c.claim_id] = rep[2:].rsplit("|", 1)[0]
         else:  # a citation cycle: name the voice after the cycle's representative claim
-            out[c.claim_id] = _root_source(by_id[rep[2:]].source_id, sources)
+            out[c.claim_id] = root(by_id[rep[2:]].source_id)
     return out
 
 

@@ -94,8 +94,18 @@ def group_compatible(
 ) -> list[list[T]]:
     """Partition ``items`` into groups of pairwise-compatible values (see module docstring)."""
     parents: Mapping[str, str | None] = actor_parents or {}
+    # claims that share one value object (a corpus reads each distinct value once) share
+    # what is derived from it: its sort key and compatibility key
+    derived: dict[int, tuple[tuple[str, str, float, float, str], Hashable]] = {}
+
+    def sort_key(v: ClaimValue) -> tuple[str, str, float, float, str]:
+        found = derived.get(id(v))
+        if found is None:
+            found = derived[id(v)] = (value_sort_key(v), compatibility_key(v))
+        return found[0]
+
     decorated = sorted(
-        ((value_sort_key(key(it)), ident(it), key(it), it) for it in items),
+        ((sort_key(v), ident(it), v, it) for it in items for v in (key(it),)),
         key=lambda d: (d[0], d[1]),
     )
     # the sweep needs every asserted known quantity to be a proper interval
@@ -130,7 +140,7 @@ def group_compatible(
         return group
 
     for _, _, value, item in decorated:
-        k = compatibility_key(value)
+        k = derived[id(value)][1]
         interval = _sweepable(value) if sweep and not general_quantity else None
         chosen: _Group[T] | None = None
         if interval is not None:
