@@ -24,7 +24,7 @@ from app.confidence.implications import Derived, Implication, Statement, derive
 from app.confidence.taxonomy import category_of, hierarchy_id, hierarchy_parents
 from app.confidence.values import Bound, ClaimValue, Quantity, effective_interval
 
-__all__ = ["Expanded", "category_of", "expand", "for_learning", "implied_id"]
+__all__ = ["Expanded", "category_of", "expand", "implied_id", "taxonomy_parents"]
 
 
 @dataclass(frozen=True)
@@ -103,24 +103,11 @@ def expand(
     return Expanded(out, parents, implied)
 
 
-def for_learning(
-    inputs: Sequence[engine.ClaimInput],
-    rules: Sequence[Implication],
-    taxonomies: Mapping[str, Mapping[str, str | None]],
-) -> Expanded:
-    """:func:`expand` for a whole corpus whose items are ``("<incident id>/<topic>",
-    qualifiers)`` (as reliability learning keys them): applied incident by incident, so
-    learning sees the same compatible categories and implied claims as the views."""
-    by_incident: dict[str, list[engine.ClaimInput]] = {}
-    for i in inputs:
-        incident, _, topic = i.item[0].partition("/")
-        by_incident.setdefault(incident, []).append(replace(i, item=(topic, i.item[1])))
-    out: list[engine.ClaimInput] = []
+def taxonomy_parents(taxonomies: Mapping[str, Mapping[str, str | None]]) -> dict[str, str | None]:
+    """Every taxonomy's hierarchy as one parent mapping (what :func:`expand` returns for the
+    topics an incident uses; learning over many incidents takes them all at once: the names
+    of one topic's categories never meet another topic's)."""
     parents: dict[str, str | None] = {}
-    implied: dict[str, Derived] = {}
-    for incident, group in by_incident.items():
-        expanded = expand(group, rules, taxonomies)
-        out.extend(replace(i, item=(f"{incident}/{i.item[0]}", i.item[1])) for i in expanded.inputs)
-        parents.update(expanded.parents)
-        implied.update(expanded.implied)
-    return Expanded(out, parents, implied)
+    for topic in sorted(taxonomies):
+        parents.update(hierarchy_parents(topic, taxonomies[topic]))
+    return parents

@@ -22,6 +22,7 @@ See docs/confidence.md for the model in plain words and in maths. Summary:
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from datetime import datetime
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from app.confidence import truth
 from app.confidence.grouping import group_compatible
@@ -56,6 +58,7 @@ __all__ = [
     "Contribution",
     "ItemAssessment",
     "Learned",
+    "Learner",
     "Model",
     "SourceInfo",
     "assess",
@@ -738,51 +741,131 @@ def learn(
     default the item's topic (``item[0]``); a corpus whose items are ``("<incident>/<topic>",
     qualifiers)`` passes a function returning the topic, so the views, which assess one
     incident's ``(topic, qualifiers)`` items, find the size under the topic.
+    :class:`Learner` does the same with the claims handed over a batch at a time.
     """
-    parents: Mapping[str, str | None] = actor_parents or {}
-    voice_of = voices(claims, sources)
-    names = sorted(set(sources) | {c.source_id for c in claims})
-    index = {s: i for i, s in enumerate(names)}
-    properties: dict[str, int] = {}
-    value_item: list[int] = []
-    item_property: list[int] = []
-    c_src: list[int] = []
-    c_val: list[int] = []
-    c_w: list[float] = []
-    value_key: list[int] = []
-    keys: dict[tuple[str, str, float, float, str], int] = {}
-    for item, iclaims in sorted(_group_by_item(claims).items()):
-        prep = _prepare_item(item, iclaims, voice_of, parents, None)
-        if not prep.groups:
-            continue
-        ii = len(item_property)
-        item_property.append(properties.setdefault(property_of(item), len(properties)))
-        for group, slots in zip(prep.groups, prep.slots, strict=True):
-            vi = len(value_item)
-            value_item.append(ii)
-            value_key.append(keys.setdefault(value_sort_key(group[0].value), len(keys)))
-            for slot in slots:
-                c_src.append(index[slot.source_id])
-                c_val.append(vi)
-                c_w.append(slot.weight)
-    fc = truth.FlatCorpus(
-        n_sources=len(names),
-        value_item=np.array(value_item, np.int64),
-        item_property=np.array(item_property, np.int64),
-        claim_source=np.array(c_src, np.int64),
-        claim_value=np.array(c_val, np.int64),
-        claim_weight=np.array(c_w, np.float64),
-        prior=np.array([sources[s].prior if s in sources else 0.5 for s in names]),
-        value_key=np.array(value_key, np.int64),
-    )
-    sol = truth.solve(fc, iterations=iterations)
-    return Learned(
-        reliability={s: float(sol.reliability[i]) for s, i in index.items()},
-        dependence={(names[a], names[b]): d for (a, b), d in sol.dependence.items()},
-        repeat_rate={s: float(sol.repeat_rate[i]) for s, i in index.items()},
-        domain_size={prop: float(sol.property_domain[p]) for prop, p in properties.items()},
-        copy_discount={(names[a], names[b]): f for (a, b), f in sol.copy_discount.items()},
-    )
+    learner = Learner(sources, actor_parents, property_of)
+    learner.add(claims)
+    return learner.solve(iterations)
+
+
+class Learner:
+    """:func:`learn` with the claims handed over in batches (``reliability recompute`` streams
+    a million claims one incident at a time): each batch is reduced to its counted votes at
+    once, so only those (a source index and a weight each, in flat arrays) are kept, never
+    the claims. A batch must hold whole items, and the claims a claim cites on its own item
+    (voices never cross items). The result does not depend on the batches' order: the items
+    are numbered in sorted order at the end, exactly as :func:`learn` numbers them.
+
+    ``add(claims, item_key)``: ``item_key`` names each of the batch's items in the corpus (for
+    the sort and ``property_of``), e.g. ``(topic, qualifiers)`` ->
+    ``("<incident>/<topic>", qualifiers)``; default: the item itself.
+    """
+
+    def __init__(
+        self,
+        sources: Mapping[str, SourceInfo],
+        actor_parents: Mapping[str, str | None] | None = None,
+        property_of: Callable[[tuple[str, str]], str] = _topic,
+    ) -> None:
+        self._sources = sources
+        self._parents: Mapping[str, str | None] = actor_parents or {}
+        self._property_of = property_of
+        self._speakers: set[str] = set()  # every source that made a claim
+        # per item (in the order added): its name in the corpus, property, first value
+        self._item_key: list[tuple[str, str]] = []
+        self._item_property: list[str] = []
+        self._item_values = array("q", [0])  # values of item i: [v[i], v[i + 1])
+        # per value: its canonical key (numbered by first appearance), votes [s[v], s[v + 1])
+        self._keys: dict[tuple[str, str, float, float, str], int] = {}
+        self._value_key = array("q")
+        self._value_votes = array("q", [0])
+        # per counted vote: the source (numbered by first appearance) and the weight
+        self._source_no: dict[str, int] = {}
+        self._vote_source = array("q")
+        self._vote_weight = array("d")
+
+    def add(
+        self,
+        claims: Sequence[ClaimInput],
+        item_key: Callable[[tuple[str, str]], tuple[str, str]] | None = None,
+    ) -> None:
+        voice_of = voices(claims, self._sources)
+        for c in claims:
+            self._speakers.add(c.source_id)
+        source_no = self._source_no
+        for item, iclaims in _group_by_item(claims).items():
+            prep = _prepare_item(item, iclaims, voice_of, self._parents, None)
+            if not prep.groups:
+                continue
+            key = item if item_key is None else item_key(item)
+            self._item_key.append(key)
+            self._item_property.append(self._property_of(key))
+            for group, slots in zip(prep.groups, prep.slots, strict=True):
+                vk = value_sort_key(group[0].value)
+                self._value_key.append(self._keys.setdefault(vk, len(self._keys)))
+                for slot in slots:
+                    no = source_no.get(slot.source_id)
+                    if no is None:
+                        no = source_no[slot.source_id] = len(source_no)
+                    self._vote_source.append(no)
+                    self._vote_weight.append(slot.weight)
+                self._value_votes.append(len(self._vote_source))
+            self._item_values.append(len(self._value_key))
+
+    def solve(self, iterations: int = EM_ITERATIONS) -> Learned:
+        """Number everything as :func:`learn` does (items sorted, values and sources in that
+        order) and run :func:`app.confidence.truth.solve`."""
+        sources = self._sources
+        names = sorted(set(sources) | self._speakers)
+        index = {s: i for i, s in enumerate(names)}
+        order = sorted(range(len(self._item_key)), key=self._item_key.__getitem__)
+        item_values = np.frombuffer(self._item_values, np.int64)
+        value_votes = np.frombuffer(self._value_votes, np.int64)
+        # the values in the sorted items' order, and each one's votes in that order
+        item_order = np.array(order, np.int64)
+        v_count = np.diff(item_values)[item_order]
+        values = _ranges(item_values[item_order], v_count)
+        c_count = np.diff(value_votes)[values]
+        votes = _ranges(value_votes[values], c_count)
+        properties: dict[str, int] = {}
+        item_property = [
+            properties.setdefault(self._item_property[i], len(properties)) for i in order
+        ]
+        # value keys and sources renumbered: keys by first appearance, sources by name
+        raw_key = np.frombuffer(self._value_key, np.int64)[values]
+        _, first = np.unique(raw_key, return_index=True)
+        renumber = np.empty(len(self._keys), np.int64)
+        renumber[raw_key[np.sort(first)]] = np.arange(first.size)
+        by_no = np.array([index[s] for s in self._source_no], np.int64)
+        fc = truth.FlatCorpus(
+            n_sources=len(names),
+            value_item=np.repeat(np.arange(len(order), dtype=np.int64), v_count),
+            item_property=np.array(item_property, np.int64),
+            claim_source=by_no[np.frombuffer(self._vote_source, np.int64)[votes]]
+            if votes.size
+            else np.zeros(0, np.int64),
+            claim_value=np.repeat(np.arange(values.size, dtype=np.int64), c_count),
+            claim_weight=np.frombuffer(self._vote_weight, np.float64)[votes],
+            prior=np.array([sources[s].prior if s in sources else 0.5 for s in names]),
+            value_key=renumber[raw_key] if raw_key.size else np.zeros(0, np.int64),
+        )
+        sol = truth.solve(fc, iterations=iterations)
+        return Learned(
+            reliability={s: float(sol.reliability[i]) for s, i in index.items()},
+            dependence={(names[a], names[b]): d for (a, b), d in sol.dependence.items()},
+            repeat_rate={s: float(sol.repeat_rate[i]) for s, i in index.items()},
+            domain_size={prop: float(sol.property_domain[p]) for prop, p in properties.items()},
+            copy_discount={(names[a], names[b]): f for (a, b), f in sol.copy_discount.items()},
+        )
+
+
+def _ranges(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``[starts[0], starts[0] + counts[0]) + [starts[1], ...) + ...`` as one index array."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return np.asarray(offsets + np.arange(total, dtype=np.int64), np.int64)
 
 
 def learn_reliability(

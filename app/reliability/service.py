@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
-from app.assessment.implied import for_learning
+from app.assessment.implied import expand, taxonomy_parents
 from app.assessment.models import LearnedCopy, LearnedDomain
 from app.claims.models import Claim
 from app.claims.values import VALUE_COLUMNS, claim_value
 from app.confidence import engine
+from app.gcpause import paused
 from app.reliability.schemas import ReliabilityReport
 from app.sources.models import Source
 from app.topics.rules import rules_and_taxonomies
@@ -39,32 +42,38 @@ ENGINE_COLUMNS = (
 STREAM_BATCH = 5000
 
 
-def _inputs(session: Session) -> list[engine.ClaimInput]:
-    """Every claim as engine input, streamed as plain rows (no ORM objects) in batches of
-    :data:`STREAM_BATCH` (a server-side cursor on PostgreSQL). Claims that share an item, a
-    source, a value, a status or a firmness share one object for it (a million claims name a
-    few thousand of each): what is left per claim is its id, its instant and the input."""
+def _batches(session: Session) -> Iterator[tuple[str, list[engine.ClaimInput]]]:
+    """Every claim as engine input, one incident at a time (``(incident id, inputs)``),
+    streamed as plain rows (no ORM objects) in round trips of :data:`STREAM_BATCH` rows (a
+    server-side cursor on PostgreSQL), ordered by incident (the claim index's first column).
+    Claims that share an item, a source, a value, a status or a firmness share one object
+    for it (a million claims name a few thousand of each)."""
     table = Claim.__table__  # type: ignore[attr-defined]
     rows = session.execute(
-        select(*(table.c[name] for name in ENGINE_COLUMNS)).execution_options(
-            yield_per=STREAM_BATCH
-        )
+        select(*(table.c[name] for name in ENGINE_COLUMNS))
+        .order_by(table.c.incident_id)
+        .execution_options(yield_per=STREAM_BATCH)
     )
-    items: dict[tuple[str, str, str], tuple[str, str]] = {}
+    items: dict[tuple[str, str], tuple[str, str]] = {}
     values: dict[tuple[Any, ...], Any] = {}
     shared: dict[Any, Any] = {}
-    out: list[engine.ClaimInput] = []
+    incident: str | None = None
+    batch: list[engine.ClaimInput] = []
     for r in rows:
+        if r.incident_id != incident:
+            if batch:
+                yield str(incident), batch
+            incident, batch = r.incident_id, []
         # items are per incident: the same topic on two incidents is two questions
-        key = (r.incident_id, r.topic, r.qualifiers_key)
+        key = (r.topic, r.qualifiers_key)
         item = items.get(key)
         if item is None:
-            item = items[key] = (f"{r.incident_id}/{r.topic}", r.qualifiers_key)
+            item = items[key] = key
         vkey = (r.stance, *(getattr(r, name) for name in VALUE_COLUMNS))
         value = values.get(vkey)
         if value is None:
             value = values[vkey] = claim_value(r)
-        out.append(
+        batch.append(
             engine.ClaimInput(
                 claim_id=r.id,
                 item=item,
@@ -77,7 +86,14 @@ def _inputs(session: Session) -> list[engine.ClaimInput]:
                 said_at=r.said_at,
             )
         )
-    return out
+    if batch:
+        yield str(incident), batch
+
+
+def _inputs(session: Session) -> list[engine.ClaimInput]:
+    """Every claim as engine input, the incidents' batches one after the other (items are
+    ``(topic, qualifiers)`` of each incident; for inspection: recompute never holds them all)."""
+    return [i for _, batch in _batches(session) for i in batch]
 
 
 _SOURCE = Source.__table__  # type: ignore[attr-defined]
@@ -97,9 +113,12 @@ _STORE = (
 
 
 def recompute(session: Session) -> ReliabilityReport:
-    """Learn every source's reliability and store it (one executemany UPDATE)."""
+    """Learn every source's reliability and store it (one executemany UPDATE).
+
+    The claims are streamed one incident at a time into :class:`engine.Learner`, which keeps
+    only their counted votes; the cyclic garbage collector is paused meanwhile (nothing built
+    here forms a cycle: see :mod:`app.gcpause`)."""
     started = time.perf_counter()
-    inputs = _inputs(session)
     sources = {
         r.id: engine.SourceInfo(
             source_id=r.id,
@@ -121,8 +140,15 @@ def recompute(session: Session) -> ReliabilityReport:
     }
     # the views' topic implications and category taxonomies apply to learning too
     rules, taxonomies = rules_and_taxonomies(session)
-    expanded = for_learning(inputs, rules, taxonomies)
-    learned = engine.learn(expanded.inputs, sources, parents | expanded.parents, property_of=_topic)
+    learner = engine.Learner(sources, parents | taxonomy_parents(taxonomies), property_of=_topic)
+    claims = items = 0
+    with paused():
+        for incident, batch in _batches(session):
+            claims += len(batch)
+            items += len({i.item for i in batch})
+            learner.add(expand(batch, rules, taxonomies).inputs, partial(_learning_item, incident))
+            del batch
+        learned = learner.solve()
     now = utcnow()
     rows: list[dict[str, Any]] = [
         {"b_id": sid, "b_reliability": round(min(1.0, max(0.0, r)), 6), "b_at": now}
@@ -134,12 +160,18 @@ def recompute(session: Session) -> ReliabilityReport:
     topics, pairs = _store_model(session, learned, sources)
     return ReliabilityReport(
         sources=len(rows),
-        claims=len(inputs),
-        items=len({i.item for i in inputs}),
+        claims=claims,
+        items=items,
         topics=topics,
         copying_pairs=pairs,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _learning_item(incident: str, item: tuple[str, str]) -> tuple[str, str]:
+    """An incident's item ``(topic, qualifiers)`` as learning names it across the corpus:
+    ``("<incident id>/<topic>", qualifiers)`` (the same topic on two incidents is two items)."""
+    return (f"{incident}/{item[0]}", item[1])
 
 
 def _topic(item: tuple[str, str]) -> str:
