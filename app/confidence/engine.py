@@ -277,9 +277,19 @@ def voices(claims: Sequence[ClaimInput], sources: Mapping[str, SourceInfo]) -> d
             found = roots[source_id] = _root_source(source_id, sources)
         return found
 
+    unique = len(by_id) == len(claims)
+    direct: dict[str, str] = {}  # the voices of items where no claim cites another
     for item, group in sorted(by_item.items()):
         ik = _item_key(item)
         speaking = {root(c.source_id) for c in group if c.status == "active"}
+        if unique and not any(_cites_on(c, by_id) for c in group):
+            # each claim joins its carrier's or its own source's voice, nothing else: the
+            # union-find below would name exactly that voice
+            for c in group:
+                carrier = root(c.via_source_id) if c.via_source_id else None
+                r = carrier if carrier is not None and carrier in speaking else root(c.source_id)
+                direct[c.claim_id] = r if "|" not in ik else (r + "|" + ik).rsplit("|", 1)[0]
+            continue
         for c in sorted(group, key=lambda c: c.claim_id):
             node = "c:" + c.claim_id
             carrier = root(c.via_source_id) if c.via_source_id else None
@@ -294,12 +304,24 @@ def voices(claims: Sequence[ClaimInput], sources: Mapping[str, SourceInfo]) -> d
                 uf.union(node, target)
     out: dict[str, str] = {}
     for c in claims:
+        voice = direct.get(c.claim_id)
+        if voice is not None:
+            out[c.claim_id] = voice
+            continue
         rep = uf.find("c:" + c.claim_id)
         if rep.startswith("s:"):
             out[c.claim_id] = rep[2:].rsplit("|", 1)[0]
         else:  # a citation cycle: name the voice after the cycle's representative claim
             out[c.claim_id] = root(by_id[rep[2:]].source_id)
     return out
+
+
+def _cites_on(c: ClaimInput, by_id: Mapping[str, ClaimInput]) -> bool:
+    """Does the claim cite a claim on its own item (the citations :func:`voices` follows)?"""
+    if not c.cites_claim_id:
+        return False
+    cited = by_id.get(c.cites_claim_id)
+    return cited is not None and cited.item == c.item
 
 
 def _item_key(item: tuple[str, str]) -> str:
@@ -382,6 +404,50 @@ def _prepare_item(
                     (c, voice, 0.0, gi, False, f"same voice as claim {first.claim_id}")
                 )
     return _Prepared(item, groups, slots, contributions)
+
+
+def _votes(
+    claims: Sequence[ClaimInput],
+    voice_of: Mapping[str, str],
+    actor_parents: Mapping[str, str | None],
+) -> tuple[list[list[ClaimInput]], list[list[tuple[str, float]]]]:
+    """What learning needs of one item: :func:`_prepare_item`'s candidates and counted voices
+    (source, weight), computed the same way, without the contributions the views show."""
+    usable = [
+        c
+        for c in claims
+        if c.status == "active" and not c.value.is_unknown and not c.firmness <= 0.0
+    ]
+    groups = group_compatible(usable, _value_of, actor_parents, _id_of)
+    index_of = {c.claim_id: gi for gi, g in enumerate(groups) for c in g}
+    by_voice: dict[str, list[ClaimInput]] = defaultdict(list)
+    for c in usable:
+        by_voice[voice_of[c.claim_id]].append(c)
+    votes: list[list[tuple[str, float]]] = [[] for _ in groups]
+    for voice in sorted(by_voice):
+        vclaims = by_voice[voice]
+        if len(vclaims) == 1:  # most voices: one claim, counted in full
+            c = vclaims[0]
+            votes[index_of[c.claim_id]].append(
+                (c.source_id, 1.0 * c.firmness * evidential_weight(c.value))
+            )
+            continue
+        vclaims.sort(key=_claim_order)
+        cand_first: dict[int, ClaimInput] = {}
+        for c in vclaims:
+            cand_first.setdefault(index_of[c.claim_id], c)
+        discount = 1.0 / len(cand_first)
+        for gi, c in cand_first.items():
+            votes[gi].append((c.source_id, discount * c.firmness * evidential_weight(c.value)))
+    return groups, votes
+
+
+def _value_of(c: ClaimInput) -> ClaimValue:
+    return c.value
+
+
+def _id_of(c: ClaimInput) -> str:
+    return c.claim_id
 
 
 def _group_by_item(claims: Iterable[ClaimInput]) -> dict[tuple[str, str], list[ClaimInput]]:
@@ -741,11 +807,52 @@ def learn(
     default the item's topic (``item[0]``); a corpus whose items are ``("<incident>/<topic>",
     qualifiers)`` passes a function returning the topic, so the views, which assess one
     incident's ``(topic, qualifiers)`` items, find the size under the topic.
-    :class:`Learner` does the same with the claims handed over a batch at a time.
+    :class:`Learner` learns the same with the claims handed over a batch at a time.
     """
-    learner = Learner(sources, actor_parents, property_of)
-    learner.add(claims)
-    return learner.solve(iterations)
+    parents: Mapping[str, str | None] = actor_parents or {}
+    voice_of = voices(claims, sources)
+    names = sorted(set(sources) | {c.source_id for c in claims})
+    index = {s: i for i, s in enumerate(names)}
+    properties: dict[str, int] = {}
+    value_item: list[int] = []
+    item_property: list[int] = []
+    c_src: list[int] = []
+    c_val: list[int] = []
+    c_w: list[float] = []
+    value_key: list[int] = []
+    keys: dict[tuple[str, str, float, float, str], int] = {}
+    for item, iclaims in sorted(_group_by_item(claims).items()):
+        prep = _prepare_item(item, iclaims, voice_of, parents, None)
+        if not prep.groups:
+            continue
+        ii = len(item_property)
+        item_property.append(properties.setdefault(property_of(item), len(properties)))
+        for group, slots in zip(prep.groups, prep.slots, strict=True):
+            vi = len(value_item)
+            value_item.append(ii)
+            value_key.append(keys.setdefault(value_sort_key(group[0].value), len(keys)))
+            for slot in slots:
+                c_src.append(index[slot.source_id])
+                c_val.append(vi)
+                c_w.append(slot.weight)
+    fc = truth.FlatCorpus(
+        n_sources=len(names),
+        value_item=np.array(value_item, np.int64),
+        item_property=np.array(item_property, np.int64),
+        claim_source=np.array(c_src, np.int64),
+        claim_value=np.array(c_val, np.int64),
+        claim_weight=np.array(c_w, np.float64),
+        prior=np.array([sources[s].prior if s in sources else 0.5 for s in names]),
+        value_key=np.array(value_key, np.int64),
+    )
+    sol = truth.solve(fc, iterations=iterations)
+    return Learned(
+        reliability={s: float(sol.reliability[i]) for s, i in index.items()},
+        dependence={(names[a], names[b]): d for (a, b), d in sol.dependence.items()},
+        repeat_rate={s: float(sol.repeat_rate[i]) for s, i in index.items()},
+        domain_size={prop: float(sol.property_domain[p]) for prop, p in properties.items()},
+        copy_discount={(names[a], names[b]): f for (a, b), f in sol.copy_discount.items()},
+    )
 
 
 class Learner:
@@ -794,21 +901,21 @@ class Learner:
             self._speakers.add(c.source_id)
         source_no = self._source_no
         for item, iclaims in _group_by_item(claims).items():
-            prep = _prepare_item(item, iclaims, voice_of, self._parents, None)
-            if not prep.groups:
+            groups, votes = _votes(iclaims, voice_of, self._parents)
+            if not groups:
                 continue
             key = item if item_key is None else item_key(item)
             self._item_key.append(key)
             self._item_property.append(self._property_of(key))
-            for group, slots in zip(prep.groups, prep.slots, strict=True):
+            for group, slots in zip(groups, votes, strict=True):
                 vk = value_sort_key(group[0].value)
                 self._value_key.append(self._keys.setdefault(vk, len(self._keys)))
-                for slot in slots:
-                    no = source_no.get(slot.source_id)
+                for source_id, weight in slots:
+                    no = source_no.get(source_id)
                     if no is None:
-                        no = source_no[slot.source_id] = len(source_no)
+                        no = source_no[source_id] = len(source_no)
                     self._vote_source.append(no)
-                    self._vote_weight.append(slot.weight)
+                    self._vote_weight.append(weight)
                 self._value_votes.append(len(self._vote_source))
             self._item_values.append(len(self._value_key))
 

@@ -59,31 +59,33 @@ def _batches(session: Session) -> Iterator[tuple[str, list[engine.ClaimInput]]]:
     shared: dict[Any, Any] = {}
     incident: str | None = None
     batch: list[engine.ClaimInput] = []
+    claim_input = engine.ClaimInput
     for r in rows:
-        if r.incident_id != incident:
+        # positions as in ENGINE_COLUMNS (a tuple index is cheaper than a name, a million times)
+        if r[1] != incident:
             if batch:
                 yield str(incident), batch
-            incident, batch = r.incident_id, []
+            incident, batch = r[1], []
         # items are per incident: the same topic on two incidents is two questions
-        key = (r.topic, r.qualifiers_key)
+        key = (r[2], r[3])
         item = items.get(key)
         if item is None:
             item = items[key] = key
-        vkey = (r.stance, *(getattr(r, name) for name in VALUE_COLUMNS))
+        vkey = r[10:]  # the stance and the value columns
         value = values.get(vkey)
         if value is None:
             value = values[vkey] = claim_value(r)
         batch.append(
-            engine.ClaimInput(
-                claim_id=r.id,
-                item=item,
-                source_id=shared.setdefault(r.source_id, r.source_id),
-                value=value,
-                firmness=shared.setdefault(r.confidence, r.confidence),
-                via_source_id=shared.setdefault(r.via_source_id, r.via_source_id),
-                cites_claim_id=r.cites_claim_id,
-                status=shared.setdefault(r.status, r.status),
-                said_at=r.said_at,
+            claim_input(
+                r[0],
+                item,
+                shared.setdefault(r[4], r[4]),
+                value,
+                shared.setdefault(r[9], r[9]),
+                shared.setdefault(r[5], r[5]),
+                r[6],
+                shared.setdefault(r[7], r[7]),
+                r[8],
             )
         )
     if batch:
