@@ -87,6 +87,13 @@ DELIVERY_COLUMNS = (
 # SQLite page cache of an import's connection (KiB): room for the indexes' hot pages.
 IMPORT_CACHE_KIB = 128 * 1024
 
+#: SQLite: once an import has written this many claims, and at least as many as the claim
+#: table held when it began, the secondary indexes of the tables it fills are dropped inside
+#: its transaction and each is built once, sorted, before the commit (:class:`Deferred`).
+DEFER_INDEXES_AFTER = 20_000
+#: The tables whose non-unique secondary indexes a large import defers.
+DEFERRED_TABLES = ("claim", "claim_link", "revision", "event", "claim_fts_content")
+
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: The last three characters of an id, for each of the 32**3 values of its last 15 bits.
 _TAILS = [a + b + c for a in _ALPHABET for b in _ALPHABET for c in _ALPHABET]
@@ -161,7 +168,11 @@ class ClaimWriter:
         self._ulids = Ulids()
         self._fts_trigger: str | None = None
         self._fts_checked = False
+        self._fts_after: int | None = None  # claim rowid before the import's first claim
         self._cache_size: int | None = None
+        self._claims_before: int | None = None  # the claim table's rows when the import began
+        self.written = 0  # claims written by this import
+        self.deferred: list[tuple[str, str]] = []  # (name, CREATE INDEX …) dropped for now
         self._tick()
 
     def _id(self) -> str:
@@ -360,6 +371,12 @@ class ClaimWriter:
             cur = raw.cursor()
             try:
                 last = cur.execute("SELECT coalesce(max(rowid), 0) FROM claim").fetchone()[0]
+                if self._fts_after is None:
+                    self._fts_after = int(last)
+                if self._claims_before is None:
+                    self._claims_before = int(last)
+                if self._should_defer(len(staged)):
+                    self._defer_indexes(cur)
                 for table, columns, rows in (
                     ("claim", CLAIM_COLUMNS, staged.claims),
                     ("claim_link", LINK_COLUMNS, staged.links),
@@ -367,12 +384,41 @@ class ClaimWriter:
                     ("event", EVENT_COLUMNS, staged.events),
                 ):
                     _insert_rows(cur, table, columns, rows)
-                if self._fts_trigger is not None:
-                    cur.execute(FTS_FROM_CLAIMS, (last,))
             finally:
                 cur.close()
+        self.written += len(staged)
         if self.hooks:
             self._owe(int(before))
+
+    def _should_defer(self, coming: int) -> bool:
+        """Defer the indexes when this import is large, absolutely and against the table."""
+        if self.deferred or self._claims_before is None:
+            return False
+        total = self.written + coming
+        return total >= DEFER_INDEXES_AFTER and total >= self._claims_before
+
+    def _defer_indexes(self, cur: Any) -> None:
+        """SQLite: drop the secondary indexes of the tables the import fills, inside its
+        transaction; :meth:`finish` builds each once (one sort instead of a random b-tree
+        insert per row). Readers keep the committed schema and its indexes (WAL: they do not
+        see an uncommitted transaction's DDL); a rollback puts the indexes back untouched.
+        Unique indexes are kept (they enforce something while the rows go in)."""
+        marks = ", ".join("?" for _ in DEFERRED_TABLES)
+        rows = cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY name",
+            DEFERRED_TABLES,
+        ).fetchall()
+        for name, sql in rows:
+            if sql.lstrip().upper().startswith("CREATE UNIQUE"):
+                continue
+            cur.execute(f'DROP INDEX "{name}"')
+            self.deferred.append((str(name), str(sql)))
+
+    def _restore_indexes(self) -> None:
+        deferred, self.deferred = self.deferred, []
+        for _name, sql in deferred:
+            self.session.execute(text(sql))
 
     def _suspend_fts_trigger(self) -> None:
         """SQLite: index the batch's quotes with one ``INSERT … SELECT`` instead of the per-row
@@ -413,6 +459,10 @@ class ClaimWriter:
         """Write what is left and put back what :meth:`write` suspended."""
         self.write()
         if self._fts_trigger is not None:
+            # the import's quotes indexed in one statement (FTS5 merges its segments once)
+            self.session.execute(text(FTS_FROM_CLAIMS), {"after": self._fts_after or 0})
+        self._restore_indexes()
+        if self._fts_trigger is not None:
             self.session.execute(text(self._fts_trigger))
             self._fts_trigger = None
 
@@ -449,7 +499,7 @@ class ClaimWriter:
                 cur.close()
 
 
-# The batch's claims (rowid above the table's last before the batch: the import holds the write
+# The import's claims (rowid above the table's last before the import: it holds the write
 # lock) indexed in one statement, with the trigger's rowid rule (migration 0009): the claim's
 # second, then the next free slot. SQLite runs the SELECT to the end before inserting, so every
 # claim of a second sees the same last slot and row_number() hands out the next ones.
@@ -462,7 +512,7 @@ SELECT coalesce((SELECT f.rowid + 1 FROM claim_fts f
        c.id, c.quote, c.translation
 FROM (SELECT rowid AS r, CAST(strftime('%s', said_at) AS INTEGER) * 1000000 AS base,
              id, quote, coalesce(translation, '') AS translation
-      FROM claim WHERE rowid > ?) AS c
+      FROM claim WHERE rowid > :after) AS c
 """
 
 
