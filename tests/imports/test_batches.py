@@ -184,3 +184,26 @@ def test_the_collector_thresholds_are_put_back_after_success_and_failure() -> No
     with pytest.raises(ValidationFailed):
         _import(['{"type": "claim", "external_id": "x", "incident_external_id": "no"}'])
     assert gc.get_threshold() == before
+
+
+def test_postgresql_plans_each_statement_for_the_growing_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: inside the import, statements get custom plans (the claim table grows by
+    the import's own rows, which no ANALYZE sees); after it the setting is the server's."""
+    with session_scope() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        default = session.scalar(text("SHOW plan_cache_mode"))
+    seen: list[str] = []
+    real = bulk.ClaimWriter.write_batch
+
+    def spy(self: bulk.ClaimWriter, staged: bulk.Staged) -> None:
+        seen.append(str(self.session.scalar(text("SHOW plan_cache_mode"))))
+        real(self, staged)
+
+    monkeypatch.setattr(bulk.ClaimWriter, "write_batch", spy)
+    _import(_demo(), batch=10)
+    assert seen and set(seen) == {"force_custom_plan"}
+    with session_scope() as session:
+        assert session.scalar(text("SHOW plan_cache_mode")) == default
