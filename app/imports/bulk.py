@@ -91,6 +91,8 @@ IMPORT_CACHE_KIB = 128 * 1024
 #: table held when it began, the secondary indexes of the tables it fills are dropped inside
 #: its transaction and each is built once, sorted, before the commit (:class:`Deferred`).
 DEFER_INDEXES_AFTER = 20_000
+#: SQLite page cache (KiB) while the deferred indexes are built (bounds the sorter's memory).
+SORT_CACHE_KIB = 32 * 1024
 #: The tables whose non-unique secondary indexes a large import defers.
 DEFERRED_TABLES = ("claim", "claim_link", "revision", "event", "claim_fts_content")
 
@@ -168,7 +170,6 @@ class ClaimWriter:
         self._ulids = Ulids()
         self._fts_trigger: str | None = None
         self._fts_checked = False
-        self._fts_after: int | None = None  # claim rowid before the import's first claim
         self._cache_size: int | None = None
         self._claims_before: int | None = None  # the claim table's rows when the import began
         self.written = 0  # claims written by this import
@@ -371,8 +372,6 @@ class ClaimWriter:
             cur = raw.cursor()
             try:
                 last = cur.execute("SELECT coalesce(max(rowid), 0) FROM claim").fetchone()[0]
-                if self._fts_after is None:
-                    self._fts_after = int(last)
                 if self._claims_before is None:
                     self._claims_before = int(last)
                 if self._should_defer(len(staged)):
@@ -384,6 +383,8 @@ class ClaimWriter:
                     ("event", EVENT_COLUMNS, staged.events),
                 ):
                     _insert_rows(cur, table, columns, rows)
+                if self._fts_trigger is not None:
+                    cur.execute(FTS_FROM_CLAIMS, {"after": last})
             finally:
                 cur.close()
         self.written += len(staged)
@@ -416,9 +417,19 @@ class ClaimWriter:
             self.deferred.append((str(name), str(sql)))
 
     def _restore_indexes(self) -> None:
+        """Build the deferred indexes, with a page cache of :data:`SORT_CACHE_KIB` meanwhile:
+        SQLite's sorter keeps up to the cache's size in memory beside the cache itself before
+        it spills to a temporary file, so the import's large cache would double its memory
+        for a million-row sort."""
         deferred, self.deferred = self.deferred, []
+        if not deferred:
+            return
+        raw = self.session.connection().connection.driver_connection
+        assert raw is not None
+        raw.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
         for _name, sql in deferred:
             self.session.execute(text(sql))
+        raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
 
     def _suspend_fts_trigger(self) -> None:
         """SQLite: index the batch's quotes with one ``INSERT … SELECT`` instead of the per-row
@@ -458,9 +469,6 @@ class ClaimWriter:
     def finish(self) -> None:
         """Write what is left and put back what :meth:`write` suspended."""
         self.write()
-        if self._fts_trigger is not None:
-            # the import's quotes indexed in one statement (FTS5 merges its segments once)
-            self.session.execute(text(FTS_FROM_CLAIMS), {"after": self._fts_after or 0})
         self._restore_indexes()
         if self._fts_trigger is not None:
             self.session.execute(text(self._fts_trigger))
@@ -499,7 +507,7 @@ class ClaimWriter:
                 cur.close()
 
 
-# The import's claims (rowid above the table's last before the import: it holds the write
+# The batch's claims (rowid above the table's last before the batch: the import holds the write
 # lock) indexed in one statement, with the trigger's rowid rule (migration 0009): the claim's
 # second, then the next free slot. SQLite runs the SELECT to the end before inserting, so every
 # claim of a second sees the same last slot and row_number() hands out the next ones.
