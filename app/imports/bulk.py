@@ -202,7 +202,7 @@ class ClaimWriter:
         value = data.value
         q_bound = q_low = q_best = q_high = category = actor_id = statement = None
         if value.kind == "quantity":
-            q_bound, q_low, q_best, q_high = value.bound.value, value.low, value.best, value.high
+            q_bound, q_low, q_best, q_high = str(value.bound), value.low, value.best, value.high
             value_out: dict[str, Any] = {
                 "kind": "quantity",
                 "bound": q_bound,
@@ -223,7 +223,7 @@ class ClaimWriter:
         if data.links:
             append_link = self.staged.links.append
             for position, link in enumerate(data.links):
-                kind = link.kind.value
+                kind = str(link.kind)
                 accessed = link.accessed_at
                 append_link(
                     (self._id(), claim_id, position, link.url, kind, link.title, dt(accessed))
@@ -243,9 +243,9 @@ class ClaimWriter:
         qualifiers = data.qualifiers
         tags = data.tags
         said_at = data.said_at
-        precision = data.said_at_precision.value
-        stance = data.stance.value
-        status = data.status.value
+        precision = str(data.said_at_precision)
+        stance = str(data.stance)
+        status = str(data.status)
         recorded = iso(recorded_at) if recorded_at else now_iso
         public: dict[str, Any] = {
             "id": claim_id,

@@ -74,6 +74,9 @@ class _Kind:
         refs: dict[str, type[SQLModel]],
     ) -> None:
         self.model, self.schema, self.build, self.refs = model, schema, build, refs
+        self.table = str(model.__tablename__)
+        #: (the record's key, the id field it becomes, the referenced model), made once
+        self.ref_keys = [(f"{r}_external_id", f"{r}_id", m) for r, m in refs.items()]
 
 
 KINDS: dict[str, _Kind] = {
@@ -140,16 +143,15 @@ def _find(resolver: _Resolver, seen: dict[str, str], model: type[SQLModel], ext:
 def _translate(
     record: dict[str, Any], kind: _Kind, resolver: _Resolver, seen: dict[str, str]
 ) -> dict[str, Any]:
-    body = {k: v for k, v in record.items() if k != "type"}
-    for ref, model in kind.refs.items():
-        ext = body.pop(f"{ref}_external_id", None)
+    body = dict(record)
+    del body["type"]
+    for key, field, model in kind.ref_keys:
+        ext = body.pop(key, None)
         if ext is not None:
             ident = _find(resolver, seen, model, str(ext))
             if ident is None:
-                raise _LineError(
-                    f"/{ref}_external_id", f"no {model.__tablename__!s} with external_id {ext!r}"
-                )
-            body[f"{ref}_id"] = ident
+                raise _LineError(f"/{key}", f"no {model.__tablename__!s} with external_id {ext!r}")
+            body[field] = ident
     value = body.get("value")
     if isinstance(value, dict) and "actor_external_id" in value:
         value = dict(value)
@@ -226,11 +228,12 @@ def _prefetch(resolver: _Resolver, parsed: list[tuple[int, Any]]) -> None:
         kind = KINDS.get(str(record.get("type")))
         if kind is None:
             continue
-        if isinstance(record.get("external_id"), str) and kind.model is not Claim:
+        if kind.model is not Claim and isinstance(record.get("external_id"), str):
             wanted[kind.model].add(record["external_id"])
-        for ref, model in kind.refs.items():
-            if isinstance(record.get(f"{ref}_external_id"), str):
-                wanted[model].add(record[f"{ref}_external_id"])
+        for key, _field, model in kind.ref_keys:
+            ext = record.get(key)
+            if isinstance(ext, str):
+                wanted[model].add(ext)
         if isinstance(record.get("supersedes_external_id"), str):
             wanted[Claim].add(record["supersedes_external_id"])
         value = record.get("value")
