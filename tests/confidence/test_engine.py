@@ -250,6 +250,8 @@ def test_learn_detects_a_repeater_pairwise() -> None:
     assert pairs.get(frozenset(("repeater", "a")), 0.0) > 0.9
     assert pairs.get(frozenset(("repeater", "b")), 0.0) > 0.9
     assert all("repeater" in pair for pair in pairs)
+    # the views get the copy discounts with the domain sizes
+    assert learned.copy_discount and learned.model().copy_discount == learned.copy_discount
 
 
 def test_a_learned_domain_size_is_what_the_views_use() -> None:
@@ -311,3 +313,60 @@ def test_learn_gives_the_views_a_model_per_property() -> None:
     assert learned.model().domain_size == learned.domain_size
     per_item = learn(claims, srcs, {})
     assert len(per_item.domain_size) == 12  # each item its own property
+
+
+def test_a_denial_denies_the_actor_and_its_descendants_only() -> None:
+    """A denial naming an actor, or one of its ancestors, is listed as denying that actor; it
+    denies neither the actor's ancestors nor an unrelated actor (mutation run 5)."""
+    claims = [
+        ClaimInput("r1", RESP, "coalition", ClaimValue.of_actor("kh")),
+        ClaimInput("r2", RESP, "presstv", ClaimValue.of_actor("isis")),
+        ClaimInput("d1", RESP, "ap", ClaimValue.of_actor("kh", stance="denies")),
+        ClaimInput("d2", RESP, "stripes", ClaimValue.of_actor("iran", stance="denies")),
+    ]
+    (att,) = attribute(claims, SOURCES, PARENTS)
+    denying = {a.actor_id: a.denying_claim_ids for a in att.attributions}
+    assert denying == {"kh": ("d1", "d2"), "iran": ("d2",), "isis": ()}
+
+
+def test_attributions_use_the_model_for_none_of_these() -> None:
+    """``attribute`` with a learned model gives the same "none of these" as ``assess`` with
+    it: a wider domain leaves more to the unobserved actors (mutation run 5)."""
+    claims = [
+        ClaimInput("r1", RESP, "coalition", ClaimValue.of_actor("kh")),
+        ClaimInput("r2", RESP, "presstv", ClaimValue.of_actor("isis")),
+    ]
+    wide = Model(domain_size={RESP[0]: 50.0})
+    (plain,) = attribute(claims, SOURCES, PARENTS)
+    (learned,) = attribute(claims, SOURCES, PARENTS, model=wide)
+    (item,) = assess(claims, SOURCES, PARENTS, model=wide)
+    assert learned.none_of_these == pytest.approx(item.none_of_these)
+    assert learned.none_of_these > plain.none_of_these
+
+
+def test_learn_reliability_is_what_learn_finds_for_every_source() -> None:
+    """``learn_reliability`` passes its priors, actor hierarchy and iterations on to
+    ``learn``, and answers for every source in ``sources`` (one that said nothing keeps a
+    share of its prior) and every source that made a claim (mutation run 5)."""
+    claims: list[ClaimInput] = []
+    for i in range(10):
+        item = (f"inc{i}/responsibility", "{}")
+        claims += [
+            ClaimInput(f"a{i}", item, "a", ClaimValue.of_actor("kh")),
+            ClaimInput(f"b{i}", item, "b", ClaimValue.of_actor("iran")),
+            ClaimInput(f"c{i}", item, "c", ClaimValue.of_actor("isis")),
+            ClaimInput(f"u{i}", item, "unlisted", ClaimValue.of_actor("kh")),
+        ]
+    srcs = {
+        "a": SourceInfo("a", prior=0.8),
+        "b": SourceInfo("b", prior=0.3),
+        "c": SourceInfo("c", prior=0.6),
+        "silent": SourceInfo("silent", prior=0.9),
+    }
+    rel = learn_reliability(claims, srcs, PARENTS, iterations=1)
+    assert rel == learn(claims, srcs, PARENTS, iterations=1).reliability
+    assert set(rel) == {"a", "b", "c", "silent", "unlisted"}
+    # "iran" is compatible with "kh" under the hierarchy: b sides with the majority
+    assert rel["b"] > rel["c"]
+    assert rel != learn_reliability(claims, srcs, PARENTS)  # one EM round is not thirty
+    assert learn_reliability(claims, srcs, {}, iterations=1)["b"] < rel["b"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,15 @@ from app.confidence import similarity as sim
 from app.confidence.engine import ClaimInput, SourceInfo, assess
 from app.confidence.evaluate import Row, build_corpus, evaluate_rows
 from app.confidence.synthetic import FAMILIES, generate_family, generate_stress
-from app.confidence.truth import FlatCorpus, solve
+from app.confidence.truth import (
+    GROUP_PSEUDO_COUNT,
+    PRIOR_PSEUDO_COUNT,
+    R_MAX,
+    R_MIN,
+    FlatCorpus,
+    solve,
+    vote_strength,
+)
 from app.confidence.values import Bound, ClaimValue, Quantity
 from tests.confidence.scores import baseline, score
 from tests.shared_data import shared_path
@@ -307,3 +316,89 @@ def test_birthplaces_held_out() -> None:
     assert score(out, "accuracy") >= 0.89, out
     assert score(out, "ece") <= 0.10, out
     assert score(out, "accuracy") >= score(mv, "accuracy") + 0.03, out
+
+
+def test_vote_strength_is_the_log_odds_floored_at_zero_with_reliability_clipped() -> None:
+    """``ln(n · r / (1 - r))``, never negative, with ``r`` kept inside [R_MIN, R_MAX] so no
+    single voice is conclusive (mutation run 5: the upper clip had no test)."""
+    assert float(vote_strength(0.5, 2.0)) == pytest.approx(math.log(2.0))
+    assert float(vote_strength(0.75, 4.0)) == pytest.approx(math.log(12.0))
+    assert float(vote_strength(0.2, 2.0)) == 0.0  # worse than a guess: no evidence, not against
+    assert float(vote_strength(1.0, 2.0)) == pytest.approx(math.log(2.0 * R_MAX / (1.0 - R_MAX)))
+    assert float(vote_strength(0.0, 1000.0)) == pytest.approx(
+        math.log(1000.0 * R_MIN / (1.0 - R_MIN))
+    )
+    both = vote_strength(np.array([0.5, 0.99]), np.array([3.0, 2.0]))
+    assert both.tolist() == pytest.approx([math.log(3.0), math.log(18.0)])
+
+
+def _one_value_items(weights: list[float], scale: float) -> FlatCorpus:
+    """Item 0 with two values (one vote each), then items with one value each, a vote of
+    ``scale`` times its weight on each, reliabilities as given by the prior (no learning)."""
+    n_items = 1 + len(weights)
+    value_item = [0, 0, *range(1, n_items)]
+    return FlatCorpus(
+        n_sources=1,
+        value_item=np.array(value_item, np.int64),
+        item_property=np.zeros(n_items, np.int64),
+        claim_source=np.zeros(len(value_item), np.int64),
+        claim_value=np.arange(len(value_item), dtype=np.int64),
+        claim_weight=np.array([1.0, 2.0, *(scale * w for w in weights)]),
+        prior=np.array([0.8]),
+        fixed_domain=np.array([4.0]),
+    )
+
+
+def test_posteriors_stay_finite_for_overwhelming_evidence() -> None:
+    """Scores are shifted by each item's own top score before exponentiating, so an item of
+    any evidence keeps probabilities that sum to 1 (a vote weighed in the thousands would
+    overflow ``exp`` otherwise); and the shift changes nothing for ordinary scores
+    (mutation run 5: an item with one value was shifted by 0 instead of its score)."""
+    sol = solve(_one_value_items([1.0, 3.0], scale=1000.0), learn=False)
+    assert np.all(np.isfinite(sol.prob)) and np.all(np.isfinite(sol.none))
+    per_item = np.bincount(np.array([0, 0, 1, 2]), weights=sol.prob) + sol.none
+    assert per_item.tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert sol.prob[2] == pytest.approx(1.0)
+    # ordinary scores: P = exp(S) / (Σ exp(S') + n + 1 - k), k = 1, n = 4
+    small = solve(_one_value_items([1.0], scale=1.0), learn=False)
+    s = float(vote_strength(0.8, 4.0))
+    assert small.prob[2] == pytest.approx(math.exp(s) / (math.exp(s) + 4.0))
+
+
+def test_values_must_be_grouped_by_item() -> None:
+    fc = FlatCorpus(
+        n_sources=1,
+        value_item=np.array([1, 0], np.int64),
+        item_property=np.zeros(2, np.int64),
+        claim_source=np.zeros(2, np.int64),
+        claim_value=np.arange(2, dtype=np.int64),
+        claim_weight=np.ones(2),
+        prior=np.array([0.5]),
+    )
+    with pytest.raises(ValueError, match=r"^values must be grouped by item \(value_item non-"):
+        solve(fc)
+
+
+def test_an_empty_corpus_and_one_domain_size_per_property() -> None:
+    """Nothing to learn from: every source's prior shrinks to the (uninformed) group mean of
+    1/2, ``(a · prior + b / 2) / (a + b)``, and there is no property. Else one learned domain
+    size per property (``item_property``), no more (mutation run 5)."""
+    none = np.zeros(0, np.int64)
+    empty = FlatCorpus(3, none, none, none, none, np.zeros(0), np.array([0.3, 0.5, 0.7]))
+    sol = solve(empty)
+    a, b = PRIOR_PSEUDO_COUNT, GROUP_PSEUDO_COUNT
+    assert sol.reliability.tolist() == pytest.approx(
+        [(a * p + b / 2) / (a + b) for p in (0.3, 0.5, 0.7)]
+    )
+    assert sol.prob.size == sol.none.size == sol.property_domain.size == 0
+    assert sol.dependence == {} and sol.repeat_rate.tolist() == [0.0, 0.0, 0.0]
+    two = FlatCorpus(
+        n_sources=2,
+        value_item=np.array([0, 0, 1], np.int64),
+        item_property=np.array([1, 0], np.int64),
+        claim_source=np.array([0, 1, 0, 1], np.int64),
+        claim_value=np.array([0, 1, 2, 2], np.int64),
+        claim_weight=np.ones(4),
+        prior=np.full(2, 0.5),
+    )
+    assert solve(two).property_domain.shape == (2,)
