@@ -370,3 +370,35 @@ def test_learn_reliability_is_what_learn_finds_for_every_source() -> None:
     assert rel["b"] > rel["c"]
     assert rel != learn_reliability(claims, srcs, PARENTS)  # one EM round is not thirty
     assert learn_reliability(claims, srcs, {}, iterations=1)["b"] < rel["b"]
+    # a source not in ``sources`` has the default prior of 1/2
+    listed = {**srcs, "unlisted": SourceInfo("unlisted")}
+    assert rel == learn_reliability(claims, listed, PARENTS, iterations=1)
+    rates = learn(claims, srcs, PARENTS).repeat_rate
+    assert set(rates) == set(rel) and all(0.0 <= r < 1.0 for r in rates.values())
+
+
+RANGE_5_9 = Quantity(Bound.range, low=5, high=9)
+
+
+def test_a_candidate_of_denials_only_names_what_it_denies() -> None:
+    """A candidate no claim asserts takes its interval, category or denied actors from its
+    denials (mutation run 5: the denials were never read for a quantity or an actor)."""
+    (killed,) = assess(
+        [ClaimInput("d", KILLED, "ap", ClaimValue.of_quantity(RANGE_5_9, stance="denies"))],
+        SOURCES,
+    )
+    top = killed.candidates[0]
+    assert (top.stance, top.low, top.high, top.label) == ("denies", 5, 9, "[5, 9]")
+    (who,) = assess(
+        [ClaimInput("d", RESP, "ap", ClaimValue.of_actor("kh", stance="denies"))], SOURCES, PARENTS
+    )
+    assert who.candidates[0].denied == ("kh",) and who.candidates[0].label == "not kh"
+
+
+def test_learning_nothing_gives_the_priors_back_shrunk() -> None:
+    """An empty corpus (a fresh desk's recompute): every source keeps its prior, shrunk to
+    the group mean, nothing is dependent, no domain size is learned."""
+    learned = learn([], {"a": SourceInfo("a", prior=0.9), "b": SourceInfo("b")})
+    assert learned.reliability == pytest.approx({"a": (2 * 0.9 + 5) / 12, "b": 0.5})
+    assert learned.dependence == {} and learned.domain_size == {}
+    assert learned.repeat_rate == {"a": 0.0, "b": 0.0}

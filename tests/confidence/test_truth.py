@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.confidence import similarity as sim
+from app.confidence import truth as truth_module
 from app.confidence.engine import ClaimInput, SourceInfo, assess
 from app.confidence.evaluate import Row, build_corpus, evaluate_rows
 from app.confidence.synthetic import FAMILIES, generate_family, generate_stress
 from app.confidence.truth import (
+    COPY_MAX_CLAIMS_PER_ITEM,
     GROUP_PSEUDO_COUNT,
     PRIOR_PSEUDO_COUNT,
     R_MAX,
@@ -402,3 +404,69 @@ def test_an_empty_corpus_and_one_domain_size_per_property() -> None:
         prior=np.full(2, 0.5),
     )
     assert solve(two).property_domain.shape == (2,)
+
+
+def test_domain_size_prior_counts_distinct_values_per_property() -> None:
+    """With no pair of claims to learn from, a property's domain size is its prior:
+    ``max(2, distinct values - 1)``, values counted once by ``value_key`` (without it every
+    value is distinct); a property whose items name no value gets the minimum, 2
+    (mutation run 5: the distinct count was never checked)."""
+    keys = [0, 1, 2, 3, 0, 1, 2, 3, 0, 1]
+    fc = FlatCorpus(
+        n_sources=10,
+        value_item=np.arange(10, dtype=np.int64),
+        item_property=np.array([0] * 10 + [1], np.int64),  # item 10: no value
+        claim_source=np.arange(10, dtype=np.int64),
+        claim_value=np.arange(10, dtype=np.int64),
+        claim_weight=np.ones(10),
+        prior=np.full(10, 0.5),
+        value_key=np.array(keys, np.int64),
+    )
+    assert solve(fc).property_domain.tolist() == pytest.approx([3.0, 2.0])
+    fc.value_key = None
+    assert solve(fc).property_domain.tolist() == pytest.approx([9.0, 2.0])
+
+
+def test_claim_pairs_are_built_in_chunks_of_whole_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copy detection and the domain sizes read every pair of learnable claims by different
+    sources on one item, of the first COPY_MAX_CLAIMS_PER_ITEM claims of an item, streamed in
+    chunks of whole items of about PAIR_CHUNK pairs (memory; mutation run 5)."""
+    item: list[int] = []
+    source: list[int] = []
+
+    def add(i: int, sources: list[int]) -> None:
+        item.extend([i] * len(sources))
+        source.extend(sources)
+
+    add(0, [0, 1, 2])  # three pairs
+    add(1, [3, 3])  # one source twice: no pair
+    add(2, [4])  # alone: not learnable
+    add(3, list(range(5, 5 + COPY_MAX_CLAIMS_PER_ITEM + 2)))  # the first 60 only
+    add(4, [0, 1])
+    n = len(item)
+    fc = FlatCorpus(
+        n_sources=max(source) + 1,
+        value_item=np.array(item, np.int64),  # one value per claim
+        item_property=np.zeros(5, np.int64),
+        claim_source=np.array(source, np.int64),
+        claim_value=np.arange(n, dtype=np.int64),
+        claim_weight=np.ones(n),
+        prior=np.full(max(source) + 1, 0.5),
+    )
+    expected: set[tuple[int, int]] = set()
+    for i in range(5):
+        claims = [c for c in range(n) if item[c] == i][:COPY_MAX_CLAIMS_PER_ITEM]
+        expected |= {(a, b) for a in claims for b in claims if a < b and source[a] != source[b]}
+    monkeypatch.setattr(truth_module, "PAIR_CHUNK", 4)
+    chunks = list(truth_module._Structure(fc)._pair_chunks())
+    assert len(chunks) >= 3
+    seen: list[tuple[int, int]] = []
+    items_of_chunk: list[set[int]] = []
+    for ca, cb, codes in chunks:
+        pairs = list(zip(ca.tolist(), cb.tolist(), strict=True))
+        seen += [(min(a, b), max(a, b)) for a, b in pairs]
+        items_of_chunk.append({item[a] for a, _ in pairs})
+        sa, sb = np.array(source)[ca], np.array(source)[cb]
+        assert codes.tolist() == (np.minimum(sa, sb) * fc.n_sources + np.maximum(sa, sb)).tolist()
+    assert sorted(seen) == sorted(expected)
+    assert all(not (x & y) for k, x in enumerate(items_of_chunk) for y in items_of_chunk[:k])
