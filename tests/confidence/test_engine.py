@@ -16,7 +16,7 @@ from app.confidence.engine import (
     learn_reliability,
     voices,
 )
-from app.confidence.values import Bound, ClaimValue, Quantity
+from app.confidence.values import Bound, ClaimValue, Quantity, normalise_category
 
 KILLED = ("casualties.killed", "{}")
 ROCKETS = ("munitions.count", "{}")
@@ -402,3 +402,20 @@ def test_learning_nothing_gives_the_priors_back_shrunk() -> None:
     assert learned.reliability == pytest.approx({"a": (2 * 0.9 + 5) / 12, "b": 0.5})
     assert learned.dependence == {} and learned.domain_size == {}
     assert learned.repeat_rate == {"a": 0.0, "b": 0.0}
+
+
+def test_a_category_candidate_is_named_by_its_normalised_category() -> None:
+    """Claims of one category in other spellings are one candidate, named by the normalised
+    text (mutation run 5: no engine test assessed a category)."""
+    weapon = ("weapon", "{}")
+    claims = [
+        ClaimInput("a", weapon, "ap", ClaimValue.of_category("Rocket")),
+        ClaimInput("b", weapon, "stripes", ClaimValue.of_category("rocket ")),
+        ClaimInput("c", weapon, "presstv", ClaimValue.of_category("Drone")),
+    ]
+    (item,) = assess(claims, SOURCES)
+    assert [(c.category, c.label, c.claim_ids) for c in item.candidates] == [
+        (normalise_category("rocket"), normalise_category("rocket"), ("a", "b")),
+        (normalise_category("drone"), normalise_category("drone"), ("c",)),
+    ]
+    assert item.contested

@@ -470,3 +470,40 @@ def test_claim_pairs_are_built_in_chunks_of_whole_items(monkeypatch: pytest.Monk
         assert codes.tolist() == (np.minimum(sa, sb) * fc.n_sources + np.maximum(sa, sb)).tolist()
     assert sorted(seen) == sorted(expected)
     assert all(not (x & y) for k, x in enumerate(items_of_chunk) for y in items_of_chunk[:k])
+
+
+def test_a_repeater_of_one_off_editors_gets_a_repeat_rate() -> None:
+    """A source that repeats, on every item, the wrong value of an editor seen nowhere else
+    (no pair shares enough items to be tested) is caught by its pooled repeat rate; the
+    independent sources, whose mistakes coincide with nobody's, are not (mutation run 5: the
+    later claim of such a pair was never marked as shared)."""
+    value_item: list[int] = []
+    claim_source: list[int] = []
+    claim_value: list[int] = []
+
+    def value(item: int, *sources: int) -> None:
+        value_item.append(item)
+        for s in sources:
+            claim_source.append(s)
+            claim_value.append(len(value_item) - 1)
+
+    n_items, repeater = 40, 3
+    for i in range(n_items):
+        right = [g for g in range(3) if (i + g) % 5]  # each errs on one item in five...
+        value(i, *right)
+        for g in set(range(3)) - set(right):
+            value(i, g)  # ...with a wrong value of its own
+        value(i, 4 + i, repeater)  # the editor's wrong value, then the repeater's copy
+    n_sources = 4 + n_items
+    fc = FlatCorpus(
+        n_sources=n_sources,
+        value_item=np.array(value_item, np.int64),
+        item_property=np.zeros(n_items, np.int64),
+        claim_source=np.array(claim_source, np.int64),
+        claim_value=np.array(claim_value, np.int64),
+        claim_weight=np.ones(len(claim_source)),
+        prior=np.full(n_sources, 0.5),
+    )
+    rate = solve(fc).repeat_rate
+    assert rate[repeater] > 0.5
+    assert rate[:3].tolist() == [0.0, 0.0, 0.0]
