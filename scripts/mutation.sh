@@ -14,15 +14,17 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUDGET=${MUTATION_BUDGET:-900}       # seconds per slice
-# Parallel mutants. mutmut forks every mutant from one process that has collected the tests
-# (imported tests/conftest.py), so forked children share its SQLite test database: slices
-# whose tests use the database run one mutant at a time (a second child would wipe the tables
-# under the first and "kill" mutants that are fine); the pure confidence slices run two.
+# Parallel mutants (default 2). mutmut forks every mutant from one process that has collected
+# the tests (imported tests/conftest.py, which chose one SQLite file): tests/mutation_plugin.py
+# gives each run its own copy of a migrated template, so children no longer share a database.
+# On PostgreSQL (CLAIMDESK_TEST_DATABASE_URL) they would: the database slices then run one at
+# a time.
 CHILDREN=${MUTATION_CHILDREN:-}
 OUT=${MUTATION_OUT:-$ROOT/mutation-report}
 ALL=(values grouping parser similarity truth engine http errors pagination idempotency urls)
 
 # slice -> "files to mutate|tests that cover them"
+# (preloaded: slices whose mutated code never runs when the app is built, see preload())
 slice() {
   case "$1" in
     values) echo "app/confidence/values.py|tests/confidence/test_values.py tests/confidence/test_grouping.py" ;;
@@ -39,6 +41,17 @@ slice() {
     idempotency) echo "app/idempotency/*|tests/idempotency" ;;
     urls) echo "app/urls.py|tests/test_urls.py tests/webhooks/test_router.py tests/links/test_router.py" ;;
     *) echo "unknown slice $1 (slices: ${ALL[*]})" >&2; return 1 ;;
+  esac
+}
+
+# Modules the fork server imports once for every child (tests/mutation_plugin.py). Only where
+# no mutated function runs at import: the routes are built at import with app/routing.py's
+# factories and app/errors.py's register_union_tags/problem_responses, so the http slice is
+# never preloaded and those two errors functions are re-run without it (docs/testing.md).
+preload() {
+  case "$1" in
+    idempotency | urls | pagination | errors) echo "app.main" ;;
+    *) echo "" ;;
   esac
 }
 
@@ -60,7 +73,7 @@ for name in "$@"; do
   {
     printf '\n[tool.mutmut]\nsource_paths = ["app/"]\nonly_mutate = ['
     printf '"%s",' $files
-    printf ']\npytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]\n'
+    printf ']\npytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x", "-p", "tests.mutation_plugin"]\n'
     # a mutant's time limit is (its tests' measured time + constant) x 15: on a loaded machine
     # fixture set-up (not measured) alone can pass mutmut's default constant of 1 s
     printf 'timeout_constant = %s\n' "${MUTATION_TIMEOUT_CONSTANT:-10}"
@@ -71,7 +84,19 @@ for name in "$@"; do
     printf '"%s",' $tests
     printf ']\n'
   } >> "$work/pyproject.toml"
-  case "$name" in values | grouping | parser | similarity | truth | engine) children=${CHILDREN:-2} ;; *) children=${CHILDREN:-1} ;; esac
+  case "$name" in
+    values | grouping | parser | similarity | truth | engine) children=${CHILDREN:-2} ;;
+    *) if [ -n "${CLAIMDESK_TEST_DATABASE_URL:-}" ]; then children=${CHILDREN:-1}; else children=${CHILDREN:-2}; fi ;;
+  esac
+  # one migrated SQLite file, copied by each run instead of migrating its own (alembic took a
+  # third of a mutant's CPU time in the idempotency slice)
+  (cd "$work" && CLAIMDESK_DATABASE_URL="sqlite:///$work/template.db" python -c '
+from alembic import command
+from app.db import alembic_config, normalise_url
+import os
+command.upgrade(alembic_config(normalise_url(os.environ["CLAIMDESK_DATABASE_URL"])), "head")')
+  MUTATION_PRELOAD=$(preload "$name")
+  export MUTATION_SQLITE_TEMPLATE="$work/template.db" MUTATION_PRELOAD
   # mutmut hands test ids back to pytest.main in a process that has collected the tests; an
   # id pytest escaped (a non-ASCII parameter: "\u2013") is then not found, and every mutant
   # those tests cover ends with exit code 255, which mutmut reports as a timeout
@@ -82,7 +107,7 @@ for name in "$@"; do
     echo "$escaped" >&2
     exit 1
   fi
-  echo "== $name: mutating $files, tests $tests (budget ${BUDGET}s, $children at a time)"
+  echo "== $name: mutating $files, tests $tests (budget ${BUDGET}s, $children at a time, preload '${MUTATION_PRELOAD}')"
   started=$SECONDS
   status=done
   (cd "$work" && timeout "$BUDGET" mutmut run --max-children "$children" >"$work/run.log" 2>&1) \

@@ -1,0 +1,83 @@
+"""A pytest plugin for ``scripts/mutation.sh`` only (``-p tests.mutation_plugin``): cheaper and
+independent test runs under mutmut's fork server (docs/testing.md, "Mutation testing").
+
+mutmut (``process_isolation = "forkserver"``) collects the tests once in a fork server, then
+forks one child per mutant, which calls ``pytest.main`` again. Without this plugin every child
+imported ``app.main`` itself (the first test that asked for the app did), migrated the SQLite
+file ``tests/conftest.py`` chose when the fork server imported it, shared that file with every
+other child, and drew the same ``random`` numbers as every other child. Here:
+
+- ``MUTATION_PRELOAD`` (module names, comma-separated): the fork server's collection imports
+  them, and freezes the garbage collector's view of what is loaded (``gc.freeze``), so the
+  children inherit the imports and pytest's ``gc.collect`` at exit no longer walks them. Only
+  for slices whose mutated code does not run at import: a mutant of code that runs when the
+  app is built is then only reached by tests that build their own app.
+- ``MUTATION_SQLITE_TEMPLATE`` (a migrated SQLite file): every run (the stats run, each
+  mutant) gets its own copy instead of migrating the shared file, so two children can run at
+  once and none wipes the tables under another.
+- Every run reseeds ``random``: forked children inherit one random state, so one draw decided
+  for every mutant of a run whether a 1 % branch ran (``app.idempotency.service.begin``).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_OWN_DIRS: list[Path] = []
+
+
+def _conftest() -> Any:
+    return sys.modules.get("tests.conftest") or importlib.import_module("tests.conftest")
+
+
+def _own_database(template: Path) -> None:
+    """Point the tests at a copy of ``template`` that no other process uses."""
+    conftest = _conftest()
+    old_url = conftest.TEST_URL
+    if not old_url.startswith("sqlite:"):
+        return  # CLAIMDESK_TEST_DATABASE_URL names a server database: leave it alone
+    directory = Path(tempfile.mkdtemp(prefix="claimdesk-mutant-"))
+    _OWN_DIRS.append(directory)
+    path = directory / "test.db"
+    url = f"sqlite:///{path}"
+    os.environ["CLAIMDESK_DATABASE_URL"] = url
+    # test modules imported TEST_URL by name (``from tests.conftest import TEST_URL``)
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] == "tests" and getattr(module, "TEST_URL", None) == old_url:
+            vars(module)["TEST_URL"] = url
+
+    def fresh_database() -> None:
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(template, path)
+
+    conftest.fresh_database = fresh_database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.collectonly:  # mutmut's fork server warming up (or listing the tests)
+        for name in filter(None, os.environ.get("MUTATION_PRELOAD", "").split(",")):
+            importlib.import_module(name.strip())
+        return
+    random.seed()  # from os.urandom: no draw shared by the children of one fork server
+    template = os.environ.get("MUTATION_SQLITE_TEMPLATE")
+    if template:
+        _own_database(Path(template))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.option.collectonly:
+        gc.freeze()  # what the children inherit is never collected
+        return
+    while _OWN_DIRS:
+        shutil.rmtree(_OWN_DIRS.pop(), ignore_errors=True)
