@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from starlette.types import Message, Receive, Scope, Send
 
 from app.db import get_engine
 from app.keys.service import USAGE
@@ -364,3 +365,133 @@ def test_a_replay_keeps_the_first_response_headers_that_matter(editor: Api) -> N
     for name in ("location", "etag", "content-type"):
         assert again.headers[name] == first.headers[name], name
     assert again.content == first.content
+
+
+def test_a_request_without_a_valid_key_is_refused_and_nothing_is_kept(
+    editor: Api, app_client: TestClient
+) -> None:
+    """Without a valid API key the app answers the 401 (the middleware passes the request
+    through untouched) and the Idempotency-Key is not taken: the desk's own request with the
+    same key afterwards is new, not a replay or 'in progress'."""
+    h = {"Idempotency-Key": "no-key"}
+    for authorization in (None, "Bearer cdk_not-a-key", f"Basic {editor.key}"):
+        headers = h | ({"Authorization": authorization} if authorization else {})
+        for _ in range(2):
+            r = app_client.post("/v1/sources", json=SOURCE, headers=headers)
+            assert r.status_code == 401, (authorization, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+            assert "idempotent-replayed" not in r.headers
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM idempotency_key")).scalar_one() == 0
+    first = editor.post("/v1/sources", json=SOURCE, headers=h)
+    assert first.status_code == 201 and "idempotent-replayed" not in first.headers
+    assert row_counts()["source"] == 1
+
+
+def test_a_key_the_app_accepts_is_one_the_middleware_accepts(
+    editor: Api, app_client: TestClient
+) -> None:
+    """The app reads ``Bearer`` and the key after the first space, spaces around the key
+    ignored; the middleware reads the credential the same way, or a retry would run twice."""
+    h = {"Idempotency-Key": "spaced", "Authorization": f"Bearer  {editor.key}"}
+    first = app_client.post("/v1/sources", json=SOURCE, headers=h)
+    again = app_client.post("/v1/sources", json=SOURCE, headers=h)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert row_counts()["source"] == 1
+
+
+def _call(
+    authorization: bytes | None, messages: list[Message]
+) -> tuple[list[str], list[bytes], int]:
+    """Run the middleware alone (ASGI) around an app that reads the body, then one message
+    more, and answers 201: what happened in order (the client's ``receive`` called, the app
+    started, the type of the app's extra message), the bodies the app read, the status."""
+    import asyncio
+
+    from app.idempotency.middleware import IdempotencyMiddleware
+
+    events: list[str] = []
+    bodies: list[bytes] = []
+    sent: list[int] = []
+    pending = list(messages)
+
+    async def receive() -> Message:
+        events.append("receive")
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        events.append("app")
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        bodies.append(body)
+        after = await receive()  # as an app waiting for the client to go away does
+        events.append(after["type"])
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            sent.append(message["status"])
+
+    headers = [(b"idempotency-key", b"asgi"), (b"content-type", b"application/json")]
+    if authorization is not None:
+        headers.append((b"authorization", authorization))
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/sources",
+        "query_string": b"",
+        "headers": headers,
+    }
+    asyncio.run(IdempotencyMiddleware(app)(scope, receive, send))
+    return events, bodies, sent[0]
+
+
+def test_the_body_is_not_read_before_the_key_is_authenticated(editor: Api) -> None:
+    """A request the app will refuse is not buffered or stored: the middleware hands it on
+    before reading a byte of its body (a client without a key cannot make the server hold
+    bodies in memory)."""
+    body: list[Message] = [{"type": "http.request", "body": b'{"name": "x"}', "more_body": False}]
+    valid = (editor.key or "").encode()
+    for authorization in (None, b"Bearer", b"Bearer   ", b"Bearer cdk_nope", b"Basic " + valid):
+        events, _, _ = _call(authorization, list(body))
+        assert events[0] == "app", authorization  # the app itself read the body
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM idempotency_key")).scalar_one() == 0
+
+
+def test_a_body_in_several_messages_is_read_whole(editor: Api) -> None:
+    """A large body reaches an ASGI app in several messages (``more_body``), and a message may
+    leave ``body`` out; the middleware hashes and hands on all of it, so the app reads what
+    the client sent and a retry sent in one piece is the same request."""
+    key = f"Bearer {editor.key}".encode()
+    pieces: list[Message] = [
+        {"type": "http.request", "body": b'{"name": ', "more_body": True},
+        {"type": "http.request", "more_body": True},
+        {"type": "http.request", "body": b'"Press TV"}', "more_body": True},
+        {"type": "http.request"},
+    ]
+    events, bodies, status = _call(key, pieces)
+    # the app reads the buffered body, then the client's next message (here: gone)
+    assert events == ["receive"] * 4 + ["app", "receive", "http.disconnect"]
+    assert bodies == [b'{"name": "Press TV"}'] and status == 201
+    whole: list[Message] = [{"type": "http.request", "body": b'{"name": "Press TV"}'}]
+    events, bodies, status = _call(key, whole)
+    assert bodies == [] and status == 201  # replayed: the app did not run again
+
+
+def test_a_body_the_redaction_cannot_read_is_stored_empty() -> None:
+    """A route that names secret members has them set to null in the stored copy; a body that
+    is not a JSON object cannot be checked for them, so nothing of it is stored."""
+    from app.idempotency.middleware import _redact
+
+    assert _redact(b'{"key": "cdk_secret", "id": 1}', ("key",)) == b'{"key":null,"id":1}'
+    assert _redact(b'{"key": "cdk_secret"}', ["key"]) == b'{"key":null}'
+    assert _redact(b"cdk_secret, not JSON", ("key",)) == b""
+    assert _redact(b'["cdk_secret"]', ("key",)) == b""
+    assert _redact(b"anything", None) == b"anything"  # nothing to redact: stored as sent

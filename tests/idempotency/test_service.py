@@ -51,3 +51,17 @@ def test_expired_keys_of_every_desk_are_deleted_in_passing(monkeypatch: pytest.M
     assert _outcome("desk-c", "new") == "new"
     assert _keys() == {("desk-a", "live"), ("desk-c", "new")}
     assert _outcome("desk-a", "live") == "replay"
+
+
+def test_a_reservation_that_loses_the_race_to_the_insert_is_in_progress(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two requests with one key can both look it up before either has inserted it; the one
+    whose insert then fails is told the key is in progress (and waits for the other's
+    response), never that it is new (which would run the request twice)."""
+    from sqlmodel import Session
+
+    assert _outcome("desk-a", "raced") == "new"  # the winner's reservation
+    monkeypatch.setattr(Session, "get", lambda *args, **kwargs: None)  # looked up too early
+    assert service.begin("desk-a", "raced", REQUEST, "POST", PATH) == ("in_progress", None)
+    assert _keys() == {("desk-a", "raced")}
