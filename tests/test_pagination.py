@@ -69,6 +69,9 @@ def test_limit_out_of_range(editor: Api, limit: str) -> None:
         base64.urlsafe_b64encode(b'{"a": 1}').decode(),
         base64.urlsafe_b64encode(b'["not-a-date", "x"]').decode(),
         "%%%",
+        base64.urlsafe_b64encode(b"5").decode(),  # JSON, but not a list
+        # the right kinds, one value too many
+        base64.urlsafe_b64encode(b'["2020-03-11T18:00:00+00:00", "x", "y"]').decode(),
     ],
 )
 def test_malformed_cursor_is_400(editor: Api, cursor: str) -> None:
@@ -76,7 +79,14 @@ def test_malformed_cursor_is_400(editor: Api, cursor: str) -> None:
     r = editor.get(f"/v1/incidents/{inc['id']}/claims", params={"cursor": cursor})
     assert r.status_code == 400, r.text
     assert r.headers["content-type"] == "application/problem+json"
-    assert r.json()["errors"][0]["parameter"] == "cursor"
+    body = r.json()
+    assert {k: v for k, v in body.items() if k not in ("instance", "request_id")} == {
+        "type": "https://claimdesk.dev/problems/bad-request",
+        "title": "Bad request",
+        "status": 400,
+        "detail": "cursor: malformed or from another list; start again without a cursor",
+        "errors": [{"parameter": "cursor", "detail": "malformed cursor"}],
+    }
 
 
 def test_limit_500_is_allowed_and_default_is_50(editor: Api) -> None:
@@ -128,3 +138,30 @@ def test_cursor_round_trip_for_every_key_kind(values: list[Any]) -> None:
     wrong = [int if k in (str, datetime) else str for k in kinds]
     with pytest.raises(BadRequest):
         decode_cursor(encode_cursor(values), wrong)
+
+
+def test_a_page_reads_one_row_more_than_it_shows(editor: Api) -> None:
+    """Keyset pagination reads ``limit + 1`` rows (the extra one says whether there is a next
+    page), never the rest of the list: on a list of a million claims that is the difference
+    between a page and the whole table."""
+    from sqlalchemy import event
+
+    from app.db import get_engine
+
+    for name in ("A", "B", "C", "D", "E"):
+        stored_source(name=name)
+    limits: list[Any] = []
+
+    def record(conn: object, cursor: object, statement: str, parameters: Any, *a: object) -> None:
+        words = statement.split()
+        if words[0] == "SELECT" and "source" in words and "LIMIT" in words:
+            limits.append(parameters)
+
+    event.listen(get_engine(), "before_cursor_execute", record)
+    try:
+        page = editor.get("/v1/sources", params={"limit": 2}).json()
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", record)
+    assert [s["name"] for s in page["items"]] == ["A", "B"] and page["next_cursor"]
+    assert limits, "no paged SELECT on source"
+    assert all(3 in (p.values() if isinstance(p, dict) else p) for p in limits), limits
