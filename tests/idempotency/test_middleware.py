@@ -402,7 +402,7 @@ def test_a_key_the_app_accepts_is_one_the_middleware_accepts(
 
 
 def _call(
-    authorization: bytes | None, messages: list[Message]
+    authorization: bytes | None, messages: list[Message], status: int = 201
 ) -> tuple[list[str], list[bytes], int]:
     """Run the middleware alone (ASGI) around an app that reads the body, then one message
     more, and answers 201: what happened in order (the client's ``receive`` called, the app
@@ -431,12 +431,15 @@ def _call(
         bodies.append(body)
         after = await receive()  # as an app waiting for the client to go away does
         events.append(after["type"])
-        await send({"type": "http.response.start", "status": 201})  # headers may be left out
-        await send({"type": "http.response.body", "body": b"{}"})
+        await send({"type": "http.response.start", "status": status})  # headers may be left out
+        await send({"type": "http.response.body", "body": b"{}", "more_body": True})
+        await send({"type": "http.response.body"})  # so may the body
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
             sent.append(message["status"])
+        else:
+            events.append(message.get("body", b"").decode())
 
     headers = [(b"idempotency-key", b"asgi"), (b"content-type", b"application/json")]
     if authorization is not None:
@@ -478,11 +481,20 @@ def test_a_body_in_several_messages_is_read_whole(editor: Api) -> None:
     ]
     events, bodies, status = _call(key, pieces)
     # the app reads the buffered body, then the client's next message (here: gone)
-    assert events == ["receive"] * 4 + ["app", "receive", "http.disconnect"]
+    assert events == ["receive"] * 4 + ["app", "receive", "http.disconnect", "{}", ""]
     assert bodies == [b'{"name": "Press TV"}'] and status == 201
     whole: list[Message] = [{"type": "http.request", "body": b'{"name": "Press TV"}'}]
     events, bodies, status = _call(key, whole)
     assert bodies == [] and status == 201  # replayed: the app did not run again
+    assert events == ["receive", "{}"]  # the first response's body, sent in one message
+
+
+def test_a_5xx_response_is_not_kept(editor: Api) -> None:
+    """A 500 says nothing about the request's effect: the retry runs the request again."""
+    key = f"Bearer {editor.key}".encode()
+    for _ in range(2):
+        _, bodies, status = _call(key, [{"type": "http.request", "body": b"{}"}], status=500)
+        assert bodies == [b"{}"] and status == 500  # the app ran, both times
 
 
 def test_a_body_the_redaction_cannot_read_is_stored_empty() -> None:
