@@ -429,8 +429,9 @@ def test_domain_size_prior_counts_distinct_values_per_property() -> None:
 
 def test_claim_pairs_are_built_in_chunks_of_whole_items(monkeypatch: pytest.MonkeyPatch) -> None:
     """Copy detection and the domain sizes read every pair of learnable claims by different
-    sources on one item, of the first COPY_MAX_CLAIMS_PER_ITEM claims of an item, streamed in
-    chunks of whole items of about PAIR_CHUNK pairs (memory; mutation run 5)."""
+    sources on one item, of the first COPY_MAX_CLAIMS_PER_ITEM claims of an item in claim
+    order, streamed in chunks of whole items of about PAIR_CHUNK pairs (memory; mutation run
+    5)."""
     item: list[int] = []
     source: list[int] = []
 
@@ -444,12 +445,16 @@ def test_claim_pairs_are_built_in_chunks_of_whole_items(monkeypatch: pytest.Monk
     add(3, list(range(5, 5 + COPY_MAX_CLAIMS_PER_ITEM + 2)))  # the first 60 only
     add(4, [0, 1])
     n = len(item)
+    # one value per claim, the claims listed last value first: sorting them by item must
+    # keep their order (stable) for "the first 60 claims" to mean anything
+    value_item = np.array(item, np.int64)
+    item, source = item[::-1], source[::-1]
     fc = FlatCorpus(
         n_sources=max(source) + 1,
-        value_item=np.array(item, np.int64),  # one value per claim
+        value_item=value_item,
         item_property=np.zeros(5, np.int64),
         claim_source=np.array(source, np.int64),
-        claim_value=np.arange(n, dtype=np.int64),
+        claim_value=np.arange(n, dtype=np.int64)[::-1].copy(),
         claim_weight=np.ones(n),
         prior=np.full(max(source) + 1, 0.5),
     )
