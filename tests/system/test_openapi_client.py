@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -46,13 +47,17 @@ def test_every_error_response_is_problem_json(app_client: TestClient) -> None:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from app.main import app
 
-    if shutil.which("openapi-python-client") is None:
+    # the virtualenv running the tests first (`.venv/bin/pytest` without activating it), then
+    # PATH; the generator itself runs ruff from the same PATH
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    generator = shutil.which("openapi-python-client", path=path)
+    if generator is None:
         pytest.fail("openapi-python-client is a test dependency: pip install -e '.[test]'")
     work = tmp_path_factory.mktemp("client")
     (work / "openapi.json").write_text(json.dumps(app.openapi()))
     result = subprocess.run(
         [
-            "openapi-python-client",
+            generator,
             "generate",
             "--path",
             str(work / "openapi.json"),
@@ -66,6 +71,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "PATH": path},
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
