@@ -21,12 +21,12 @@ import random
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench.loadgen import load
+from bench.run import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -41,16 +41,6 @@ def _cpu_seconds(pid: int) -> float:
         fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def _wait(port: int, path: str) -> None:
-    for _ in range(800):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"nothing answered on 127.0.0.1:{port}{path}")
 
 
 def _measure(
@@ -115,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(args.code)
     )
     try:
-        _wait(args.port, "/healthz")
+        wait_for(args.port, "/healthz")
         _measure(proc.pid, args.port, kinds, {"Authorization": f"Bearer {key}"}, args)
     finally:
         proc.terminate()
@@ -128,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         datasette, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        _wait(args.port, "/-/versions.json")
+        wait_for(args.port, "/-/versions.json")
         lean = [
             f"/{db.stem}/claim.json?incident_id={i}&_nocount=1&_nofacet=1&_size=100" for i in ids
         ]

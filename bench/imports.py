@@ -90,7 +90,7 @@ class Run:
     figures: dict[str, Any]
 
     def rate(self, key: str, minus: str | None = None) -> float:
-        spent = self.figures[key] - (self.figures[minus] if minus else 0.0)
+        spent = float(self.figures[key]) - (float(self.figures[minus]) if minus else 0.0)
         return self.claims / max(spent, 1e-9)
 
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -86,7 +87,7 @@ def _claimdesk(*args: str) -> list[str]:
     return [str(BIN / "claimdesk"), *args]
 
 
-def _wait(port: int, path: str, seconds: float = 240.0) -> None:
+def wait_for(port: int, path: str, seconds: float = 240.0) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
@@ -103,7 +104,7 @@ def _server(cmd: Sequence[str], env: dict[str, str], port: int, ready: str) -> I
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(ROOT)
     )
     try:
-        _wait(port, ready)
+        wait_for(port, ready)
         yield
     finally:
         proc.terminate()
@@ -244,7 +245,7 @@ def serve_and_load(
         search: list[float] = []
         for _ in range(args.search_rounds):
             for word in SEARCH_WORDS:
-                q = urllib.request.quote(word)
+                q = urllib.parse.quote(word)
                 search.append(_get(port, f"/v1/claims?q={q}&limit=50", key)[0])
         results["search q= (sequential)"] = Result(len(search), 0, 0.0, search)
         # The same number of plain reads, one at a time: the machine's baseline for q=.

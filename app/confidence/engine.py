@@ -787,6 +787,20 @@ class Learned:
         """What the per-incident views use (:func:`assess`)."""
         return Model(dict(self.domain_size), dict(self.copy_discount))
 
+    @classmethod
+    def of(
+        cls, sol: truth.Solution, names: Sequence[str], properties: Mapping[str, int]
+    ) -> Learned:
+        """The solution of :func:`truth.solve` by name: ``names[i]`` is source ``i``,
+        ``properties[prop]`` the number of property ``prop``."""
+        return cls(
+            reliability={s: float(sol.reliability[i]) for i, s in enumerate(names)},
+            dependence={(names[a], names[b]): d for (a, b), d in sol.dependence.items()},
+            repeat_rate={s: float(sol.repeat_rate[i]) for i, s in enumerate(names)},
+            domain_size={prop: float(sol.property_domain[p]) for prop, p in properties.items()},
+            copy_discount={(names[a], names[b]): f for (a, b), f in sol.copy_discount.items()},
+        )
+
 
 def _topic(item: tuple[str, str]) -> str:
     return item[0]
@@ -845,14 +859,7 @@ def learn(
         prior=np.array([sources[s].prior if s in sources else 0.5 for s in names]),
         value_key=np.array(value_key, np.int64),
     )
-    sol = truth.solve(fc, iterations=iterations)
-    return Learned(
-        reliability={s: float(sol.reliability[i]) for s, i in index.items()},
-        dependence={(names[a], names[b]): d for (a, b), d in sol.dependence.items()},
-        repeat_rate={s: float(sol.repeat_rate[i]) for s, i in index.items()},
-        domain_size={prop: float(sol.property_domain[p]) for prop, p in properties.items()},
-        copy_discount={(names[a], names[b]): f for (a, b), f in sol.copy_discount.items()},
-    )
+    return Learned.of(truth.solve(fc, iterations=iterations), names, properties)
 
 
 class Learner:
@@ -956,14 +963,7 @@ class Learner:
             prior=np.array([sources[s].prior if s in sources else 0.5 for s in names]),
             value_key=renumber[raw_key] if raw_key.size else np.zeros(0, np.int64),
         )
-        sol = truth.solve(fc, iterations=iterations)
-        return Learned(
-            reliability={s: float(sol.reliability[i]) for s, i in index.items()},
-            dependence={(names[a], names[b]): d for (a, b), d in sol.dependence.items()},
-            repeat_rate={s: float(sol.repeat_rate[i]) for s, i in index.items()},
-            domain_size={prop: float(sol.property_domain[p]) for prop, p in properties.items()},
-            copy_discount={(names[a], names[b]): f for (a, b), f in sol.copy_discount.items()},
-        )
+        return Learned.of(truth.solve(fc, iterations=iterations), names, properties)
 
 
 def _ranges(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
