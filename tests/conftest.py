@@ -201,15 +201,31 @@ def reset_builtin_topics() -> None:
 @pytest.fixture(autouse=True)
 def _clean(_database: None) -> Iterator[None]:
     yield
+    # A test that pointed the cached engine at another database and left it there (a CLI
+    # command run in-process with another CLAIMDESK_DATABASE_URL builds the engine from it)
+    # would make every later test of this worker wipe and count that other database, while the
+    # subprocesses those tests start use TEST_URL: fail the test that leaked, not a later one.
+    engine = get_engine()
+    if engine.url.render_as_string(hide_password=False) != normalise_url(TEST_URL):
+        leaked = engine.url.render_as_string(hide_password=True)
+        reset_engine()
+        wipe()
+        pytest.fail(f"this test left the cached engine on {leaked}, not the test database")
     wipe()
 
 
 @pytest.fixture
 def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """Set CLAIMDESK_* variables for one test; the settings cache is cleared around it."""
+    """Set CLAIMDESK_* variables for one test; the settings cache is cleared around it, and the
+    cached engine is forgotten after it (it may have been built from the test's database URL:
+    the next ``get_engine()`` builds it again from the restored settings)."""
+    # pinned, so that monkeypatch puts it back even when the test changed it behind its back
+    # (a CLI command's --database-url sets os.environ for the processes it starts)
+    monkeypatch.setenv("CLAIMDESK_DATABASE_URL", TEST_URL)
     get_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
+    reset_engine()
 
 
 @pytest.fixture(scope="session")
