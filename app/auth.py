@@ -12,7 +12,14 @@ from app.config import get_settings
 from app.enums import Role
 from app.errors import Forbidden, Unauthorized
 from app.keys.service import authenticate, unauthorized
-from app.limits import LIMITER, check_failed_auth, record_failed_auth, spend_request
+from app.limits import (
+    check_failed_auth,
+    failed_auth_exhausted,
+    record_failed_auth,
+    record_request,
+    request_budget_exhausted,
+    spend_request,
+)
 from app.principal import ANONYMOUS, Principal
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer cdk_…`")
@@ -42,7 +49,7 @@ def require(role: Role) -> Callable[..., Principal]:
             except Unauthorized:
                 record_failed_auth(client)
                 raise
-        spend_request(principal.key_id or "anonymous:" + client)
+        spend_request(_rate_key(principal, client))
         if principal.role.rank < role.rank:
             raise Forbidden(
                 f"this route needs the {role.value} role; the key has {principal.role.value}"
@@ -58,38 +65,35 @@ editor = require(Role.editor)
 admin = require(Role.admin)
 
 
+def _rate_key(principal: Principal, client: str) -> str:
+    """Whose request budget a request spends: its key's, or its address's when anonymous."""
+    return principal.key_id or "anonymous:" + client
+
+
 def quick_principal(authorization: str | None, client: str) -> Principal | None:
     """The principal :data:`viewer` would admit, for the fast lane (:mod:`app.fastlane`), or
     None whenever the dependency would refuse or would have to record something (no key, a
     malformed or unknown or revoked key, an address or key over its rate limit): the route
     then answers. Spends nothing (:func:`spend_quick` does, once the read is answered)."""
-    settings = get_settings()
-    limited = settings.rate_limit
     if authorization is None:
-        if not settings.anonymous_read:
+        if not get_settings().anonymous_read:
             return None
         principal = ANONYMOUS
     else:
         scheme, _, credential = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credential or " " in credential:
             return None
-        failures = settings.rate_limit_failed_auth
-        if limited and failures and LIMITER.check("fail:" + client, failures) is not None:
+        if failed_auth_exhausted(client):
             return None
         try:
             principal = authenticate(credential)
         except Unauthorized:
             return None
-    if limited and settings.rate_limit_per_key:
-        bucket = "key:" + (principal.key_id or "anonymous:" + client)
-        if LIMITER.check(bucket, settings.rate_limit_per_key) is not None:
-            return None
+    if request_budget_exhausted(_rate_key(principal, client)):
+        return None
     return principal
 
 
 def spend_quick(principal: Principal, client: str) -> None:
     """One request from the principal's budget, as :func:`spend_request` spends it."""
-    settings = get_settings()
-    if settings.rate_limit and settings.rate_limit_per_key:
-        bucket = "key:" + (principal.key_id or "anonymous:" + client)
-        LIMITER.spend(bucket, settings.rate_limit_per_key)
+    record_request(_rate_key(principal, client))

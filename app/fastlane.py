@@ -82,7 +82,8 @@ class GzipCache:
         return zipped
 
 
-GZIP_LEVEL = 6  # as app.main's GZipMiddleware
+#: gzip level of the lane's cached bodies and of app.main's GZipMiddleware (zlib's default)
+GZIP_LEVEL = 6
 GZIPPED = GzipCache()
 
 
@@ -189,8 +190,9 @@ class FastLane:
                 authorization = value.decode("latin-1")
             elif name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
-        client = scope.get("client")
-        principal = quick_principal(authorization, client[0] if client else "unknown")
+        peer = scope.get("client")
+        client = peer[0] if peer else "unknown"
+        principal = quick_principal(authorization, client)
         if principal is None:
             return None
         request = Request(params, query, if_none_match, principal)
@@ -201,7 +203,7 @@ class FastLane:
         else:
             answer = await to_thread.run_sync(_run, engine, route.read, request)
         if answer is not None:
-            spend_quick(principal, client[0] if client else "unknown")
+            spend_quick(principal, client)
             scope["route"] = _Template(route.path)
             scope.setdefault("state", {})["principal"] = principal
         return answer

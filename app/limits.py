@@ -128,13 +128,24 @@ def _refuse(wait: int, what: str) -> TooManyRequests:
     return TooManyRequests(f"{what}; retry in {wait} s", headers={"Retry-After": str(wait)})
 
 
-def check_failed_auth(client: str) -> None:
-    """Before authenticating: 429 if this address has used up its failed attempts."""
+def _failed_auth_wait(client: str) -> int | None:
     settings = get_settings()
     if settings.rate_limit and settings.rate_limit_failed_auth:
-        wait = LIMITER.check("fail:" + client, settings.rate_limit_failed_auth)
-        if wait is not None:
-            raise _refuse(wait, "too many failed authentications from this address")
+        return LIMITER.check("fail:" + client, settings.rate_limit_failed_auth)
+    return None
+
+
+def check_failed_auth(client: str) -> None:
+    """Before authenticating: 429 if this address has used up its failed attempts."""
+    wait = _failed_auth_wait(client)
+    if wait is not None:
+        raise _refuse(wait, "too many failed authentications from this address")
+
+
+def failed_auth_exhausted(client: str) -> bool:
+    """:func:`check_failed_auth`'s question without the 429 (the fast lane then lets the
+    route answer)."""
+    return _failed_auth_wait(client) is not None
 
 
 def record_failed_auth(client: str) -> None:
@@ -143,10 +154,29 @@ def record_failed_auth(client: str) -> None:
         LIMITER.spend("fail:" + client, settings.rate_limit_failed_auth)
 
 
+def _request_budget(principal_key: str, spend: bool) -> int | None:
+    """The seconds to wait if this key's (or address's) budget is used up, else None; with
+    ``spend``, one request is taken from it."""
+    settings = get_settings()
+    if not (settings.rate_limit and settings.rate_limit_per_key):
+        return None
+    take = LIMITER.spend if spend else LIMITER.check
+    return take("key:" + principal_key, settings.rate_limit_per_key)
+
+
 def spend_request(principal_key: str) -> None:
     """After authenticating: one request from this key's (or address's) budget."""
-    settings = get_settings()
-    if settings.rate_limit and settings.rate_limit_per_key:
-        wait = LIMITER.spend("key:" + principal_key, settings.rate_limit_per_key)
-        if wait is not None:
-            raise _refuse(wait, "this API key is over its request rate")
+    wait = _request_budget(principal_key, spend=True)
+    if wait is not None:
+        raise _refuse(wait, "this API key is over its request rate")
+
+
+def request_budget_exhausted(principal_key: str) -> bool:
+    """:func:`spend_request`'s question without spending or the 429 (the fast lane)."""
+    return _request_budget(principal_key, spend=False) is not None
+
+
+def record_request(principal_key: str) -> None:
+    """One request from the budget, after :func:`request_budget_exhausted` said there was one
+    (the fast lane answers without a 429)."""
+    _request_budget(principal_key, spend=True)
