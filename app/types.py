@@ -27,6 +27,12 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def api_instant(value: datetime) -> str:
+    """An instant as the API writes it (pydantic's JSON: UTC with ``Z``, microseconds only
+    when there are any); a naive value is UTC, as :func:`as_utc` reads it."""
+    return as_utc(value).isoformat()[:-6] + "Z"
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores instants in UTC (timestamptz on PostgreSQL) and always returns aware UTC."""
 

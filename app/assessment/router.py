@@ -44,11 +44,13 @@ def _documented(view: str) -> dict[int | str, dict[str, Any]]:
     return {**example, **READ}
 
 
+MAX_VIEW_LIMIT = 1000
+
 Limit = Annotated[
     int | None,
     Query(
         ge=1,
-        le=1000,
+        le=MAX_VIEW_LIMIT,
         description="At most this many candidates per topic (`/conflicts`: groups; "
         "`/attributions`: attributions), the most probable first; `more_candidates` "
         "(`more_groups`, `more_attributions`) says how many were left out. Probabilities are "
@@ -83,9 +85,14 @@ def _view(
     if as_of is not None:
         body = compute().model_dump_json().encode()
     else:
-        stored = name if limit is None else f"{name}?limit={limit}"
+        stored = _stored(name, limit)
         body = ready(session, incident_id, stored, compute, lambda: _missing(incident_id))
     return Response(body, media_type="application/json")
+
+
+def _stored(name: str, limit: int | None) -> str:
+    """The name a view is stored ready-made under: one copy per ``limit``."""
+    return name if limit is None else f"{name}?limit={limit}"
 
 
 def _quick(name: str) -> fastlane.Read:
@@ -94,11 +101,9 @@ def _quick(name: str) -> fastlane.Read:
 
     def read(conn: Connection, request: fastlane.Request) -> fastlane.Answer | None:
         limit = request.query.get("limit")
-        stored = name
-        if limit is not None:
-            if not limit.isdigit() or not 1 <= int(limit) <= 1000:
-                return None
-            stored = f"{name}?limit={int(limit)}"
+        if limit is not None and (not limit.isdigit() or not 1 <= int(limit) <= MAX_VIEW_LIMIT):
+            return None
+        stored = _stored(name, None if limit is None else int(limit))
         found = current(conn, request.path["incident_id"], stored)
         if found is None:
             return None

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -41,7 +41,7 @@ from app.repository.sql import full_text_match, json_array_contains
 from app.revisions import service as revisions
 from app.sources.models import Source
 from app.topics.models import Topic
-from app.types import utcnow
+from app.types import api_instant, utcnow
 from app.views.invalidate import bump_incidents
 
 
@@ -113,11 +113,7 @@ def links_of(session: Session, claim_ids: Sequence[str]) -> dict[str, list[Claim
 
 def _iso(value: datetime | None) -> str | None:
     """An instant as the API writes it (pydantic's JSON: ``Z``, microseconds when present)."""
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:  # what the database returns is already UTC
-        value = value.astimezone(UTC)
-    return value.isoformat()[:-6] + "Z"
+    return None if value is None else api_instant(value)
 
 
 _LINK_COLUMNS: tuple[str, ...] = ("claim_id", "url", "kind", "title", "accessed_at")

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from app.claims.values import VALUE_COLUMNS, value_dict
 from app.pagination import decode_cursor, encode_cursor
-from app.types import UTCDateTime, as_utc
+from app.types import UTCDateTime, api_instant, as_utc
 
 _COLUMNS = (
     "id, incident_id, source_id, via_source_id, speaker, said_at, said_at_precision, quote, "
@@ -41,8 +41,8 @@ _Value = namedtuple("_Value", VALUE_COLUMNS)  # type: ignore[misc]  # what value
 
 
 def instant(value: str | datetime | None) -> str | None:
-    """A stored instant as the API writes it (``app.claims.service._iso``: ``Z``,
-    microseconds only when there are any)."""
+    """A stored instant as the API writes it (:func:`app.types.api_instant`: ``Z``,
+    microseconds only when there are any); SQLite's text is sliced, not parsed."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -50,7 +50,7 @@ def instant(value: str | datetime | None) -> str | None:
             micro = value[19:]
             return f"{value[:10]}T{value[11:19]}{'' if micro == '.000000' else micro}Z"
         value = datetime.fromisoformat(value)
-    return as_utc(value).isoformat()[:-6] + "Z"
+    return api_instant(value)
 
 
 def _json(value: Any) -> Any:

@@ -13,30 +13,17 @@ from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session, col
 
 from app.actors.models import Actor
-from app.assessment.corpus import assemble, learned_model
+from app.assessment.corpus import INPUT_COLUMNS, assemble, learned_model
 from app.claims.models import Claim
-from app.claims.values import VALUE_COLUMNS
 from app.incidents.derived import refresh_derived
 from app.incidents.models import Incident
 from app.sources.models import Source
 from app.topics.rules import rules_and_taxonomies
 
 CHUNK = 200
-# The columns the engine reads (not the text, links, tags: less to fetch and decode).
-ENGINE_COLUMNS = (
-    "id",
-    "incident_id",
-    "source_id",
-    "via_source_id",
-    "said_at",
-    "topic",
-    "qualifiers_key",
-    *VALUE_COLUMNS,
-    "stance",
-    "confidence",
-    "status",
-    "cites_claim_id",
-)
+# The columns the engine reads and the incident they are grouped by (not the text, links,
+# tags: less to fetch and decode).
+ENGINE_COLUMNS = ("incident_id", *INPUT_COLUMNS)
 
 
 def _chunks(ids: Iterable[str], size: int) -> Iterable[list[str]]:
