@@ -4,11 +4,14 @@ attribution, with an event on the change feed when the flag or the leader change
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from app.actors.models import Actor
 from app.assessment.corpus import Corpus, load
 from app.claims.models import Claim
 from app.confidence import engine
@@ -46,15 +49,19 @@ def responsibility(
     return whole_incident(found)
 
 
-def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = None) -> None:
-    """Keep the incident's stored, filterable ``contested`` flag and ``leading_actor_id`` in
-    step with its claims, and tell the change feed when either changes. A bulk writer passes
-    the ``corpus`` it already loaded (see :mod:`app.imports.refresh`)."""
-    incident = corpus.incident if corpus is not None else session.get(Incident, incident_id)
-    if incident is None:
-        return
-    if corpus is None:
-        corpus = load(session, incident)
+@dataclass(frozen=True)
+class DerivedState:
+    """What the engine decides for an incident's stored state: the ``contested`` flag, the
+    leading actor and that actor's probability as the change feed reports it. Plain data, so
+    a helper process can compute it (:mod:`app.imports.refresh`)."""
+
+    contested: bool
+    leader: str | None
+    probability: float | None
+
+
+def derived_state(corpus: Corpus) -> DerivedState:
+    """The incident's ``contested`` flag and leading attribution, from its corpus (no I/O)."""
     contested = any(
         item.contested
         for item in engine.assess(
@@ -68,6 +75,29 @@ def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = 
         else None
     )
     leader = top.actor_id if top is not None and top.probability > 0 else None
+    probability = round(top.probability, 6) if top is not None and leader else None
+    return DerivedState(contested, leader, probability)
+
+
+def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = None) -> None:
+    """Keep the incident's stored, filterable ``contested`` flag and ``leading_actor_id`` in
+    step with its claims, and tell the change feed when either changes. A bulk writer passes
+    the ``corpus`` it already loaded (see :mod:`app.imports.refresh`)."""
+    incident = corpus.incident if corpus is not None else session.get(Incident, incident_id)
+    if incident is None:
+        return
+    if corpus is None:
+        corpus = load(session, incident)
+    store_derived(session, incident, derived_state(corpus), corpus.actors)
+
+
+def store_derived(
+    session: Session, incident: Incident, state: DerivedState, actors: Mapping[str, Actor]
+) -> None:
+    """Store ``state`` on the incident (``actors``: the corpus's, for the leader's name) and
+    tell the change feed when the flag or the leader changes."""
+    incident_id = incident.id
+    contested, leader = state.contested, state.leader
     before_contested, before_leader = incident.contested, incident.leading_actor_id
     if contested == before_contested and leader == before_leader:
         return
@@ -77,8 +107,8 @@ def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = 
         .where(table.c.id == incident_id)
         .values(contested=contested, leading_actor_id=leader, updated_at=utcnow())
     )
+    summary = {"id": incident_id, "title": incident.title, "contested": contested}
     session.expire(incident)
-    summary = {"id": incident.id, "title": incident.title, "contested": contested}
     if contested != before_contested:
         kind = "incident.contested" if contested else "incident.updated"
         emit(session, kind, "incident", incident_id, summary, incident_id)
@@ -92,8 +122,10 @@ def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = 
                 "incident_id": incident_id,
                 "before": before_leader,
                 "after": leader,
-                "actor_name": corpus.actors[leader].name if leader in corpus.actors else None,
-                "probability": round(top.probability, 6) if top is not None and leader else None,
+                "actor_name": actors[leader].name
+                if leader is not None and leader in actors
+                else None,
+                "probability": state.probability,
             },
             incident_id,
         )
