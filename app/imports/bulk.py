@@ -14,13 +14,16 @@ those ``POST /v1/claims`` writes.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain
 from typing import Any
 
 import orjson
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
@@ -174,6 +177,8 @@ class ClaimWriter:
         self._claims_before: int | None = None  # the claim table's rows when the import began
         self.written = 0  # claims written by this import
         self.deferred: list[tuple[str, str]] = []  # (name, CREATE INDEX …) dropped for now
+        self._writing: _Writing | None = None  # the batch the writer thread is writing
+        sa_event.listen(session, "before_flush", self._before_flush)
         self._tick()
 
     def _id(self) -> str:
@@ -348,48 +353,62 @@ class ClaimWriter:
     # --- writing ------------------------------------------------------------------------
 
     def write(self) -> None:
-        """Write the staged batch (after the ORM's pending rows, which it may reference)."""
+        """Write the staged batch (after the ORM's pending rows, which it may reference): the
+        preparation here, the inserts in a writer thread (:meth:`write_batch`) while the
+        caller stages the next batch; the previous batch's write is waited for first."""
         staged, self.staged = self.staged, Staged()
+        self.wait()
         if not staged:
             return
         self.session.flush()
         self.write_batch(staged)
 
     def write_batch(self, staged: Staged) -> None:
-        """One batch of claim rows, on the import's own connection and transaction."""
+        """One batch of claim rows, on the import's own connection and transaction: what reads
+        or changes the schema here, the inserts (``COPY`` on PostgreSQL) in the writer thread.
+        The database's driver releases the GIL while it executes a statement, so the inserts
+        use the second core while this thread validates and stages the next batch."""
         raw = self.session.connection().connection.driver_connection
         assert raw is not None
         if self.hooks is None:
             self.hooks = self._wanted_hooks()
-        before = self.session.scalar(text("SELECT coalesce(max(id), 0) FROM event")) or 0
+        before = (
+            int(self.session.scalar(text("SELECT coalesce(max(id), 0) FROM event")) or 0)
+            if self.hooks
+            else 0
+        )
+        job: Callable[[], None]
         if self.postgres:
-            _copy(raw, "claim", CLAIM_COLUMNS, staged.claims)
-            _copy(raw, "claim_link", LINK_COLUMNS, staged.links)
-            _copy(raw, "revision", REVISION_COLUMNS, staged.revisions)
-            _copy(raw, "event", EVENT_COLUMNS, staged.events)
+            job = partial(_copy_batch, raw, staged)
         else:
             self._suspend_fts_trigger()
             cur = raw.cursor()
             try:
-                last = cur.execute("SELECT coalesce(max(rowid), 0) FROM claim").fetchone()[0]
+                last = int(cur.execute("SELECT coalesce(max(rowid), 0) FROM claim").fetchone()[0])
                 if self._claims_before is None:
-                    self._claims_before = int(last)
+                    self._claims_before = last
                 if self._should_defer(len(staged)):
                     self._defer_indexes(cur)
-                for table, columns, rows in (
-                    ("claim", CLAIM_COLUMNS, staged.claims),
-                    ("claim_link", LINK_COLUMNS, staged.links),
-                    ("revision", REVISION_COLUMNS, staged.revisions),
-                    ("event", EVENT_COLUMNS, staged.events),
-                ):
-                    _insert_rows(cur, table, columns, rows)
-                if self._fts_trigger is not None:
-                    cur.execute(FTS_FROM_CLAIMS, {"after": last})
             finally:
                 cur.close()
+            job = partial(_insert_batch, raw, staged, last if self._fts_trigger else None)
         self.written += len(staged)
+        self._writing = _Writing(job, before)
+
+    def wait(self) -> None:
+        """Wait for the batch being written; raise what its write raised. Every statement of
+        the import's own thread that writes goes after this (the session's flushes call it):
+        two threads never write on the connection at once (a row id read back after an
+        insert would be the other thread's)."""
+        writing, self._writing = self._writing, None
+        if writing is None:
+            return
+        writing.join()
         if self.hooks:
-            self._owe(int(before))
+            self._owe(writing.before)
+
+    def _before_flush(self, *_args: Any) -> None:
+        self.wait()
 
     def _should_defer(self, coming: int) -> bool:
         """Defer the indexes when this import is large, absolutely and against the table."""
@@ -459,6 +478,11 @@ class ClaimWriter:
     def close(self) -> None:
         """Give back the import's page cache, while the import still holds its connection
         (before the commit or rollback: a pooled connection may serve another thread next)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.join(check=False)  # the import failed already; its error is the one raised
+        if sa_event.contains(self.session, "before_flush", self._before_flush):
+            sa_event.remove(self.session, "before_flush", self._before_flush)
         size, self._cache_size = self._cache_size, None
         if size is None or not self.session.in_transaction():
             return
@@ -469,6 +493,7 @@ class ClaimWriter:
     def finish(self) -> None:
         """Write what is left and put back what :meth:`write` suspended."""
         self.write()
+        self.wait()
         self._restore_indexes()
         if self._fts_trigger is not None:
             self.session.execute(text(self._fts_trigger))
@@ -505,6 +530,53 @@ class ClaimWriter:
                 _insert_rows(cur, "webhook_delivery", DELIVERY_COLUMNS, rows)
             finally:
                 cur.close()
+
+
+class _Writing:
+    """One batch's inserts, run by a writer thread; :meth:`join` waits and re-raises."""
+
+    def __init__(self, job: Callable[[], None], before: int) -> None:
+        self.job, self.before = job, before
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="claimdesk-import-writer")
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.job()
+        except BaseException as exc:  # handed to the import's thread by join()
+            self.error = exc
+
+    def join(self, check: bool = True) -> None:
+        self.thread.join()
+        if check and self.error is not None:
+            raise self.error
+
+
+def _insert_batch(raw: Any, staged: Staged, fts_after: int | None) -> None:
+    """SQLite, in the writer thread: the batch's rows, then its quotes' search rows (claims
+    after rowid ``fts_after``) when the import indexes them itself."""
+    cur = raw.cursor()
+    try:
+        for table, columns, rows in (
+            ("claim", CLAIM_COLUMNS, staged.claims),
+            ("claim_link", LINK_COLUMNS, staged.links),
+            ("revision", REVISION_COLUMNS, staged.revisions),
+            ("event", EVENT_COLUMNS, staged.events),
+        ):
+            _insert_rows(cur, table, columns, rows)
+        if fts_after is not None:
+            cur.execute(FTS_FROM_CLAIMS, {"after": fts_after})
+    finally:
+        cur.close()
+
+
+def _copy_batch(raw: Any, staged: Staged) -> None:
+    """PostgreSQL, in the writer thread: the batch's rows by ``COPY``."""
+    _copy(raw, "claim", CLAIM_COLUMNS, staged.claims)
+    _copy(raw, "claim_link", LINK_COLUMNS, staged.links)
+    _copy(raw, "revision", REVISION_COLUMNS, staged.revisions)
+    _copy(raw, "event", EVENT_COLUMNS, staged.events)
 
 
 # The batch's claims (rowid above the table's last before the batch: the import holds the write

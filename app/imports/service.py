@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -99,6 +100,9 @@ class _Resolver:
         self.session = session
         self.known: dict[tuple[str, str], str] = {}
         self.absent: set[tuple[str, str]] = set()
+        #: claims of the batch the writer thread is writing (external id -> id): staged, maybe
+        #: not yet in the table
+        self.writing: dict[str, str] = {}
 
     def prefetch(self, model: type[SQLModel], external_ids: set[str]) -> None:
         """Look up many external ids at once (chunks of 500) instead of one query each."""
@@ -134,9 +138,12 @@ class _Resolver:
 
 
 def _find(resolver: _Resolver, seen: dict[str, str], model: type[SQLModel], ext: str) -> str | None:
-    """A record's id by external id: a claim of this batch, or any other known row."""
-    if model is Claim and ext in seen:
-        return seen[ext]
+    """A record's id by external id: a claim of this batch or of the batch being written, or
+    any other known row."""
+    if model is Claim:
+        found = seen.get(ext) or resolver.writing.get(ext)
+        if found is not None:
+            return found
     return resolver.lookup(model, ext)
 
 
@@ -299,6 +306,7 @@ class _Refs:
         self.session = session
         self.known: set[tuple[str, str]] = set()
         self.batch_claims: set[str] = set()  # staged, not yet written (not kept: memory)
+        self.writing_claims: set[str] = set()  # the batch being written
         self.topic_kinds: dict[str, str] = {}
         self.load_topics()
 
@@ -312,7 +320,9 @@ class _Refs:
         if ident is None:
             return
         key = (str(model.__tablename__), ident)
-        if key in self.known or (model is Claim and ident in self.batch_claims):
+        if key in self.known or (
+            model is Claim and (ident in self.batch_claims or ident in self.writing_claims)
+        ):
             return
         found = self.session.scalar(
             select(model.id).where(model.id == ident)  # type: ignore[attr-defined]
@@ -382,10 +392,14 @@ class _Import:
             if not self.record(number, record, existing, seen):
                 self.stop = True
                 break
-        self.writer.write()
-        self.refs.batch_claims.clear()
-        for ext in seen:  # written now: later batches find them in the table
-            self.resolver.absent.discard(("claim", ext))
+        self.writer.write()  # waits for the previous batch, starts writing this one
+        resolver, refs = self.resolver, self.refs
+        # The previous batch is in the table now, this one soon: a lookup made while they were
+        # being written may have found them absent.
+        for ext in chain(resolver.writing, seen):
+            resolver.absent.discard(("claim", ext))
+        resolver.writing = seen
+        refs.writing_claims, refs.batch_claims = refs.batch_claims, set()
 
     def record(self, number: int, record: Any, existing: set[str], seen: dict[str, str]) -> bool:
         """Stage one line; False when nothing more can be staged."""
@@ -398,6 +412,7 @@ class _Import:
             return True
         kind_name = str(record.get("type"))
         if kind_name == "topic":
+            self.writer.wait()  # a topic's merge writes: not beside the writer thread
             if _import_topic(
                 self.session, record, self.principal, number, lambda p, d: fail(number, p, d)
             ):
@@ -416,7 +431,7 @@ class _Import:
             return True
         is_claim = kind_name == "claim"
         if (
-            (external_id in existing or external_id in seen)
+            (external_id in existing or external_id in seen or external_id in self.resolver.writing)
             if is_claim
             else (self.resolver.lookup(kind.model, external_id) is not None)
         ):
