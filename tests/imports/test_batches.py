@@ -207,3 +207,75 @@ def test_postgresql_plans_each_statement_for_the_growing_tables(
     assert seen and set(seen) == {"force_custom_plan"}
     with session_scope() as session:
         assert session.scalar(text("SHOW plan_cache_mode")) == default
+
+
+def test_the_batch_being_written_counts_for_duplicates_and_references(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the writer thread is still writing batch N, batch N+1 is staged: a duplicate of
+    one of N's claims counts once, and N's claims can be cited and superseded (by external id
+    and by id) although they may not be in the table yet. The writer is held back until the
+    next batch has been staged, so they are certainly not."""
+    import threading
+
+    released = threading.Event()
+    real = bulk._insert_batch
+    real_copy = bulk._copy_batch
+
+    def slow_sqlite(*args: Any) -> None:
+        released.wait(10)
+        real(*args)
+
+    def slow_copy(*args: Any) -> None:
+        released.wait(10)
+        real_copy(*args)
+
+    monkeypatch.setattr(bulk, "_insert_batch", slow_sqlite)
+    monkeypatch.setattr(bulk, "_copy_batch", slow_copy)
+    real_wait = bulk.ClaimWriter.wait
+
+    def wait(self: bulk.ClaimWriter) -> None:
+        released.set()
+        real_wait(self)
+        released.clear()
+
+    monkeypatch.setattr(bulk.ClaimWriter, "wait", wait)
+    src, inc = "src-w", "inc-w"
+    head = [
+        {"type": "source", "external_id": src, "name": "S", "kind": "outlet"},
+        {"type": "incident", "external_id": inc, "title": "I"},
+    ]
+
+    def claim(ext: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "type": "claim",
+            "external_id": ext,
+            "incident_external_id": inc,
+            "source_external_id": src,
+            "said_at": "2020-03-11T16:35:00Z",
+            "quote": f"quote {ext}",
+            "topic": "occurred",
+            "value": {"kind": "statement", "text": "it happened"},
+            **extra,
+        }
+
+    records = [
+        *head,
+        claim("a"),
+        claim("a"),  # batch 2: a duplicate of the claim being written
+        claim("b", cites_claim_external_id="a"),
+        claim("c", supersedes_external_id="a"),
+    ]
+    report = _import([orjson.dumps(r).decode() for r in records], batch=3)
+    assert report.created["claim"] == 3 and report.unchanged == {"claim": 1}
+    with session_scope() as session:
+        rows = {
+            ext: (cites, supersedes)
+            for ext, cites, supersedes in session.execute(
+                text("SELECT external_id, cites_claim_id, supersedes_id FROM claim")
+            )
+        }
+        ids = {
+            ext: ident for ext, ident in session.execute(text("SELECT external_id, id FROM claim"))
+        }
+    assert rows["b"][0] == ids["a"] and rows["c"][1] == ids["a"]
