@@ -22,8 +22,23 @@ word's doclists. A page is found in a few bounded steps:
 Only the keys (``said_at``, ``id``) are read until the page is known; then its rows, as plain
 rows, in one query.
 
-PostgreSQL: ``search_tsv @@ plainto_tsquery`` under the same ``ORDER BY said_at, id LIMIT``;
-its planner walks the ordering index for common words and the GIN index for rare ones.
+PostgreSQL (:func:`postgres_search`): ``search_tsv @@ plainto_tsquery`` under the same
+``ORDER BY said_at, id LIMIT``, the plan chosen here rather than by the planner's estimate of
+the words' frequency (a word missing from the statistics is estimated at thousands of rows,
+and the planner then walks the ordering index testing all 1M claims for a word in none):
+
+1. the next :data:`PG_WINDOW` claims in order (every filter and the cursor applied), tested:
+   when the page is among them (the words are common), that is the page;
+2. otherwise count the matches left, at most :data:`PG_RARE` + 1, with bitmap scans only,
+   i.e. through the GIN index (the words' posting lists and at most that many rows);
+3. that many or fewer: the page is cut from them, read again the same way and sorted; more:
+   the claims are walked through an ordering index (``(said_at, id)``, or the incident's)
+   and tested, stopping at the page (bitmap scans off; the words being frequent among the
+   claims left, few are tested).
+
+The planner settings last for the statements that need them (``set_config(..., true)``,
+put back to ``pg_settings.reset_val``); JIT is off for them (a disabled plan's cost would
+otherwise compile the query).
 
 Totals (``include_total``) are counted up to :data:`TOTAL_CAP` and reported as at most that.
 """
@@ -37,12 +52,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import column as sql_column
-from sqlalchemy import exists, func, literal_column, select, tuple_
+from sqlalchemy import exists, func, literal_column, select, text, tuple_
 from sqlalchemy import table as sql_table
 from sqlmodel import Session, col
 
 from app.claims.models import Claim
 from app.pagination import PageParams, decode_cursor, encode_cursor
+from app.repository.sql import tsvector_match as _tsv_match
 
 TOTAL_CAP = 10_000
 SLOT = 1_000_000
@@ -52,6 +68,8 @@ CHUNK = 16_384  # the most one step reads
 SECOND_CAP = 100_000  # matches of one second read into a set before testing claims one by one
 ROUNDS = 7  # steps in time order before walking the ordering index instead
 INCIDENT_ROUNDS = 2  # with incident_id: its claims are few next to a common word's matches
+PG_WINDOW = 1_000  # PostgreSQL: claims tested in order before asking the GIN index
+PG_RARE = 2_000  # PostgreSQL: at most this many matches left are read through GIN and sorted
 
 _fts = sql_table("claim_fts", sql_column("claim_id"), sql_column("rowid"))
 # FTS5's own table of the indexed rows (c0 = claim_id), indexed on c0 by migration 0012.
@@ -125,6 +143,67 @@ def sqlite_search(
         )
     }
     return _cut([by_id[i] for i in ids if i in by_id], page.limit, total)
+
+
+#: PostgreSQL planner settings of each strategy (the rest as configured)
+_GIN_ONLY = {"enable_seqscan": "off", "enable_indexscan": "off", "jit": "off"}
+_ORDERED = {"enable_seqscan": "off", "enable_bitmapscan": "off", "jit": "off"}
+_RESET = text(
+    "SELECT set_config(name, reset_val, true) FROM pg_settings "
+    "WHERE name IN ('enable_seqscan', 'enable_indexscan', 'enable_bitmapscan', 'jit')"
+)
+
+
+def _plan(session: Session, settings: dict[str, str]) -> None:
+    """Set these planner settings until :data:`_RESET` (transaction-local)."""
+    calls = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
+    session.execute(text(f"SELECT {calls}"))
+
+
+def postgres_search(
+    session: Session, base: Any, q: str, page: PageParams
+) -> tuple[list[Any], str | None, int | None]:
+    """``base``: the claim query with every filter but ``q``; the page as plain rows."""
+    columns = Claim.__table__.c  # type: ignore[attr-defined]
+    stmt = base.with_only_columns(*columns)
+    if page.include_total:
+        total = capped_total(session, stmt.where(_tsv_match(literal_column("claim.search_tsv"), q)))
+    else:
+        total = None
+    if page.cursor:
+        said_at, claim_id = decode_cursor(page.cursor, (datetime, str))
+        stmt = stmt.where(tuple_(col(Claim.said_at), col(Claim.id)) > tuple_(said_at, claim_id))
+    want = page.limit + 1
+    order = (col(Claim.said_at), col(Claim.id))
+    # 1. the next PG_WINDOW claims in order, tested: the page if the words are common there
+    window = (
+        stmt.add_columns(literal_column("claim.search_tsv").label("search_tsv"))
+        .order_by(*order)
+        .limit(PG_WINDOW)
+        .subquery("w")
+    )
+    near = (
+        select(*(window.c[c.name] for c in columns))
+        .where(_tsv_match(window.c.search_tsv, q))
+        .order_by(window.c.said_at, window.c.id)
+        .limit(want)
+    )
+    rows = list(session.execute(near).all())
+    if len(rows) < want:
+        matching = stmt.where(_tsv_match(literal_column("claim.search_tsv"), q))
+        try:
+            # 2. how many matches are left, through the GIN index
+            _plan(session, _GIN_ONLY)
+            probe = matching.with_only_columns(literal_column("1"), maintain_column_froms=True)
+            probe = probe.limit(PG_RARE + 1).subquery()
+            left = int(session.scalar(select(func.count()).select_from(probe)) or 0)
+            # 3. few: read and sort them (GIN); many: walk an ordering index
+            if left > PG_RARE:
+                _plan(session, _ORDERED)
+            rows = list(session.execute(matching.order_by(*order).limit(want)).all())
+        finally:
+            session.execute(_RESET)
+    return _cut(rows, page.limit, total)
 
 
 def _find(

@@ -465,23 +465,24 @@ def list_claims(
     whatever the number of matches (see :mod:`app.claims.search`)."""
     from app.claims import search
 
-    if filters.q and session.get_bind().dialect.name == "sqlite":
+    if filters.q:
         base = claim_query(session, replace(filters, q=None))
-        return search.sqlite_search(session, base, bool(filters.incident_id), filters.q, page)
+        if session.get_bind().dialect.name == "sqlite":
+            return search.sqlite_search(session, base, bool(filters.incident_id), filters.q, page)
+        return search.postgres_search(session, base, filters.q, page)
     # Plain rows with the claim's columns, not ORM objects: a page is read and shaped as is.
     stmt = claim_query(session, filters).with_only_columns(*Claim.__table__.c)  # type: ignore[attr-defined]
-    capped = filters.q is not None and page.include_total
     items: list[Any]
     items, cursor, total = paginate(
         session,
         stmt,
         [Claim.said_at, Claim.id],
-        replace(page, include_total=False) if capped else page,
+        page,
         lambda c: (c.said_at, c.id),
         (datetime, str),
         rows=True,
     )
-    return items, cursor, search.capped_total(session, stmt) if capped else total
+    return items, cursor, total
 
 
 EXPANDABLE = ("source", "actor")

@@ -7,14 +7,19 @@ import random
 from datetime import datetime
 from typing import Any
 
+import hypothesis
 import orjson
 import pytest
-from sqlalchemy import text
+from hypothesis import strategies as st
+from sqlalchemy import select, text
+from sqlmodel import col
 
-from app.claims import search
+from app.claims import search, service
+from app.claims.models import Claim
 from app.claims.search import TOTAL_CAP
-from app.db import session_scope
+from app.db import get_engine, session_scope
 from app.imports.service import import_records
+from app.pagination import PageParams
 from app.principal import OPERATOR
 from tests.factories import Api
 
@@ -113,6 +118,9 @@ def test_pages_match_a_full_scan(
     monkeypatch.setattr(search, "ROUNDS", rounds)
     monkeypatch.setattr(search, "INCIDENT_ROUNDS", min(rounds, 2))
     monkeypatch.setattr(search, "SECOND_CAP", second_cap)
+    # PostgreSQL: a window of `first` claims, then GIN for at most `chunk` matches left
+    monkeypatch.setattr(search, "PG_WINDOW", first)
+    monkeypatch.setattr(search, "PG_RARE", chunk)
     with session_scope() as session:
         import_records(session, _corpus(120), OPERATOR, batch=40)
     for q in ("alpha", "bravo charlie", "echo delta alpha", "zulu"):
@@ -182,3 +190,89 @@ def test_one_claims_full_text_row_is_a_seek() -> None:
         compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
         plan = " ".join(str(r[-1]) for r in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
     assert "claim_fts_content USING COVERING INDEX ix_claim_fts_content_claim_id" in plan, plan
+
+
+# Each database's strategies, as the constants that choose among them: SQLite's steps (first,
+# growth cap, rounds, crowded-second cap); PostgreSQL's window and the GIN bound (a window of
+# 1 and a bound of 0 always walk the ordering index; a bound of 10**6 always reads via GIN).
+SQLITE_STRATEGIES = [(64, 16384, 7, 100_000), (1, 4, 3, 100_000), (1, 1, 1, 2), (2, 8, 2, 3)]
+PG_STRATEGIES = [(1000, 2000), (1, 0), (1, 10**6), (3, 2), (50, 5)]
+
+
+def _reference(filters: service.ClaimFilters) -> list[str]:
+    """Every match's id in (said_at, id) order: the plain query, the planner's own plan."""
+    with session_scope() as session:
+        stmt = service.claim_query(session, filters).with_only_columns(col(Claim.id))
+        return list(session.scalars(stmt.order_by(col(Claim.said_at), col(Claim.id))))
+
+
+def _paged(filters: service.ClaimFilters, limit: int) -> list[str]:
+    ids: list[str] = []
+    cursor = None
+    for _ in range(500):
+        with session_scope() as session:
+            items, cursor, _total = service.list_claims(
+                session, filters, PageParams(limit, cursor, False)
+            )
+        ids += [r.id for r in items]
+        assert len(items) <= limit
+        if cursor is None:
+            return ids
+    raise AssertionError("did not end")
+
+
+def test_every_strategy_pages_as_the_plain_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the database under test, each strategy (forced by its constants) returns the plain
+    query's matches in its order, page after page, with other filters and incident scope."""
+    with session_scope() as session:
+        import_records(session, _corpus(90, seed=11), OPERATOR)
+        incidents = list(session.scalars(select(Claim.incident_id).distinct()))  # type: ignore[call-overload]
+    postgres = get_engine().dialect.name == "postgresql"
+
+    @hypothesis.settings(max_examples=40, deadline=None, database=None)
+    @hypothesis.given(
+        strategy=st.sampled_from(PG_STRATEGIES if postgres else SQLITE_STRATEGIES),
+        words=st.lists(st.sampled_from([*WORDS, "zulu"]), min_size=1, max_size=3),
+        incident=st.sampled_from([None, *incidents]),
+        after=st.sampled_from([None, "2020-03-11T17:01:00Z", "2020-03-11T17:02:00.250000Z"]),
+        limit=st.integers(1, 8),
+    )
+    def agree(
+        strategy: tuple[int, ...],
+        words: list[str],
+        incident: str | None,
+        after: str | None,
+        limit: int,
+    ) -> None:
+        if postgres:
+            monkeypatch.setattr(search, "PG_WINDOW", strategy[0])
+            monkeypatch.setattr(search, "PG_RARE", strategy[1])
+        else:
+            for name, value in zip(
+                ("FIRST_CHUNK", "CHUNK", "ROUNDS", "SECOND_CAP"), strategy, strict=True
+            ):
+                monkeypatch.setattr(search, name, value)
+            monkeypatch.setattr(search, "INCIDENT_ROUNDS", min(strategy[2], 2))
+        filters = service.ClaimFilters(
+            q=" ".join(words),
+            incident_id=incident,
+            said_after=datetime.fromisoformat(after) if after else None,
+        )
+        assert _paged(filters, limit) == _reference(filters)
+
+    agree()
+
+
+def test_postgres_planner_settings_are_put_back() -> None:
+    """The strategies' planner settings end with the search: later statements of the
+    transaction are planned as configured."""
+    if get_engine().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    with session_scope() as session:
+        import_records(session, _corpus(10), OPERATOR)
+    names = ("enable_seqscan", "enable_indexscan", "enable_bitmapscan", "jit")
+    with session_scope() as session:
+        before = [session.scalar(text(f"SHOW {name}")) for name in names]
+        for q in ("alpha", "zulu"):
+            service.list_claims(session, service.ClaimFilters(q=q), PageParams(2, None, False))
+            assert [session.scalar(text(f"SHOW {name}")) for name in names] == before
