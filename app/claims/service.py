@@ -415,7 +415,13 @@ def supersede_claim(
 
 
 def hard_delete_claim(session: Session, claim: Claim, reason: str, principal: Principal) -> None:
-    """Legal takedown: the content goes, a tombstone (id, type, time, reason) stays."""
+    """Legal takedown: the content goes, a tombstone (id, type, time, reason) stays. Claims
+    that cite or supersede it (of any incident) lose the reference: their incidents' state
+    moves on too."""
+    referring = select(col(Claim.incident_id)).where(
+        or_(col(Claim.cites_claim_id) == claim.id, col(Claim.supersedes_id) == claim.id)
+    )
+    touched = {claim.incident_id, *session.scalars(referring.distinct()).all()}
     for field in ("cites_claim_id", "supersedes_id"):
         column = col(getattr(Claim, field))
         session.execute(update(Claim).where(column == claim.id).values({field: None}))
@@ -423,7 +429,7 @@ def hard_delete_claim(session: Session, claim: Claim, reason: str, principal: Pr
     audit.remove(
         session, "claim", claim, principal, reason, announce=True, incident_id=claim.incident_id
     )
-    after_claim_write(session, {claim.incident_id})
+    after_claim_write(session, touched)
 
 
 def claim_query(session: Session, filters: ClaimFilters) -> Any:

@@ -1,5 +1,7 @@
 """Link checking: fetch each claim link (status, final URL, page title, SHA-256 of the body)
-and optionally ask an archive to take a snapshot, recorded as an `archive` link."""
+and optionally ask an archive to take a snapshot, recorded as an `archive` link. Each URL's
+results bump the state of the incidents whose claims hold the links (their timelines show
+the links: a copy kept by that version must not outlive them)."""
 
 from __future__ import annotations
 
@@ -20,11 +22,12 @@ from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from app import __version__
-from app.claims.models import ClaimLink
+from app.claims.models import Claim, ClaimLink
 from app.config import get_settings
 from app.links.schemas import MAX_REPORTED, LinkCheckReport, LinkFailure
 from app.types import new_id, utcnow
 from app.urls import UnsafeURL, check_url, safe_client
+from app.views.invalidate import bump_incidents
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -199,12 +202,15 @@ def check_links(
                     .where(col(ClaimLink.id).in_(by_url[url]))
                     .order_by(col(ClaimLink.id))
                 )
+                claim_ids = set()
                 for link in rows:
                     _record(link, got, now, counts)
+                    claim_ids.add(link.claim_id)
                     if snapshot is not None:
                         _add_archive_link(session, link, snapshot)
                         counts["archived"] += 1
                 session.flush()
+                _bump_timelines(session, claim_ids)
             failed = got.failure is not None or (got.status is not None and got.status >= 400)
             if failed and len(failures) < MAX_REPORTED:
                 failures.append(LinkFailure(url=url, reason=got.failure or f"HTTP {got.status}"))
@@ -240,6 +246,13 @@ def _record(link: ClaimLink, got: _Fetched, now: datetime, counts: dict[str, int
         if got.status is None:
             counts["unreachable"] += 1
             counts["dns_failures"] += int(got.dns)
+
+
+def _bump_timelines(session: Session, claim_ids: set[str]) -> None:
+    """The links of these claims changed: their incidents' state moves on."""
+    if claim_ids:
+        stmt = select(col(Claim.incident_id)).where(col(Claim.id).in_(claim_ids)).distinct()
+        bump_incidents(session, session.scalars(stmt).all())
 
 
 def request_snapshot(client: httpx.Client, url: str) -> str | None:

@@ -291,6 +291,39 @@ def test_claim_delete_is_admin_only_and_needs_a_reason(
     assert editor.get(f"/v1/claims/{c['id']}").status_code == 200
 
 
+def test_deleting_a_cited_claim_moves_the_citing_incidents_state(
+    editor: Api, admin: Api, world: dict[str, Any]
+) -> None:
+    """Break: only the deleted claim's incident bumped. A claim of another incident that
+    cited it loses ``cites_claim_id`` (its timeline shows it): that incident moves on too,
+    and its timeline (the fast lane's read) no longer names the deleted claim."""
+    from sqlalchemy import text
+
+    from app.db import session_scope
+
+    cited = new_claim(editor, world["incident"]["id"], world["presstv"]["id"])
+    other = new_incident(editor, title="Another incident")
+    citing = new_claim(editor, other["id"], world["stripes"]["id"], cites_claim_id=cited["id"])
+
+    def state() -> int:
+        with session_scope() as session:
+            got = session.scalar(
+                text("SELECT n FROM view_version WHERE scope = :s"), {"s": other["id"]}
+            )
+        return int(got or 0)
+
+    before = state()
+    assert (
+        editor.get(f"/v1/incidents/{other['id']}/claims").json()["items"][0]["cites_claim_id"]
+        == cited["id"]
+    )
+    r = admin.delete(f"/v1/claims/{cited['id']}", params={"reason": "takedown"})
+    assert r.status_code == 204, r.text
+    assert state() > before
+    items = editor.get(f"/v1/incidents/{other['id']}/claims").json()["items"]
+    assert [(c["id"], c["cites_claim_id"]) for c in items] == [(citing["id"], None)]
+
+
 def test_full_text_search_on_quotes(editor: Api, world: dict[str, Any]) -> None:
     inc = world["incident"]["id"]
     a = new_claim(

@@ -144,3 +144,38 @@ def test_every_redirect_hop_is_checked_against_private_addresses(
     chained, direct, ok = editor.get(f"/v1/claims/{c['id']}").json()["links"]
     assert chained["http_status"] is None and direct["http_status"] is None
     assert ok["http_status"] == 200 and ok["final_url"] == "https://93.184.216.35/final"
+
+
+def _states() -> dict[str, int]:
+    """The incidents' state versions (what a copy of a timeline would be kept by)."""
+    from sqlalchemy import text
+
+    from app.db import session_scope
+
+    with session_scope() as session:
+        rows = session.execute(text("SELECT scope, n FROM view_version")).all()
+    return {str(scope): int(n) for scope, n in rows}
+
+
+@pytest.mark.parametrize("archive", [False, True])
+def test_a_link_check_moves_the_state_of_its_claims_incidents(
+    editor: Api, admin: Api, site: str, archive: bool
+) -> None:
+    """Break: ``_record`` / ``_add_archive_link`` write claim_link without a bump. The
+    timeline shows each link's check (and an archive link): its incident's version moves on,
+    the other incident's does not."""
+    checked, other = new_incident(editor), new_incident(editor)
+    src = new_source(editor)
+    new_claim(editor, checked["id"], src["id"], links=[{"url": f"{site}/article"}])
+    new_claim(editor, other["id"], src["id"])
+    before = _states()
+    r = admin.post("/v1/links/check", params={"archive": str(archive).lower()})
+    assert r.status_code == 200 and r.json()["checked"] == 1, r.text
+    after = _states()
+    assert after[checked["id"]] > before[checked["id"]]
+    assert after[other["id"]] == before[other["id"]]
+    timeline = editor.get(f"/v1/incidents/{checked['id']}/claims").json()["items"]
+    assert [link["kind"] for link in timeline[0]["links"]] == (
+        ["original", "archive"] if archive else ["original"]
+    )
+    assert timeline[0]["links"][0]["checked_at"] is not None
