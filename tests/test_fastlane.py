@@ -4,7 +4,7 @@ answer (body, status, ETag, content type), and everything unusual falls through 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -130,6 +130,56 @@ def test_incident_views_and_timeline_answer_as_the_routes(
     assert hits.count("/v1/incidents/{incident_id}/claims") == 16
     assert hits.count("/v1/incidents/{incident_id}") == 1
     assert all(hits.count(f"/v1/incidents/{{incident_id}}/{v}") == 2 for v in VIEWS)
+
+
+def test_a_kept_timeline_page_is_served_until_a_write_changes_it(
+    viewer: Api,
+    editor: Api,
+    admin: Api,
+    world: dict[str, Any],
+    hits: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Break: a page kept without its versions, or a write that does not move them. A page
+    read twice is shaped once; after each write (an edit, a new claim, a retraction, a
+    takedown, a links-only edit) the lane answers as the route does."""
+    from app.claims import timeline
+
+    inc = world["incident"]
+    url = f"/v1/incidents/{inc}/claims"
+    shaped: list[str] = []
+    real = timeline.page
+
+    def counted(conn: Any, incident_id: str, limit: int, cursor: str | None) -> Any:
+        shaped.append(incident_id)
+        return real(conn, incident_id, limit, cursor)
+
+    monkeypatch.setattr(timeline, "page", counted)
+    first = _same(viewer, url, params={"limit": "3"}).json()
+    assert _same(viewer, url, params={"limit": "3"}).json() == first
+    assert shaped == [inc], "the second read is the kept page"
+    claim = first["items"][0]
+
+    def edit(**body: Any) -> None:
+        current = editor.get(f"/v1/claims/{claim['id']}").json()
+        r = editor.patch(
+            f"/v1/claims/{claim['id']}", json=body, headers={"If-Match": f'"{current["version"]}"'}
+        )
+        assert r.status_code == 200, r.text
+
+    writes: list[Callable[[], object]] = [
+        lambda: edit(quote="Edited after the page was kept"),
+        lambda: edit(links=[{"url": "https://example.org/new", "kind": "original"}]),
+        lambda: stored_claim(inc, stored_source(), said_at="2020-03-11T16:00:00Z"),
+        lambda: editor.post(f"/v1/claims/{claim['id']}/retract", json={"reason": "withdrawn"}),
+        lambda: admin.delete(f"/v1/claims/{claim['id']}", params={"reason": "takedown"}),
+    ]
+    for write in writes:
+        before = _same(viewer, url, params={"limit": "3"}).json()
+        write()
+        after = _same(viewer, url, params={"limit": "3"}).json()
+        assert after != before
+    assert hits.count("/v1/incidents/{incident_id}/claims") == 2 + 2 * len(writes)
 
 
 def test_if_none_match_is_a_304_with_the_etag(

@@ -147,10 +147,10 @@ def quick_timeline(conn: Connection, request: fastlane.Request) -> fastlane.Answ
     if cursor is not None and not 0 < len(cursor) <= 512:
         return None
     try:
-        body = timeline.page(conn, request.path["incident_id"], int(limit), cursor)
+        ready = timeline.ready_page(conn, request.path["incident_id"], int(limit), cursor)
     except BadRequest:  # a malformed cursor
         return None
-    return None if body is None else fastlane.Answer(body)
+    return None if ready is None else fastlane.Answer(ready[0], gzip_key=ready[1])
 
 
 fastlane.register("/v1/incidents/{incident_id}/claims", ("limit", "cursor"), quick_timeline)

@@ -5,11 +5,19 @@ then :func:`app.claims.service.public_dicts`, the reference; ``tests/claims/test
 compares them), without typed result rows: SQLite's stored instants (``YYYY-MM-DD
 HH:MM:SS.ffffff``, naive UTC) become the API's text by slicing, JSON columns are parsed by
 orjson, and two statements read the page (claims by the ``(incident_id, said_at, id)`` index,
-then their links)."""
+then their links).
+
+:func:`ready_page` keeps the pages it wrote in memory (:class:`Pages`, per process), each
+with the incident's state and the views' epoch (:mod:`app.views.invalidate`) read before
+its claims: a page is served as kept while both are unchanged (one statement instead of
+two and the shaping). Every write that changes what a timeline shows moves its incident's
+state (claim writes, imports, the link checker) or, unscoped, the epoch."""
 
 from __future__ import annotations
 
-from collections import defaultdict, namedtuple
+import threading
+from collections import OrderedDict, defaultdict, namedtuple
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +27,7 @@ from sqlalchemy import Connection, bindparam, text
 from app.claims.values import VALUE_COLUMNS, value_dict
 from app.pagination import decode_cursor, encode_cursor
 from app.types import UTCDateTime, api_instant, as_utc
+from app.views.invalidate import EPOCH
 
 _COLUMNS = (
     "id, incident_id, source_id, via_source_id, speaker, said_at, said_at_precision, quote, "
@@ -36,6 +45,11 @@ _LINKS = text(
     "SELECT claim_id, url, kind, title, accessed_at, http_status, final_url, checked_at, sha256 "
     "FROM claim_link WHERE claim_id IN :ids ORDER BY claim_id, position"
 ).bindparams(bindparam("ids", expanding=True))
+
+_VERSIONS = text(
+    "SELECT (SELECT n FROM view_version WHERE scope = :incident_id), "
+    "(SELECT n FROM view_version WHERE scope = :epoch)"
+)
 
 _Value = namedtuple("_Value", VALUE_COLUMNS)  # type: ignore[misc]  # what value_dict reads
 
@@ -129,3 +143,57 @@ def page(conn: Connection, incident_id: str, limit: int, cursor: str | None) -> 
         }
         items.append(item)
     return orjson.dumps({"items": items, "next_cursor": next_cursor, "total": None})
+
+
+class Pages:
+    """Timeline pages by (incident, limit, cursor) with the versions they were written at,
+    least recently used out past ``max_bytes``. Shared by the threads of a process."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, tuple[tuple[int, int], bytes]] = OrderedDict()
+
+    def get(self, key: Hashable, versions: tuple[int, int]) -> bytes | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != versions:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Hashable, versions: tuple[int, int], body: bytes) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self._entries[key] = (versions, body)
+            self.size += len(body)
+            while self.size > self.max_bytes and self._entries:
+                self.size -= len(self._entries.popitem(last=False)[1][1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.size = 0
+
+
+PAGES = Pages()
+
+
+def ready_page(
+    conn: Connection, incident_id: str, limit: int, cursor: str | None
+) -> tuple[bytes, Hashable] | None:
+    """:func:`page`, as kept while the incident's state and the epoch are unchanged, and
+    what names those bytes (the fast lane keeps their gzip under it)."""
+    row = conn.execute(_VERSIONS, {"incident_id": incident_id, "epoch": EPOCH}).one()
+    versions = (int(row[0] or 0), int(row[1] or 0))
+    key = (incident_id, limit, cursor)
+    body = PAGES.get(key, versions)
+    if body is None:
+        body = page(conn, incident_id, limit, cursor)
+        if body is None:
+            return None
+        PAGES.put(key, versions, body)
+    return body, ("timeline", *key, *versions)
