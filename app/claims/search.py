@@ -37,8 +37,8 @@ and the planner then walks the ordering index testing all 1M claims for a word i
    claims left, few are tested).
 
 The planner settings last for the statements that need them (``set_config(..., true)``,
-put back to ``pg_settings.reset_val``); JIT is off for them (a disabled plan's cost would
-otherwise compile the query).
+then ``RESET``; after an error, the transaction's rollback undoes them); JIT is off for them
+(a disabled plan's cost would otherwise compile the query).
 
 Totals (``include_total``) are counted up to :data:`TOTAL_CAP` and reported as at most that.
 """
@@ -148,10 +148,8 @@ def sqlite_search(
 #: PostgreSQL planner settings of each strategy (the rest as configured)
 _GIN_ONLY = {"enable_seqscan": "off", "enable_indexscan": "off", "jit": "off"}
 _ORDERED = {"enable_seqscan": "off", "enable_bitmapscan": "off", "jit": "off"}
-_RESET = text(
-    "SELECT set_config(name, reset_val, true) FROM pg_settings "
-    "WHERE name IN ('enable_seqscan', 'enable_indexscan', 'enable_bitmapscan', 'jit')"
-)
+# the settings as configured again (after an error the rollback puts them back)
+_RESET = text("RESET enable_seqscan; RESET enable_indexscan; RESET enable_bitmapscan; RESET jit")
 
 
 def _plan(session: Session, settings: dict[str, str]) -> None:
@@ -191,18 +189,16 @@ def postgres_search(
     rows = list(session.execute(near).all())
     if len(rows) < want:
         matching = stmt.where(_tsv_match(literal_column("claim.search_tsv"), q))
-        try:
-            # 2. how many matches are left, through the GIN index
-            _plan(session, _GIN_ONLY)
-            probe = matching.with_only_columns(literal_column("1"), maintain_column_froms=True)
-            probe = probe.limit(PG_RARE + 1).subquery()
-            left = int(session.scalar(select(func.count()).select_from(probe)) or 0)
-            # 3. few: read and sort them (GIN); many: walk an ordering index
-            if left > PG_RARE:
-                _plan(session, _ORDERED)
-            rows = list(session.execute(matching.order_by(*order).limit(want)).all())
-        finally:
-            session.execute(_RESET)
+        # 2. how many matches are left, through the GIN index
+        _plan(session, _GIN_ONLY)
+        probe = matching.with_only_columns(literal_column("1"), maintain_column_froms=True)
+        probe = probe.limit(PG_RARE + 1).subquery()
+        left = int(session.scalar(select(func.count()).select_from(probe)) or 0)
+        # 3. few: read and sort them (GIN); many: walk an ordering index
+        if left > PG_RARE:
+            _plan(session, _ORDERED)
+        rows = list(session.execute(matching.order_by(*order).limit(want)).all())
+        session.execute(_RESET)
     return _cut(rows, page.limit, total)
 
 
