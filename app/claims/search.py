@@ -28,13 +28,16 @@ the words' frequency (a word missing from the statistics is estimated at thousan
 and the planner then walks the ordering index testing all 1M claims for a word in none):
 
 1. the next :data:`PG_WINDOW` claims in order (every filter and the cursor applied), tested:
-   when the page is among them (the words are common), that is the page;
-2. otherwise count the matches left, at most :data:`PG_RARE` + 1, with bitmap scans only,
-   i.e. through the GIN index (the words' posting lists and at most that many rows);
-3. that many or fewer: the page is cut from them, read again the same way and sorted; more:
-   the claims are walked through an ordering index (``(said_at, id)``, or the incident's)
-   and tested, stopping at the page (bitmap scans off; the words being frequent among the
-   claims left, few are tested).
+   when the page is among them (the words are common), that is the page; when the window
+   holds every claim left (an incident's timeline, say), its matches are all the matches
+   left; one statement either way (the claims left are counted only when the page is not
+   full);
+2. otherwise the matches left, at most :data:`PG_RARE` + 1, are read with bitmap scans only,
+   i.e. through the GIN index (the words' posting lists and at most that many rows), counted
+   and sorted: that many or fewer, the page is cut from them;
+3. more: the claims are walked through an ordering index (``(said_at, id)``, or the
+   incident's) and tested, stopping at the page (bitmap scans off; the words being frequent
+   among the claims left, few are tested).
 
 The planner settings last for the statements that need them (``set_config(..., true)``,
 then ``RESET``; after an error, the transaction's rollback undoes them); JIT is off for them
@@ -51,8 +54,8 @@ from itertools import groupby
 from typing import Any
 
 import orjson
+from sqlalchemy import and_, exists, func, literal_column, select, text, true, tuple_
 from sqlalchemy import column as sql_column
-from sqlalchemy import exists, func, literal_column, select, text, tuple_
 from sqlalchemy import table as sql_table
 from sqlmodel import Session, col
 
@@ -173,31 +176,44 @@ def postgres_search(
         stmt = stmt.where(tuple_(col(Claim.said_at), col(Claim.id)) > tuple_(said_at, claim_id))
     want = page.limit + 1
     order = (col(Claim.said_at), col(Claim.id))
-    # 1. the next PG_WINDOW claims in order, tested: the page if the words are common there
+    tsv: Any = literal_column("claim.search_tsv")
+    # 1. the next PG_WINDOW claims in order, tested: the page if the words are common there;
+    # every match left if the window holds every claim left (counted only when the page is
+    # not full: AND evaluates its subqueries lazily, left to right)
     window = (
-        stmt.add_columns(literal_column("claim.search_tsv").label("search_tsv"))
-        .order_by(*order)
-        .limit(PG_WINDOW)
-        .subquery("w")
+        stmt.add_columns(tsv.label("search_tsv")).order_by(*order).limit(PG_WINDOW).subquery("w")
     )
     near = (
         select(*(window.c[c.name] for c in columns))
         .where(_tsv_match(window.c.search_tsv, q))
         .order_by(window.c.said_at, window.c.id)
         .limit(want)
+        .cte("p")
     )
-    rows = list(session.execute(near).all())
-    if len(rows) < want:
-        matching = stmt.where(_tsv_match(literal_column("claim.search_tsv"), q))
-        # 2. how many matches are left, through the GIN index
+    found = select(func.count()).select_from(near).scalar_subquery()
+    claims_left = stmt.with_only_columns(col(Claim.id)).order_by(*order).limit(PG_WINDOW)
+    seen = select(func.count()).select_from(claims_left.subquery("c")).scalar_subquery()
+    one = select(literal_column("1").label("one")).subquery("one")
+    first = (
+        select(*(near.c[c.name] for c in columns), and_(found < want, seen < PG_WINDOW))
+        .select_from(one.outerjoin(near, true()))
+        .order_by(near.c.said_at, near.c.id)
+    )
+    got = session.execute(first).all()
+    rows = [r for r in got if r.id is not None]
+    if len(rows) < want and not got[0][-1]:
+        # 2. the matches left, at most PG_RARE + 1, through the GIN index (bitmap scans only),
+        # counted and sorted: when that many or fewer, the page is theirs
+        matching = stmt.where(_tsv_match(tsv, q))
         _plan(session, _GIN_ONLY)
-        probe = matching.with_only_columns(literal_column("1"), maintain_column_froms=True)
-        probe = probe.limit(PG_RARE + 1).subquery()
-        left = int(session.scalar(select(func.count()).select_from(probe)) or 0)
-        # 3. few: read and sort them (GIN); many: walk an ordering index
-        if left > PG_RARE:
+        rare = matching.limit(PG_RARE + 1).cte("m")
+        left = select(func.count()).select_from(rare).scalar_subquery()
+        sorted_ = select(*rare.c, left).order_by(rare.c.said_at, rare.c.id).limit(want)
+        rows = list(session.execute(sorted_).all())
+        if rows and rows[0][-1] > PG_RARE:
+            # 3. more: walk an ordering index, testing each claim (bitmap scans off)
             _plan(session, _ORDERED)
-        rows = list(session.execute(matching.order_by(*order).limit(want)).all())
+            rows = list(session.execute(matching.order_by(*order).limit(want)).all())
         session.execute(_RESET)
     return _cut(rows, page.limit, total)
 
