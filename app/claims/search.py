@@ -180,11 +180,15 @@ def postgres_search(
     # 1. the next PG_WINDOW claims in order, tested: the page if the words are common there;
     # every match left if the window holds every claim left (counted only when the page is
     # not full: AND evaluates its subqueries lazily, left to right)
+    keys = (col(Claim.said_at), col(Claim.id))
     window = (
-        stmt.add_columns(tsv.label("search_tsv")).order_by(*order).limit(PG_WINDOW).subquery("w")
+        stmt.with_only_columns(*keys, tsv.label("search_tsv"))
+        .order_by(*order)
+        .limit(PG_WINDOW)
+        .subquery("w")
     )
     near = (
-        select(*(window.c[c.name] for c in columns))
+        select(window.c.said_at, window.c.id)
         .where(_tsv_match(window.c.search_tsv, q))
         .order_by(window.c.said_at, window.c.id)
         .limit(want)
@@ -194,9 +198,10 @@ def postgres_search(
     claims_left = stmt.with_only_columns(col(Claim.id)).order_by(*order).limit(PG_WINDOW)
     seen = select(func.count()).select_from(claims_left.subquery("c")).scalar_subquery()
     one = select(literal_column("1").label("one")).subquery("one")
+    table = Claim.__table__  # type: ignore[attr-defined]
     first = (
-        select(*(near.c[c.name] for c in columns), and_(found < want, seen < PG_WINDOW))
-        .select_from(one.outerjoin(near, true()))
+        select(*columns, and_(found < want, seen < PG_WINDOW))
+        .select_from(one.outerjoin(near.join(table, table.c.id == near.c.id), true()))
         .order_by(near.c.said_at, near.c.id)
     )
     got = session.execute(first).all()
@@ -206,9 +211,19 @@ def postgres_search(
         # counted and sorted: when that many or fewer, the page is theirs
         matching = stmt.where(_tsv_match(tsv, q))
         _plan(session, _GIN_ONLY)
-        rare = matching.limit(PG_RARE + 1).cte("m")
+        rare = matching.with_only_columns(*keys).limit(PG_RARE + 1).cte("m")
         left = select(func.count()).select_from(rare).scalar_subquery()
-        sorted_ = select(*rare.c, left).order_by(rare.c.said_at, rare.c.id).limit(want)
+        top = (
+            select(rare.c.said_at, rare.c.id)
+            .order_by(rare.c.said_at, rare.c.id)
+            .limit(want)
+            .subquery("k")
+        )
+        sorted_ = (
+            select(*columns, left)
+            .select_from(top.join(table, table.c.id == top.c.id))
+            .order_by(top.c.said_at, top.c.id)
+        )
         rows = list(session.execute(sorted_).all())
         if rows and rows[0][-1] > PG_RARE:
             # 3. more: walk an ordering index, testing each claim (bitmap scans off)
