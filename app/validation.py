@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pycountry
 from pydantic import (
     AfterValidator,
-    AnyUrl,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -24,6 +23,7 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+from pydantic_core import Url as CoreUrl
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -80,7 +80,10 @@ def _timezone(value: str) -> str:
 
 def _http_url(value: str) -> str:
     try:
-        url = AnyUrl(value.strip())
+        # pydantic-core's URL: what ``AnyUrl`` (no constraints) validates, without building
+        # the wrapper class through a type adapter (a sixth of the cost; a bulk import
+        # validates a link a claim)
+        url = CoreUrl(value.strip())
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a valid URL") from exc
     if url.scheme not in ("http", "https"):

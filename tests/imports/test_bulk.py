@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlmodel import col
 
@@ -12,6 +16,7 @@ from app.claims.service import snapshot
 from app.db import session_scope
 from app.errors import ValidationFailed
 from app.events.models import Event
+from app.imports import bulk
 from app.imports.schemas import ImportReport
 from app.imports.service import import_records
 from app.principal import OPERATOR
@@ -218,3 +223,16 @@ def test_the_import_gives_back_its_page_cache() -> None:
         _import([*_demo(), '{"type": "claim", "external_id": "x", "incident_external_id": "no"}'])
     with session_scope() as session:
         assert session.scalar(text("PRAGMA cache_size")) == before
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(9998, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone.min]),
+    )
+)
+def test_the_sqlite_instant_text_is_what_sqlalchemy_stores(value: datetime) -> None:
+    """The import writes instants as SQLAlchemy stores ``UTCDateTime`` on SQLite (naive UTC,
+    microseconds), for every offset."""
+    assert bulk._sqlite_dt(value) == value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
