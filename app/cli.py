@@ -9,7 +9,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
@@ -185,32 +185,45 @@ def _plural(n: int, word: str) -> str:
 
 
 class _ProgressReader:
-    """Yields the file's lines while advancing a progress bar by bytes, and remembers where
-    each line starts so a decode error can name its byte offset in the file."""
+    """Yields the file's lines while advancing a progress bar by bytes. Nothing is kept per
+    line (memory stays flat whatever the file's size): when an import fails, :meth:`locate`
+    reads the file again to find where the lines named by JSON errors start, so
+    :meth:`where` can name the error's byte offset in the file."""
 
-    def __init__(self, fh: BinaryIO, advance: Callable[[int], None]) -> None:
+    def __init__(self, fh: BinaryIO, advance: Callable[[int], None], path: Path) -> None:
         self.fh = fh
         self.advance = advance
-        self.starts: list[int] = []
+        self.path = path
+        self.starts: dict[int, int] = {}
 
     def __iter__(self) -> Iterator[bytes]:
-        offset = 0
         for line in self.fh:
-            self.starts.append(offset)
-            offset += len(line)
             self.advance(len(line))
             yield line
+
+    def locate(self, errors: Iterable[tuple[int | None, str]]) -> None:
+        """Find where the lines of the JSON errors among ``errors`` (line, detail) start."""
+        wanted = {n for n, detail in errors if n and _JSON_POSITION.search(detail)}
+        if not wanted:
+            return
+        last, offset = max(wanted), 0
+        with self.path.open("rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                if number in wanted:
+                    self.starts[number] = offset
+                if number >= last:
+                    break
+                offset += len(line)
 
     def where(self, line: int | None, detail: str) -> str:
         """``line N`` or, for a JSON decode error, ``line N, byte B`` (0-based in the file)."""
         if line is None:
             return "file"
-        if not 0 < line <= len(self.starts):
-            return f"line {line}"
+        start = self.starts.get(line)
         match = _JSON_POSITION.search(detail)
-        if match is None:
+        if start is None or match is None:
             return f"line {line}"
-        return f"line {line}, byte {self.starts[line - 1] + int(match.group(1))}"
+        return f"line {line}, byte {start + int(match.group(1))}"
 
 
 _JSON_POSITION = re.compile(r"\(char (\d+)\)")
@@ -239,11 +252,12 @@ def import_file(
         bar.total(size)
         try:
             with session_scope() as session, path.open("rb") as fh:
-                reader = _ProgressReader(fh, bar.advance)
+                reader = _ProgressReader(fh, bar.advance, path)
                 report = import_records(session, reader, OPERATOR)
         except ValidationFailed as exc:
             failed = exc
     if failed is not None:  # printed once the bar is gone
+        reader.locate((e.line, e.detail) for e in failed.errors or [])
         for e in failed.errors or []:
             where = reader.where(e.line, e.detail)
             typer.echo(f"{where}: {e.pointer or '/'}: {e.detail}", err=True)
