@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import Session, SQLModel, col
 
 from app.actors.models import Actor
@@ -503,18 +503,6 @@ def _fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*_GC_SAVED)
 
 
-def _plan_for_growing_tables(session: Session) -> None:
-    """PostgreSQL: plan each of the import's statements for the tables as they are now. The
-    import grows ``claim`` by up to millions of rows inside one transaction, where neither
-    ANALYZE nor autovacuum sees them; a generic plan (the driver prepares a statement after
-    five runs) fixed while the table was small scans it whole for every chunk of external ids
-    looked up, which made a large import quadratic (a 500-id lookup took seconds once the
-    table held 70 000 claims). A custom plan reads the table's current size and uses the
-    indexes. Transaction-scoped (``SET LOCAL``): the commit or rollback puts it back."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-
-
 def import_records(
     session: Session, lines: Iterable[str | bytes], principal: Principal, batch: int = BATCH
 ) -> ImportReport:
@@ -530,7 +518,6 @@ def _import_records(
     state = _Import(session, principal)
     try:
         lock_feed(session)
-        _plan_for_growing_tables(session)
         for parsed in _batches(lines, batch):
             state.batch(parsed)
             if state.stop:

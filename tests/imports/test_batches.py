@@ -189,24 +189,76 @@ def test_the_collector_thresholds_are_put_back_after_success_and_failure() -> No
 def test_postgresql_plans_each_statement_for_the_growing_tables(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """PostgreSQL: inside the import, statements get custom plans (the claim table grows by
-    the import's own rows, which no ANALYZE sees); after it the setting is the server's."""
+    """PostgreSQL: the driver prepares none of the import's statements (each is planned for
+    the claim table as it is then: the import's own rows, which no ANALYZE sees), the server
+    keeps its plan cache setting (its per-row foreign-key checks keep their plans), and the
+    connection prepares again after the import."""
     with session_scope() as session:
         if session.get_bind().dialect.name != "postgresql":
             return
         default = session.scalar(text("SHOW plan_cache_mode"))
-    seen: list[str] = []
+    seen: list[tuple[Any, str, int]] = []
     real = bulk.ClaimWriter.write_batch
 
     def spy(self: bulk.ClaimWriter, staged: bulk.Staged) -> None:
-        seen.append(str(self.session.scalar(text("SHOW plan_cache_mode"))))
+        raw = self.session.connection().connection.driver_connection
+        assert raw is not None
+        prepared = self.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_prepared_statements "
+                "WHERE statement LIKE '%external_id IN%'"
+            )
+        )
+        seen.append(
+            (
+                raw.prepare_threshold,
+                str(self.session.scalar(text("SHOW plan_cache_mode"))),
+                int(prepared or 0),
+            )
+        )
         real(self, staged)
 
     monkeypatch.setattr(bulk.ClaimWriter, "write_batch", spy)
-    _import(_demo(), batch=10)
-    assert seen and set(seen) == {"force_custom_plan"}
+    _import(_demo(), batch=5)  # many batches: a lookup runs far more than five times
+    assert len(seen) > 6
+    assert {threshold for threshold, _, _ in seen} == {None}
+    assert {mode for _, mode, _ in seen} == {default}
+    assert seen[-1][2] == seen[0][2]  # nothing prepared during the import
     with session_scope() as session:
-        assert session.scalar(text("SHOW plan_cache_mode")) == default
+        raw = session.connection().connection.driver_connection
+        assert raw is not None and raw.prepare_threshold == 5
+
+
+def test_postgresql_claims_and_links_are_written_without_per_row_key_triggers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL, a role that may set session_replication_role (the tests' superuser): the
+    claims and links of a batch are copied without the per-row foreign-key triggers (their
+    keys are checked once a batch, test_bulk.py), every other table with them, and the
+    setting is back after each batch."""
+    with session_scope() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+    roles: list[tuple[str, str]] = []
+    after: list[str] = []
+    real_copy, real_wait = bulk._copy, bulk.ClaimWriter.wait
+
+    def copy(raw: Any, table: str, columns: Any, rows: list[tuple[Any, ...]]) -> None:
+        with raw.cursor() as cur:
+            roles.append((table, str(cur.execute("SHOW session_replication_role").fetchone()[0])))
+        real_copy(raw, table, columns, rows)
+
+    def wait(self: bulk.ClaimWriter) -> None:
+        real_wait(self)
+        after.append(str(self.session.scalar(text("SHOW session_replication_role"))))
+
+    monkeypatch.setattr(bulk, "_copy", copy)
+    monkeypatch.setattr(bulk.ClaimWriter, "wait", wait)
+    _import(_demo(), batch=10)
+    assert {table for table, _ in roles} >= {"claim", "claim_link", "revision", "event"}
+    assert {role for table, role in roles if table in bulk.BATCH_CHECKED} == {"replica"}
+    assert {role for table, role in roles if table not in bulk.BATCH_CHECKED} == {"origin"}
+    assert after and set(after) == {"origin"}
 
 
 def test_the_batch_being_written_counts_for_duplicates_and_references(

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import orjson
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col
 
 from app.claims.models import Claim
 from app.claims.service import snapshot
-from app.db import session_scope
-from app.errors import ValidationFailed
+from app.db import get_engine, session_scope
+from app.errors import Conflict, ValidationFailed
 from app.events.models import Event
-from app.imports import bulk
+from app.imports import bulk, service
 from app.imports.schemas import ImportReport
 from app.imports.service import import_records
 from app.principal import OPERATOR
@@ -24,7 +28,7 @@ from app.revisions.models import Revision
 from app.revisions.service import diff
 from app.webhooks.models import Webhook, WebhookDelivery
 from tests.conftest import row_counts
-from tests.factories import Api, make_key, new_claim
+from tests.factories import CLAIM, Api, make_key, new_claim, stored_incident, stored_source
 
 
 def _demo() -> list[str]:
@@ -236,3 +240,62 @@ def test_the_sqlite_instant_text_is_what_sqlalchemy_stores(value: datetime) -> N
     """The import writes instants as SQLAlchemy stores ``UTCDateTime`` on SQLite (naive UTC,
     microseconds), for every offset."""
     assert bulk._sqlite_dt(value) == value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+MISSING = "01J0000000000000000000NONE"
+
+
+def _claim_line(external_id: str, **fields: Any) -> str:
+    return orjson.dumps({"type": "claim", "external_id": external_id} | CLAIM | fields).decode()
+
+
+@pytest.mark.parametrize(
+    "field", ["incident_id", "source_id", "via_source_id", "cites_claim_id", "actor_id"]
+)
+def test_a_reference_the_import_did_not_check_is_refused_by_the_database(
+    monkeypatch: pytest.MonkeyPatch, field: str
+) -> None:
+    """With the import's own reference checks switched off, a claim naming a row that does
+    not exist still never reaches the table: the database's foreign keys (per row on SQLite;
+    on PostgreSQL once per batch, or per row where the batch check is not allowed) refuse
+    the import whole."""
+    known = {"incident_id": stored_incident(), "source_id": stored_source()}
+    fields: dict[str, Any] = {field: MISSING}
+    if field == "actor_id":
+        fields = {"topic": "responsibility", "value": {"kind": "actor", "actor_id": MISSING}}
+    lines = [_claim_line("fine", **known), _claim_line("dangling", **(known | fields))]
+    monkeypatch.setattr(service, "_check_claim", lambda *args: None)
+    before = row_counts()
+    with pytest.raises((Conflict, IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)):
+        _import(lines)
+    assert row_counts() == before
+
+
+def test_postgresql_rows_the_import_references_cannot_go_before_it_commits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: while the import runs, another transaction cannot delete a source its
+    claims reference (the foreign-key check locks it FOR KEY SHARE, once per batch or once per
+    row), so no claim is committed with a dangling reference."""
+    with session_scope() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+    incident, source = stored_incident(), stored_source()
+    refused: list[str] = []
+    real = bulk.ClaimWriter.wait
+
+    def then_delete(self: bulk.ClaimWriter) -> None:
+        writing = self._writing is not None
+        real(self)
+        if not writing:
+            return
+        with get_engine().connect() as other:
+            other.execute(text("SET lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError) as err:
+                other.execute(text("DELETE FROM source WHERE id = :id"), {"id": source})
+            refused.append(str(getattr(err.value.orig, "sqlstate", "")))
+            other.rollback()
+
+    monkeypatch.setattr(bulk.ClaimWriter, "wait", then_delete)
+    _import([_claim_line("c1", incident_id=incident, source_id=source)])
+    assert refused == ["55P03"]  # lock_not_available
