@@ -27,6 +27,8 @@ PostgreSQL (:func:`postgres_search`): ``search_tsv @@ plainto_tsquery`` under th
 the words' frequency (a word missing from the statistics is estimated at thousands of rows,
 and the planner then walks the ordering index testing all 1M claims for a word in none):
 
+With ``incident_id``, the planner's own plan (bounded by the incident's claims). Otherwise:
+
 1. the next :data:`PG_WINDOW` claims in order (every filter and the cursor applied), tested:
    when the page is among them (the words are common), that is the page; when the window
    holds every claim left (an incident's timeline, say), its matches are all the matches
@@ -162,9 +164,12 @@ def _plan(session: Session, settings: dict[str, str]) -> None:
 
 
 def postgres_search(
-    session: Session, base: Any, q: str, page: PageParams
+    session: Session, base: Any, incident_scoped: bool, q: str, page: PageParams
 ) -> tuple[list[Any], str | None, int | None]:
-    """``base``: the claim query with every filter but ``q``; the page as plain rows."""
+    """``base``: the claim query with every filter but ``q``; the page as plain rows. With
+    ``incident_id`` the planner's own plan: any plan it has is bounded by the incident's
+    claims (its ``(incident_id, said_at, id)`` index), and its estimate of an incident's
+    size is from an ordinary column's statistics."""
     columns = Claim.__table__.c  # type: ignore[attr-defined]
     stmt = base.with_only_columns(*columns)
     if page.include_total:
@@ -177,6 +182,9 @@ def postgres_search(
     want = page.limit + 1
     order = (col(Claim.said_at), col(Claim.id))
     tsv: Any = literal_column("claim.search_tsv")
+    if incident_scoped:
+        plain = stmt.where(_tsv_match(tsv, q)).order_by(*order).limit(want)
+        return _cut(list(session.execute(plain).all()), page.limit, total)
     # 1. the next PG_WINDOW claims in order, tested: the page if the words are common there;
     # every match left if the window holds every claim left (counted only when the page is
     # not full: AND evaluates its subqueries lazily, left to right)

@@ -475,7 +475,7 @@ def list_claims(
         base = claim_query(session, replace(filters, q=None))
         if session.get_bind().dialect.name == "sqlite":
             return search.sqlite_search(session, base, bool(filters.incident_id), filters.q, page)
-        return search.postgres_search(session, base, filters.q, page)
+        return search.postgres_search(session, base, bool(filters.incident_id), filters.q, page)
     # Plain rows with the claim's columns, not ORM objects: a page is read and shaped as is.
     stmt = claim_query(session, filters).with_only_columns(*Claim.__table__.c)  # type: ignore[attr-defined]
     items: list[Any]
