@@ -7,6 +7,12 @@
 #   bash scripts/mutation.sh                      # every slice
 #   bash scripts/mutation.sh values urls          # some slices
 #   MUTATION_BUDGET=600 MUTATION_CHILDREN=1 bash scripts/mutation.sh http
+#   MUTATION_FAST=0.5 bash scripts/mutation.sh engine  # two passes (below)
+#
+# MUTATION_FAST=<seconds>: a first pass runs each mutant without the tests that took longer
+# than that in mutmut's stats run (tests/mutation_plugin.py); its survivors are then run
+# again with every test that reaches them (a second budget of MUTATION_BUDGET seconds), so
+# the counts are those of the full selection, paid for by survivors only once.
 #
 # Reports go to mutation-report/<slice>.txt (one line per mutant that was not killed) and a
 # summary line per slice to mutation-report/summary.txt. `mutmut show <name>` in the kept
@@ -51,6 +57,15 @@ slice() {
 preload() {
   case "$1" in
     idempotency | urls | pagination | errors) echo "app.main" ;;
+    *) echo "" ;;
+  esac
+}
+
+# Mutants to run again without preloading after the slice (mutmut patterns): functions that
+# run when the routers are imported, which a preloaded fork server did before any mutant was on
+unpreloaded() {
+  case "$1" in
+    errors) echo "app.errors.x_register_union_tags* app.errors.x_problem_responses*" ;;
     *) echo "" ;;
   esac
 }
@@ -110,8 +125,23 @@ command.upgrade(alembic_config(normalise_url(os.environ["CLAIMDESK_DATABASE_URL"
   echo "== $name: mutating $files, tests $tests (budget ${BUDGET}s, $children at a time, preload '${MUTATION_PRELOAD}')"
   started=$SECONDS
   status=done
-  (cd "$work" && timeout "$BUDGET" mutmut run --max-children "$children" >"$work/run.log" 2>&1) \
-    || status="stopped after ${BUDGET}s or failed (see $work/run.log)"
+  (cd "$work" && MUTATION_FAST=${MUTATION_FAST:-} timeout "$BUDGET" mutmut run --max-children "$children" \
+    >"$work/run.log" 2>&1) || status="stopped after ${BUDGET}s or failed (see $work/run.log)"
+  if [ -n "${MUTATION_FAST:-}" ]; then
+    # the fast pass's survivors, again with every test (mutmut re-runs mutants it is given by name)
+    mapfile -t survivors < <(cd "$work" && mutmut results 2>/dev/null | sed -n 's/^ *\(.*\): survived$/\1/p')
+    if [ ${#survivors[@]} -gt 0 ]; then
+      (cd "$work" && MUTATION_FAST= timeout "$BUDGET" mutmut run --max-children "$children" "${survivors[@]}" \
+        >"$work/recheck.log" 2>&1) || status="$status; re-check stopped after ${BUDGET}s or failed (see $work/recheck.log)"
+    fi
+    status="$status; fast pass ${MUTATION_FAST}s: ${#survivors[@]} survivors re-checked with every test"
+  fi
+  read -ra again <<<"$(unpreloaded "$name")"
+  if [ -n "$MUTATION_PRELOAD" ] && [ ${#again[@]} -gt 0 ]; then
+    (cd "$work" && MUTATION_PRELOAD= MUTATION_FAST= timeout "$BUDGET" mutmut run --max-children "$children" \
+      "${again[@]}" >"$work/unpreloaded.log" 2>&1) \
+      || status="$status; re-run without preloading stopped or failed (see $work/unpreloaded.log)"
+  fi
   (cd "$work" && mutmut results --all true 2>/dev/null) | grep -E ': ' | sed 's/^ *//' \
     > "$OUT/$name.txt" || true
   count() { grep -c ": $1\$" "$OUT/$name.txt" || true; }

@@ -17,12 +17,18 @@ other child, and drew the same ``random`` numbers as every other child. Here:
   once and none wipes the tables under another.
 - Every run reseeds ``random``: forked children inherit one random state, so one draw decided
   for every mutant of a run whether a 1 % branch ran (``app.idempotency.service.begin``).
+- ``MUTATION_FAST`` (seconds): a first, fast pass. A mutant's run leaves out the tests whose
+  time in mutmut's stats run was above this (unless that leaves none), so a survivor no longer
+  pays for every slow test that reached its function. Its survivors are then checked again
+  with every test (``scripts/mutation.sh`` does both passes); the stats run, the clean run and
+  the forced failure are never filtered.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
+import json
 import os
 import random
 import shutil
@@ -73,6 +79,28 @@ def pytest_configure(config: pytest.Config) -> None:
     template = os.environ.get("MUTATION_SQLITE_TEMPLATE")
     if template:
         _own_database(Path(template))
+
+
+def _durations() -> dict[str, float]:
+    """Each test's call time in mutmut's stats run (children run in ``mutants/``)."""
+    for path in (Path("mutmut-stats.json"), Path("mutants/mutmut-stats.json")):
+        if path.exists():
+            durations: dict[str, float] = json.loads(path.read_text())["duration_by_test"]
+            return durations
+    return {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    limit = os.environ.get("MUTATION_FAST")
+    if not limit or "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return  # not a mutant's run of the fast pass
+    durations = _durations()
+    slow = [item for item in items if durations.get(item.nodeid, 0.0) > float(limit)]
+    if not slow or len(slow) == len(items):
+        return  # nothing to leave out, or only slow tests reach the mutant: run them
+    config.hook.pytest_deselected(items=slow)
+    left_out = set(slow)
+    items[:] = [item for item in items if item not in left_out]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import pytest
 
 from app.confidence.engine import (
     DEFAULT_MODEL,
+    Candidate,
     ClaimInput,
     ItemAssessment,
     Model,
@@ -419,3 +421,195 @@ def test_a_category_candidate_is_named_by_its_normalised_category() -> None:
         (normalise_category("drone"), normalise_category("drone"), ("c",)),
     ]
     assert item.contested
+
+
+def test_an_attribution_is_its_candidates_probability_under_the_same_model_and_as_of() -> None:
+    """``attribute`` weighs the candidates as ``assess`` does, with the learned domain size
+    and copy discounts and only the claims said by ``as_of``: an actor that is the whole of
+    its candidate has the candidate's probability. Its supporting claims are the counted
+    ones; other topics and other kinds of value are not attributions (mutation run 6)."""
+    t1, t2, t3 = (datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3))
+    claims = [
+        ClaimInput("r1", RESP, "coalition", ClaimValue.of_actor("kh"), said_at=t1),
+        ClaimInput("r2", RESP, "presstv", ClaimValue.of_actor("isis"), said_at=t1),
+        ClaimInput("r3", RESP, "official", ClaimValue.of_actor("kh"), said_at=t1),
+        ClaimInput("r4", RESP, "stripes", ClaimValue.of_actor("kh"), said_at=t3),
+        ClaimInput("r5", RESP, "ap", ClaimValue.of_actor("kh"), status="retracted"),
+    ]
+    model = Model(domain_size={RESP[0]: 50.0}, copy_discount={("official", "coalition"): 0.6})
+    (item,) = assess(claims, SOURCES, PARENTS, as_of=t2, model=model)
+    (plain,) = assess(claims, SOURCES, PARENTS, as_of=t2)
+    elsewhere = [
+        ClaimInput("o1", ("responsibility.claimed", "{}"), "ap", ClaimValue.of_actor("isis")),
+        ClaimInput("o2", RESP, "ap", ClaimValue.of_statement()),
+    ]
+    (att,) = attribute(claims + elsewhere, SOURCES, PARENTS, as_of=t2, model=model)
+    assert att.item == RESP
+    by_actor = {a.actor_id: a for a in att.attributions}
+    kh, isis = (next(c for c in item.candidates if c.actor_id == a) for a in ("kh", "isis"))
+    assert by_actor["kh"].probability == pytest.approx(kh.probability)
+    assert by_actor["isis"].probability == pytest.approx(isis.probability)
+    assert kh.probability != pytest.approx(plain.candidates[0].probability)  # the model counts
+    assert by_actor["kh"].supporting_claim_ids == ("r1", "r3")  # not said yet, retracted
+    assert att.none_of_these == pytest.approx(item.none_of_these)
+
+
+def test_denials_on_an_actors_candidate_do_not_dilute_its_share() -> None:
+    """A candidate's denials ("not isis" beside "kh") carry no share of an actor: neither a
+    denial in the asserting voice nor a voice of denials that sorts first (mutation run 6)."""
+    claims = [
+        ClaimInput("r1", RESP, "coalition", ClaimValue.of_actor("kh"), firmness=0.9),
+        ClaimInput(
+            "d1", RESP, "coalition-spox", ClaimValue.of_actor("isis", stance="denies"), firmness=0.5
+        ),
+        ClaimInput("d2", RESP, "ap", ClaimValue.of_actor("isis", stance="denies")),
+        ClaimInput("r2", RESP, "presstv", ClaimValue.of_actor("isis")),
+    ]
+    (item,) = assess(claims, SOURCES, PARENTS)
+    assert item.candidates[0].claim_ids == ("d1", "d2", "r1")
+    (att,) = attribute(claims, SOURCES, PARENTS)
+    by_actor = {a.actor_id: a.probability for a in att.attributions}
+    assert by_actor["kh"] == pytest.approx(item.candidates[0].probability)
+    (alone,) = attribute([claims[2]], SOURCES, PARENTS)  # a candidate of denials only
+    assert [(a.actor_id, a.probability, a.denying_claim_ids) for a in alone.attributions] == [
+        ("isis", 0.0, ("d2",))
+    ]
+
+
+def test_a_candidates_score_is_the_sum_of_its_counted_contributions() -> None:
+    """What the views show adds up: a candidate's score is the sum of the weights of the
+    contributions counted on it, with the learned domain size and copy discounts (a voice
+    split over two candidates and found copying, a source nobody listed at reliability 0.5).
+    A candidate names the most specific actor it asserts, its sources and its denials
+    (mutation run 6)."""
+    parents: dict[str, str | None] = {"a-group": "iran", "iran": None, "isis": None}
+    claims = [
+        ClaimInput("r1", RESP, "coalition", ClaimValue.of_actor("a-group")),
+        ClaimInput("r2", RESP, "official", ClaimValue.of_actor("iran")),
+        ClaimInput("r3", RESP, "presstv", ClaimValue.of_actor("isis")),
+        ClaimInput("r4", RESP, "ap", ClaimValue.of_actor("iran"), firmness=0.5),
+        ClaimInput("r5", RESP, "ap", ClaimValue.of_actor("isis"), firmness=0.5),
+        ClaimInput("r6", RESP, "nobody", ClaimValue.of_actor("isis")),
+        ClaimInput("d1", RESP, "stripes", ClaimValue.of_actor("isis", stance="denies")),
+    ]
+    model = Model(
+        domain_size={RESP[0]: 40.0},
+        copy_discount={("official", "coalition"): 0.6, ("ap", "presstv"): 0.5},
+    )
+    (item,) = assess(claims, SOURCES, parents, model=model)
+    first, second = item.candidates
+    assert (first.actor_id, first.source_ids, first.denied) == (
+        "a-group",
+        ("ap", "coalition", "official", "stripes"),
+        ("isis",),
+    )
+    assert (second.actor_id, second.source_ids) == ("isis", ("ap", "nobody", "presstv"))
+    by_claim = {c.claim_id: c for c in item.contributions}
+    assert by_claim["r6"].reliability == 0.5
+    assert by_claim["r5"].independence_discount == pytest.approx(0.5 * 0.5)
+    assert by_claim["r2"].independence_discount == pytest.approx(0.4)
+    for i, cand in enumerate(item.candidates):
+        counted = [c.weight for c in item.contributions if c.counted and c.candidate_index == i]
+        assert cand.score == pytest.approx(sum(counted))
+
+
+def test_a_copier_is_discounted_for_each_original_and_never_silenced() -> None:
+    """Copy discounts multiply over the originals a copier was found to repeat, are capped
+    at 0.99 (a vote never weighs nothing), and a source never discounts itself
+    (mutation run 6)."""
+    claims = [
+        ClaimInput(f"k{s}", KILLED, s, qv(Bound.exact, best=3))
+        for s in ("coalition", "stripes", "ap", "presstv")
+    ]
+    model = Model(
+        copy_discount={
+            ("ap", "coalition"): 0.5,
+            ("ap", "stripes"): 0.5,
+            ("presstv", "coalition"): 1.0,
+            ("coalition", "coalition"): 0.9,
+        }
+    )
+    (item,) = assess(claims, SOURCES, model=model)
+    discount = {c.source_id: c.independence_discount for c in item.contributions}
+    assert discount == pytest.approx(
+        {"coalition": 1.0, "stripes": 1.0, "ap": 0.25, "presstv": 0.01}
+    )
+
+
+def test_candidates_of_equal_probability_are_ordered_by_what_they_name() -> None:
+    """Two candidates asserted by equally reliable voices: the tie is broken by the actor
+    each names ("isis" before "kh"), not by where the grouping put them (the "kh" candidate
+    holds "iran", which sorts before "isis") (mutation run 6)."""
+    claims = [
+        ClaimInput("a", RESP, "stripes", ClaimValue.of_actor("iran")),
+        ClaimInput("b", RESP, "stripes", ClaimValue.of_actor("kh")),
+        ClaimInput("c", RESP, "ap", ClaimValue.of_actor("isis")),
+    ]
+    (item,) = assess(claims, SOURCES, PARENTS)
+    assert item.candidates[0].probability == item.candidates[1].probability
+    assert [(c.actor_id, c.claim_ids) for c in item.candidates] == [
+        ("isis", ("c",)),
+        ("kh", ("a", "b")),
+    ]
+
+
+def test_a_quantity_candidate_is_labelled_by_its_interval() -> None:
+    """Labels: an exact number, an interval, an open end, a missing end, a fraction, and a
+    large round number written out (mutation run 6)."""
+
+    def label(low: float | None, high: float | None) -> str:
+        return Candidate(0.5, (), (), 1, "quantity", low=low, high=high).label
+
+    assert label(3, 3) == "3"
+    assert label(9, 12) == "[9, 12]"
+    assert label(15, math.inf) == "[15, ∞]"
+    assert label(None, 5) == "[?, 5]"
+    assert label(2.5, 2.5) == "2.5"
+    assert label(2_000_000, 2_000_000) == "2000000"
+
+
+def test_every_claim_left_out_says_why_and_counts_nothing() -> None:
+    """The contributions of claims that are not counted: each keeps its voice, weighs
+    nothing and names its reason; a claim said exactly at ``as_of`` counts (mutation run 6)."""
+    t1, t2 = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)
+    claims = [
+        ClaimInput("a", KILLED, "ap", qv(Bound.exact, best=3), status="retracted"),
+        ClaimInput("b", KILLED, "ap", qv(Bound.exact, best=3), status="superseded"),
+        ClaimInput("c", KILLED, "ap", qv(Bound.exact, best=3), status="disputed"),
+        ClaimInput("d", KILLED, "stripes", qv(Bound.exact, best=3), said_at=t2),
+        ClaimInput("e", KILLED, "coalition-spox", qv(Bound.unknown)),
+        ClaimInput("f", KILLED, "presstv", qv(Bound.exact, best=3), firmness=0.0),
+        ClaimInput("g", KILLED, "official", qv(Bound.exact, best=3), said_at=t1),
+    ]
+    (item,) = assess(claims, SOURCES, as_of=t1)
+    got = {
+        c.claim_id: (c.voice, c.counted, c.independence_discount, c.weight, c.excluded_reason)
+        for c in item.contributions
+    }
+    assert got.pop("g")[:3] == ("official", True, 1.0)
+    assert got == {
+        "a": ("ap", False, 0.0, 0.0, "retracted"),
+        "b": ("ap", False, 0.0, 0.0, "superseded"),
+        "c": ("ap", False, 0.0, 0.0, "status 'disputed'"),
+        "d": ("stripes", False, 0.0, 0.0, "said after as_of"),
+        "e": ("coalition", False, 0.0, 0.0, "unknown value constrains nothing"),
+        "f": ("presstv", False, 0.0, 0.0, "firmness 0"),
+    }
+
+
+def test_a_voice_counts_its_latest_claim() -> None:
+    """Of one voice's claims on one candidate the latest said counts, an undated one only
+    after every dated one, whatever their firmness (mutation run 6)."""
+    t1, t2 = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)
+    claims = [
+        ClaimInput("undated", KILLED, "coalition", qv(Bound.exact, best=3)),
+        ClaimInput("early", KILLED, "coalition-spox", qv(Bound.exact, best=3), 0.9, said_at=t1),
+        ClaimInput("late", KILLED, "coalition", qv(Bound.exact, best=3), 0.4, said_at=t2),
+    ]
+    (item,) = assess(claims, SOURCES)
+    got = {c.claim_id: (c.counted, c.excluded_reason) for c in item.contributions}
+    assert got == {
+        "late": (True, None),
+        "early": (False, "same voice as claim late"),
+        "undated": (False, "same voice as claim late"),
+    }

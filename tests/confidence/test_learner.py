@@ -34,7 +34,42 @@ def test_learning_in_batches_is_learning_at_once() -> None:
             for s, v in said.items()
         ]
         batch += [
-            ClaimInput(f"spox{i}", ("casualties.killed", "{}"), "spox", qv(Bound.exact, best=1)),
+            ClaimInput(
+                f"spox{i}",
+                ("casualties.killed", "{}"),
+                "spox",
+                qv(Bound.exact, best=1),
+                firmness=0.6 if i % 2 else 1.0,  # a's voice: counted once, discounted
+            ),
+            ClaimInput(
+                f"none{i}",
+                ("casualties.killed", '{"age": "child"}'),
+                "d",
+                qv(Bound.none_reported),  # weighs less than a number
+                firmness=0.7,
+            ),
+            ClaimInput(  # with the next one, a's voice on two candidates: half each
+                f"a-none{i}",
+                ("casualties.killed", '{"age": "child"}'),
+                "a",
+                qv(Bound.none_reported),
+            ),
+            ClaimInput(
+                f"spox-two{i}",
+                ("casualties.killed", '{"age": "child"}'),
+                "spox",
+                qv(Bound.exact, best=2),
+            ),
+            ClaimInput(
+                f"two{i}", ("casualties.killed", '{"age": "child"}'), "b", qv(Bound.exact, best=2)
+            ),
+            ClaimInput(
+                f"unsure{i}",
+                ("casualties.killed", '{"age": "child"}'),
+                "rep",
+                qv(Bound.exact, best=3),
+                firmness=0.0 if i % 2 else 0.3,  # firmness 0: not a vote at all
+            ),
             ClaimInput(
                 f"via{i}",
                 ("casualties.killed", "{}"),
@@ -78,3 +113,29 @@ def test_learning_in_batches_is_learning_at_once() -> None:
     for inc in sorted(local, reverse=True):
         learner.add(local[inc], partial(named, inc))
     assert learner.solve() == at_once
+
+
+def test_a_learner_learns_what_learn_does_at_the_edges() -> None:
+    """Nothing learned, one vote, items named as they come (no ``item_key``), and the
+    iterations passed on (mutation run 6: the batch test covered none of these)."""
+    srcs = {"a": SourceInfo("a", prior=0.8), "b": SourceInfo("b", prior=0.3)}
+    assert Learner(srcs).solve() == learn([], srcs)
+    nothing = [ClaimInput("u", RESP, "a", ClaimValue.of_actor("kh"), firmness=0.0)]
+    learner = Learner(srcs)
+    learner.add(nothing)
+    assert learner.solve() == learn(nothing, srcs)
+    one = [ClaimInput("k", ("casualties.killed", "{}"), "b", qv(Bound.exact, best=3))]
+    learner = Learner(srcs)
+    learner.add(one)
+    assert learner.solve() == learn(one, srcs)
+    claims = [
+        ClaimInput(f"{s}{i}", (f"inc{i}/responsibility", "{}"), s, ClaimValue.of_actor(actor))
+        for i in range(6)
+        for s, actor in (("a", "kh"), ("b", "isis" if i % 2 else "kh"), ("c", "isis"))
+    ]
+    learner = Learner(srcs, PARENTS)
+    for i in range(6):
+        learner.add([c for c in claims if c.item[0] == f"inc{i}/responsibility"])
+    once = learner.solve(iterations=1)
+    assert once == learn(claims, srcs, PARENTS, iterations=1)
+    assert once != learner.solve()
