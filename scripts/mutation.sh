@@ -125,11 +125,15 @@ command.upgrade(alembic_config(normalise_url(os.environ["CLAIMDESK_DATABASE_URL"
   echo "== $name: mutating $files, tests $tests (budget ${BUDGET}s, $children at a time, preload '${MUTATION_PRELOAD}')"
   started=$SECONDS
   status=done
-  (cd "$work" && MUTATION_FAST=${MUTATION_FAST:-} timeout "$BUDGET" mutmut run --max-children "$children" \
-    >"$work/run.log" 2>&1) || status="stopped after ${BUDGET}s or failed (see $work/run.log)"
+  mkdir -p "$work/fast-marks"
+  (cd "$work" && MUTATION_FAST=${MUTATION_FAST:-} MUTATION_FAST_MARKS="$work/fast-marks" \
+    timeout "$BUDGET" mutmut run --max-children "$children" >"$work/run.log" 2>&1) \
+    || status="stopped after ${BUDGET}s or failed (see $work/run.log)"
   if [ -n "${MUTATION_FAST:-}" ]; then
-    # the fast pass's survivors, again with every test (mutmut re-runs mutants it is given by name)
-    mapfile -t survivors < <(cd "$work" && mutmut results 2>/dev/null | sed -n 's/^ *\(.*\): survived$/\1/p')
+    # the fast pass's survivors that ran without some test, again with every test (mutmut
+    # re-runs mutants it is given by name)
+    mapfile -t survivors < <(cd "$work" && mutmut results 2>/dev/null | sed -n 's/^ *\(.*\): survived$/\1/p' \
+      | while read -r m; do [ -e "fast-marks/$m" ] && echo "$m"; done)
     if [ ${#survivors[@]} -gt 0 ]; then
       (cd "$work" && MUTATION_FAST= timeout "$BUDGET" mutmut run --max-children "$children" "${survivors[@]}" \
         >"$work/recheck.log" 2>&1) || status="$status; re-check stopped after ${BUDGET}s or failed (see $work/recheck.log)"

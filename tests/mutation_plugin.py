@@ -20,8 +20,10 @@ other child, and drew the same ``random`` numbers as every other child. Here:
 - ``MUTATION_FAST`` (seconds): a first, fast pass. A mutant's run leaves out the tests whose
   time in mutmut's stats run was above this (unless that leaves none), so a survivor no longer
   pays for every slow test that reached its function. Its survivors are then checked again
-  with every test (``scripts/mutation.sh`` does both passes); the stats run, the clean run and
-  the forced failure are never filtered.
+  with every test (``scripts/mutation.sh`` does both passes; ``MUTATION_FAST_MARKS``, a
+  directory, gets an empty file named after each mutant that ran without some test, so only
+  those are checked again); the stats run, the clean run and the forced failure are never
+  filtered.
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     config.hook.pytest_deselected(items=slow)
     left_out = set(slow)
     items[:] = [item for item in items if item not in left_out]
+    marks = os.environ.get("MUTATION_FAST_MARKS")
+    if marks:  # the script re-checks only the survivors that ran without some test
+        Path(marks, os.environ["MUTANT_UNDER_TEST"]).touch()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

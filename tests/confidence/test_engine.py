@@ -229,8 +229,9 @@ def test_learn_reliability_smoothing() -> None:
 
 
 def test_firmness_validation() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"firmness must be in \[0, 1\], got 1.5"):
         ClaimInput("a", KILLED, "s", qv(Bound.exact, best=1), firmness=1.5)
+    assert ClaimInput("a", KILLED, "s", qv(Bound.exact, best=1), firmness=0.0).firmness == 0.0
 
 
 def test_learn_detects_a_repeater_pairwise() -> None:
@@ -579,14 +580,26 @@ def test_every_claim_left_out_says_why_and_counts_nothing() -> None:
         ClaimInput("d", KILLED, "stripes", qv(Bound.exact, best=3), said_at=t2),
         ClaimInput("e", KILLED, "coalition-spox", qv(Bound.unknown)),
         ClaimInput("f", KILLED, "presstv", qv(Bound.exact, best=3), firmness=0.0),
-        ClaimInput("g", KILLED, "official", qv(Bound.exact, best=3), said_at=t1),
+        ClaimInput("g", KILLED, "official", qv(Bound.exact, best=3), 0.8, said_at=t1),
+        ClaimInput("h", KILLED, "ap", qv(Bound.none_reported)),  # counted, weighs less
     ]
     (item,) = assess(claims, SOURCES, as_of=t1)
     got = {
         c.claim_id: (c.voice, c.counted, c.independence_discount, c.weight, c.excluded_reason)
         for c in item.contributions
     }
-    assert got.pop("g")[:3] == ("official", True, 1.0)
+    (g,) = (c for c in item.contributions if c.claim_id == "g")
+    assert (g.voice, g.counted, g.independence_discount, g.reliability, g.firmness) == (
+        "official",
+        True,
+        1.0,
+        0.5,
+        0.8,
+    )
+    for i, cand in enumerate(item.candidates):
+        counted = [c.weight for c in item.contributions if c.counted and c.candidate_index == i]
+        assert cand.score == pytest.approx(sum(counted))
+    del got["g"], got["h"]
     assert got == {
         "a": ("ap", False, 0.0, 0.0, "retracted"),
         "b": ("ap", False, 0.0, 0.0, "superseded"),

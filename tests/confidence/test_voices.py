@@ -99,3 +99,14 @@ def test_without_citations_a_voice_is_the_carrier_or_the_source_root() -> None:
         ClaimInput("3", item, "c", ClaimValue.of_statement(), via_source_id="a"),
     ]
     assert voices(claims, SOURCES) == {"1": "org", "2": "org", "3": "c"}
+
+
+def test_a_parent_chain_that_runs_into_a_cycle_ends() -> None:
+    """A source whose parents lead into a cycle it is not part of has the cycle's last
+    source before the repeat as its root (the reference above shares ``_root_source``, so the
+    property test cannot see this; mutation run 6: the walk no longer ended)."""
+    sources = {**SOURCES, "x": SourceInfo("x", parent_id="loop1")}
+    assert _root_source("x", sources) == "loop2"
+    item = ("killed", "{}")
+    claims = [ClaimInput("1", item, "x", ClaimValue.of_statement())]
+    assert voices(claims, sources) == {"1": "loop2"}
