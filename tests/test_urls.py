@@ -7,7 +7,9 @@ import ipaddress
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
+import httpcore
 import httpx
 import pytest
 from hypothesis import given
@@ -67,13 +69,36 @@ def test_an_embedded_ipv4_is_judged_as_itself(v4: ipaddress.IPv4Address) -> None
         ipaddress.IPv6Address((0x2002 << 112) | (int(v4) << 80)),
         ipaddress.IPv6Address((0x64FF9B << 96) | int(v4)),
     ]
+    if int(v4) > 1:  # IPv4-compatible ::a.b.c.d (::1 and :: are themselves)
+        forms.append(ipaddress.IPv6Address(int(v4)))
+    teredo_server = int(ipaddress.IPv4Address("65.54.227.120")) << 64
+    forms.append(  # Teredo: the client's address, inverted, in the last 32 bits
+        ipaddress.IPv6Address((0x20010000 << 96) | teredo_server | (~int(v4) & 0xFFFFFFFF))
+    )
     for form in forms:
         assert embedded_ipv4(form) == v4
         assert is_public(form) == is_public(v4)
 
 
+def test_what_embeds_no_ipv4_address() -> None:
+    """``::1`` and ``::`` are IPv6's own; an address above the 32 low bits is not
+    IPv4-compatible; ``::0.0.0.2`` is (mutation run 6: the bounds of that test)."""
+    assert embedded_ipv4(ipaddress.IPv6Address(1)) is None
+    assert embedded_ipv4(ipaddress.IPv6Address(0)) is None
+    assert embedded_ipv4(ipaddress.IPv6Address((1 << 32) + 1)) is None
+    assert embedded_ipv4(ipaddress.IPv6Address(2)) == ipaddress.IPv4Address(2)
+
+
 class _Hello(BaseHTTPRequestHandler):
+    authorizations: list[str | None] = []
+
     def do_GET(self) -> None:
+        _Hello.authorizations.append(self.headers.get("Authorization"))
+        if self.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", "/")
+            self.end_headers()
+            return
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"hello")
@@ -128,3 +153,48 @@ def test_the_client_connects_to_the_address_it_checked(
         pytest.raises(httpx.ConnectError, match="refused"),
     ):
         client.get(f"http://rebind.invalid:{local_server}/")
+
+
+def test_the_client_follows_no_redirect_and_sends_no_credentials_of_the_environment(
+    local_server: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A redirect is the caller's to judge (the target is checked like any URL), and the
+    operator's ``.netrc`` is not sent to an untrusted host (mutation run 6)."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine localhost login operator password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    _Hello.authorizations.clear()
+    with safe_client(5, allow_private=True) as client:
+        r = client.get(f"http://localhost:{local_server}/moved")
+    assert (r.status_code, r.headers["location"]) == (302, "/")
+    assert _Hello.authorizations == [None]
+
+
+def test_the_client_connects_once_to_the_checked_address_with_its_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pinned connection gets the checked address (not the name), the port and the
+    client's timeout; a refused connection is reported as it failed and not retried
+    (mutation run 6)."""
+    calls: list[tuple[object, ...]] = []
+
+    def connect_tcp(
+        self: object,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: object = None,
+    ) -> None:
+        calls.append((host, port, timeout))
+        raise httpcore.ConnectError("nobody home at " + host)
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_tcp)
+    monkeypatch.setattr(urls, "_addresses", lambda host: [ipaddress.ip_address("127.0.0.2")])
+    with (
+        safe_client(3, allow_private=True) as client,
+        pytest.raises(httpx.ConnectError, match=r"nobody home at 127\.0\.0\.2"),
+    ):
+        client.get("http://pinned.invalid:8123/")
+    assert calls == [("127.0.0.2", 8123, 3)]
