@@ -198,3 +198,15 @@ def test_the_client_connects_once_to_the_checked_address_with_its_timeout(
     ):
         client.get("http://pinned.invalid:8123/")
     assert calls == [("127.0.0.2", 8123, 3)]
+
+
+def test_what_an_operator_allowing_private_urls_may_save() -> None:
+    """With private URLs allowed, plain http is accepted too, nothing else; a URL without a
+    host is refused saying so (mutation run 6)."""
+    check_url("http://10.0.0.1/hook", allow_private=True)
+    with pytest.raises(UnsafeURL, match=r"^must be an https URL$"):
+        check_url("ftp://10.0.0.1/hook", allow_private=True)
+    with pytest.raises(UnsafeURL, match=r"^must be an https URL$"):
+        check_url("http://8.8.8.8/hook", allow_private=False)
+    with pytest.raises(UnsafeURL, match=r"^must have a host$"):
+        check_url("https:///hook", allow_private=True)
