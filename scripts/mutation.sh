@@ -61,6 +61,15 @@ preload() {
   esac
 }
 
+# Tests whose cost is their fixtures' set-up, which mutmut does not time (it would run them
+# first): each mutant runs them last (MUTATION_LAST, tests/mutation_plugin.py).
+last() {
+  case "$1" in
+    similarity | truth | engine) echo "tests/confidence/test_benchmark.py" ;;
+    *) echo "" ;;
+  esac
+}
+
 # Mutants to run again without preloading after the slice (mutmut patterns): functions that
 # run when the routers are imported, which a preloaded fork server did before any mutant was on
 unpreloaded() {
@@ -111,7 +120,8 @@ from app.db import alembic_config, normalise_url
 import os
 command.upgrade(alembic_config(normalise_url(os.environ["CLAIMDESK_DATABASE_URL"])), "head")')
   MUTATION_PRELOAD=$(preload "$name")
-  export MUTATION_SQLITE_TEMPLATE="$work/template.db" MUTATION_PRELOAD
+  MUTATION_LAST=$(last "$name")
+  export MUTATION_SQLITE_TEMPLATE="$work/template.db" MUTATION_PRELOAD MUTATION_LAST
   # mutmut hands test ids back to pytest.main in a process that has collected the tests; an
   # id pytest escaped (a non-ASCII parameter: "\u2013") is then not found, and every mutant
   # those tests cover ends with exit code 255, which mutmut reports as a timeout

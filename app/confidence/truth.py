@@ -560,8 +560,9 @@ def _copy_detection(
     hcode = st.same_code[hit]
     ha, hb = st.same_a[hit], st.same_b[hit]
     sa, sb = fc.claim_source[ha], fc.claim_source[hb]
-    ra = np.clip(rel[sa], R_MIN, COPY_R_MAX)
-    rb = np.clip(rel[sb], R_MIN, COPY_R_MAX)
+    # the less accurate source copies (a tie: the later one), by the rates themselves, as
+    # for the pairs reported below (clipped, two rates past a bound would tie here only)
+    ra, rb = rel[sa], rel[sb]
     a_is_copier = (ra < rb) | ((ra == rb) & (sa > sb))
     copier = np.where(a_is_copier, ha, hb)
     d = dep[hcode]

@@ -512,3 +512,454 @@ def test_a_repeater_of_one_off_editors_gets_a_repeat_rate() -> None:
     rate = solve(fc).repeat_rate
     assert rate[repeater] > 0.5
     assert rate[:3].tolist() == [0.0, 0.0, 0.0]
+
+
+# --- internals, each against a plain restatement of its formula (mutation run 6) -------------
+
+
+def _structure(
+    value_item: list[int],
+    claim_source: list[int],
+    claim_value: list[int],
+    n_sources: int,
+    support: list[tuple[int, int, float]] | None = None,
+    *,
+    item_property: list[int] | None = None,
+    claim_weight: list[float] | None = None,
+    fixed_domain: list[float] | None = None,
+) -> truth_module._Structure:
+    support = support or []
+    n_items = max(value_item) + 1
+    fc = FlatCorpus(
+        n_sources=n_sources,
+        value_item=np.array(value_item, np.int64),
+        item_property=np.array(item_property or [0] * n_items, np.int64),
+        claim_source=np.array(claim_source, np.int64),
+        claim_value=np.array(claim_value, np.int64),
+        claim_weight=np.array(claim_weight or [1.0] * len(claim_source), np.float64),
+        prior=np.full(n_sources, 0.5),
+        support_from=np.array([a for a, _, _ in support], np.int64),
+        support_to=np.array([b for _, b, _ in support], np.int64),
+        support_weight=np.array([w for _, _, w in support], np.float64),
+        fixed_domain=None if fixed_domain is None else np.array(fixed_domain, np.float64),
+    )
+    return truth_module._Structure(fc)
+
+
+def test_hard_credit_is_one_for_each_items_best_value_and_what_fully_supports_it() -> None:
+    """The repeat rate's truth: 1 for an item's most probable values (ties all count) and for
+    a value whose full-weight (1.0) support edge points at one of them; else 0."""
+    st_ = _structure(
+        [0, 0, 0, 1, 1, 2, 2],
+        list(range(7)),
+        list(range(7)),
+        7,
+        [(1, 0, 1.0), (2, 0, 0.5), (4, 3, 1.0)],
+    )
+    prob = np.array([0.5, 0.2, 0.1, 0.3, 0.6, 0.4, 0.4])
+    hard = truth_module._hard_credit(st_.fc, st_, prob, prob)
+    assert hard.tolist() == [1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+
+
+def test_credit_adds_what_a_value_supports_capped_at_one() -> None:
+    """A claim's credit is ``P(a) + Σ f · P(b)`` over its value's support edges, at most 1."""
+    st_ = _structure(
+        [0, 0, 0, 1, 1],
+        list(range(5)),
+        list(range(5)),
+        5,
+        [(1, 0, 1.0), (2, 0, 0.5), (4, 3, 1.0), (4, 3, 1.0)],
+    )
+    prob = np.array([0.5, 0.2, 0.1, 0.3, 0.6])
+    credit = truth_module._credit(st_.fc, prob)
+    assert credit.tolist() == pytest.approx([0.5, 0.7, 0.35, 0.3, 1.0])
+
+
+@given(st.floats(0.001, 0.999), st.floats(0.0, 20.0))
+def test_leaving_votes_out_is_bayes_rule_on_the_odds(p: float, tau: float) -> None:
+    """``_loo``: the odds of v divided by ``exp(tau)`` (votes of strength tau for v left out):
+    ``P' / (1 - P') = P / (1 - P) · exp(-tau)``."""
+    out = float(truth_module._loo(np.array([p]), np.array([tau]))[0])
+    assert out == pytest.approx(p * math.exp(-tau) / (1 - p + p * math.exp(-tau)), rel=1e-9)
+    assert out <= p
+
+
+def test_activity_groups_are_the_floor_of_log2_of_the_claims() -> None:
+    """Sources pool their accuracy with those of the same ⌊log2(claims)⌋; fewer than two
+    claims (none included) is group 0."""
+    groups = truth_module._activity_group(np.array([0.0, 1.0, 1.9, 2.0, 3.9, 4.0, 1000.0]))
+    assert groups.tolist() == [0, 0, 0, 1, 1, 2, 9]
+
+
+def _pairs_of(st_: truth_module._Structure) -> list[tuple[int, int]]:
+    """Every pair of claims by different sources on one item (what the estimates read)."""
+    fc = st_.fc
+    item = fc.value_item[fc.claim_value].tolist()
+    src = fc.claim_source.tolist()
+    return [
+        (a, b)
+        for a in range(len(src))
+        for b in range(a + 1, len(src))
+        if item[a] == item[b] and src[a] != src[b]
+    ]
+
+
+def test_domain_sizes_are_one_over_the_rate_two_wrong_claims_coincide() -> None:
+    """``_domain_sizes``: per property, 1 / q with q = (coincidences + 10 · q0) / (wrong pairs
+    + 10), over every pair of claims by different sources on one item weighted by the product
+    of their weights, each counting the chance both are wrong (1 - P(v) when they name the
+    same value v, max(0, 1 - P(a) - P(b)) otherwise); q0 = 1 / max(2, distinct values - 1);
+    clipped to [N_MIN, N_MAX]; a fixed domain (not NaN) wins."""
+    value_item: list[int] = []
+    claim_source: list[int] = []
+    claim_value: list[int] = []
+    weight: list[float] = []
+    props: list[int] = []
+    prob: list[float] = []
+
+    def item(prop: int, *values: tuple[float, list[tuple[int, float]]]) -> None:
+        props.append(prop)
+        for p, voters in values:
+            value_item.append(len(props) - 1)
+            prob.append(p)
+            for s, w in voters:
+                claim_source.append(s)
+                claim_value.append(len(value_item) - 1)
+                weight.append(w)
+
+    for i in range(6):  # property 0: mixed, some coincidences
+        item(0, (0.5, [(0, 1.0), (1, 0.5)]), (0.3, [(2, 1.0)]), (0.1, [(3, 2.0), (4, 1.0)]))
+        item(0, (0.7 - 0.1 * (i % 3), [(1, 1.0), (2, 1.0), (0, 3.0)]))
+    for _ in range(4):  # property 1: wrong claims always coincide: q near 1, clipped to N_MIN
+        item(1, (0.01, [(0, 5.0), (1, 5.0), (2, 5.0)]), (0.02, [(3, 1.0)]))
+    for _ in range(4):  # property 2: heavy wrong pairs that never coincide: clipped to N_MAX
+        item(2, (0.01, [(0, 100.0)]), (0.01, [(1, 100.0)]), (0.01, [(2, 100.0)]))
+    item(3, (0.4, [(0, 1.0), (1, 1.0)]), (0.2, [(2, 1.0)]))  # property 3: fixed
+    item(4, (0.9, [(0, 1.0)]))  # property 4: no pair at all, fixed NaN: its prior
+    st_ = _structure(
+        value_item,
+        claim_source,
+        claim_value,
+        5,
+        item_property=props,
+        claim_weight=weight,
+        fixed_domain=[math.nan, math.nan, math.nan, 7.0, math.nan],
+    )
+    fc = st_.fc
+    coinc = [0.0] * 5
+    wrong = [0.0] * 5
+    for a, b in _pairs_of(st_):
+        va, vb = claim_value[a], claim_value[b]
+        both = 1 - prob[va] if va == vb else max(0.0, 1 - prob[va] - prob[vb])
+        w = weight[a] * weight[b] * both
+        wrong[props[value_item[va]]] += w
+        coinc[props[value_item[va]]] += w if va == vb else 0.0
+    distinct = np.bincount(np.array(props)[fc.value_item], minlength=5)
+    want = []
+    for p in range(5):
+        q0 = 1 / max(truth_module.N_MIN, distinct[p] - 1.0)
+        q = (coinc[p] + truth_module.DOMAIN_PSEUDO_PAIRS * q0) / (
+            wrong[p] + truth_module.DOMAIN_PSEUDO_PAIRS
+        )
+        want.append(min(truth_module.N_MAX, max(truth_module.N_MIN, 1 / q)))
+    want[3] = 7.0
+    got = truth_module._domain_sizes(fc, st_, np.array(prob))
+    assert got.tolist() == pytest.approx(want, rel=1e-9)
+    assert got[1] == truth_module.N_MIN and got[2] == truth_module.N_MAX  # both clips reached
+    assert truth_module.N_MIN < got[0] < truth_module.N_MAX
+
+
+def _copy_reference(
+    st_: truth_module._Structure,
+    rel: list[float],
+    prob: list[float],
+    tau: list[float],
+    n_chance: list[float],
+) -> tuple[list[float], dict[tuple[int, int], tuple[float, float]], list[float]]:
+    """AccuCopy and the pooled repeat rate as the module docstring states them, one pair and
+    one claim at a time (no arrays): the oracle for ``_copy_detection``."""
+    fc = st_.fc
+    src = fc.claim_source.tolist()
+    val = fc.claim_value.tolist()
+    item_of = fc.value_item.tolist()
+    n_src = fc.n_sources
+    keys = st_.pair_keys.tolist()
+    factor = [1.0] * len(src)
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+
+    def clip(r: float) -> float:
+        return min(max(r, R_MIN), truth_module.COPY_R_MAX)
+
+    for p, key in enumerate(keys):
+        if int(st_.pair_shared[p]) < truth_module.COPY_MIN_SHARED:
+            continue
+        tested = [
+            (int(a), int(b))
+            for a, b, c in zip(st_.test_a, st_.test_b, st_.test_code, strict=True)
+            if c == p
+        ]
+        llr = []
+        for c in truth_module.COPY_RATES:
+            total = 0.0
+            for a, b in tested:
+                ra, rb = clip(rel[src[a]]), clip(rel[src[b]])
+                n = n_chance[item_of[val[a]]]
+                pv, t = prob[val[a]], tau[a] + tau[b]
+                cr = min(1.0, pv * math.exp(-t) / (1 - pv + pv * math.exp(-t)))
+                ind_t, ind_f = ra * rb, (1 - ra) * (1 - rb) / n
+                ro = max(ra, rb)
+                ind = cr * ind_t + (1 - cr) * ind_f
+                cp = cr * (c * ro + (1 - c) * ind_t) + (1 - cr) * (c * (1 - ro) + (1 - c) * ind_f)
+                total += math.log(cp / ind)
+            n_diff = int(st_.pair_shared[p]) - int(st_.n_same[p])
+            llr.append(total * float(st_.test_scale[p]) + n_diff * math.log(1 - c))
+        top = max(llr)
+        like = [math.exp(v - top) for v in llr]
+        lsum = top + math.log(sum(like) / len(like))
+        c_hat = sum(c * w for c, w in zip(truth_module.COPY_RATES, like, strict=True)) / sum(like)
+        logit = lsum + math.log(truth_module.COPY_PRIOR / (1 - truth_module.COPY_PRIOR))
+        d = 1.0 / (1.0 + math.exp(-min(50.0, max(-50.0, logit))))
+        if d < 0.5:
+            continue
+        x, y = divmod(key, n_src)  # x < y: on a tie, the later source is the copier
+        cop, orig = (x, y) if rel[x] < rel[y] else (y, x)
+        out[(cop, orig)] = (d, c_hat * d)
+        for a in range(len(src)):
+            if src[a] == cop and any(src[b] == orig and val[b] == val[a] for b in range(len(src))):
+                factor[a] *= 1 - c_hat * d
+    # the pooled repeat rate: a claim's "wrong" weight is 1 - its value's hard credit
+    hard = truth_module._hard_credit(fc, st_, np.array(prob), np.array(prob)).tolist()
+    shared = st_.sparse_shared.tolist()
+    wrong = [0.0] * n_src
+    wshared = [0.0] * n_src
+    for a in range(len(src)):
+        if st_.learn[a] and st_.contested[a]:
+            q = float(fc.claim_weight[a]) * (1 - hard[val[a]])
+            wrong[src[a]] += q
+            if shared[a]:
+                wshared[src[a]] += q
+    rho0 = sum(wshared) / sum(wrong) if sum(wrong) > 0 else 1.0
+    rate = [0.0] * n_src
+    if rho0 < 1.0:
+        k = truth_module.REPEAT_PSEUDO_COUNT
+        rate = [
+            max(0.0, ((ws + k * rho0) / (w + k) - rho0) / (1 - rho0))
+            for ws, w in zip(wshared, wrong, strict=True)
+        ]
+        for a in range(len(src)):
+            if shared[a]:
+                factor[a] *= 1 - min(rate[src[a]], 0.99)
+    return factor, out, rate
+
+
+def _check_copy_detection(
+    st_: truth_module._Structure, rel: list[float], prob: list[float]
+) -> dict[tuple[int, int], tuple[float, float]]:
+    tau = [0.2 + 0.01 * (c % 7) for c in range(st_.fc.claim_source.shape[0])]
+    n_chance = [20.0 + (i % 3) for i in range(st_.fc.n_items)]
+    factor, dependence, rate = truth_module._copy_detection(
+        st_.fc, st_, np.array(rel), np.array(prob), np.array(tau), np.array(n_chance)
+    )
+    want_factor, want_dependence, want_rate = _copy_reference(st_, rel, prob, tau, n_chance)
+    assert set(dependence) == set(want_dependence)
+    for pair, (d, cd) in want_dependence.items():
+        assert dependence[pair] == pytest.approx((d, cd), rel=1e-9)
+    assert factor.tolist() == pytest.approx(want_factor, rel=1e-9)
+    assert rate.tolist() == pytest.approx(want_rate, rel=1e-9, abs=1e-12)
+    return dependence
+
+
+def test_copy_detection_is_accucopy_and_the_pooled_repeat_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``_copy_detection`` against :func:`_copy_reference` on a corpus with one pair of each
+    kind: a copier of many false values (its evidence in the hundreds of nats), a pair of
+    equally reliable sources (below R_MIN) sharing exactly COPY_MIN_SHARED items, four the
+    same (tested on a sample, its sums scaled back up), an independent dense pair, a sparse
+    pair (too few items to test), a source above COPY_R_MAX and a heavy repeater of one-off
+    partners; every output to 1e-9. And a corpus whose only pair of sources is a copier
+    (mutation run 6: the arithmetic, the prior, the scaling, the clips, the tie-break and the
+    sparse pairs had no test but the families' outcomes)."""
+    monkeypatch.setattr(truth_module, "COPY_TEST_ITEMS", 2)
+    value_item: list[int] = []
+    claim_source: list[int] = []
+    claim_value: list[int] = []
+    weight: list[float] = []
+    prob: list[float] = []
+    item = -1
+
+    def new_item() -> None:
+        nonlocal item
+        item += 1
+
+    def value(p: float, *sources: int, w: float = 1.0) -> None:
+        value_item.append(item)
+        prob.append(p)
+        for s in sources:
+            claim_source.append(s)
+            claim_value.append(len(value_item) - 1)
+            weight.append(w)
+
+    for i in range(300):  # 0 repeats 1's false values; 6 says the truth
+        new_item()
+        value(0.9 - 0.001 * i, 6)
+        value(0.05, 1, 0)
+    for i in range(5):  # 2 and 3: the same value on four items, not on the fifth
+        new_item()
+        if i < 4:
+            value(0.4, 6)
+            value(0.55 - 0.01 * i, 2, 3)
+        else:
+            value(0.6, 6)
+            value(0.2, 2)
+            value(0.1, 3)
+    for i in range(6):  # 7 and 8 agree on three true values, differ on three items
+        new_item()
+        if i < 3:
+            value(0.7 - 0.05 * i, 6, 7, 8)
+        else:
+            value(0.6, 6, 7)
+            value(0.3, 8)
+    for _ in range(2):  # 4 and 5: two shared items only (sparse)
+        new_item()
+        value(0.5, 6)
+        value(0.4, 4, 5)
+    for i in range(4):  # 9 repeats the false value of a one-off partner 10 + i
+        new_item()
+        value(0.8, 7, 6)
+        value(0.15, 10 + i, w=1.0)
+        claim_source.append(9)
+        claim_value.append(len(value_item) - 1)
+        weight.append(300.0)
+    n_sources = 14
+    st_ = _structure(value_item, claim_source, claim_value, n_sources, claim_weight=weight)
+    small = int(np.searchsorted(st_.pair_keys, 2 * n_sources + 3))
+    assert st_.pair_shared[small] == truth_module.COPY_MIN_SHARED
+    assert st_.test_scale[small] not in (0.0, 1.0)  # sampled, scaled back up
+    rel = [0.3, 0.6, 0.005, 0.005, 0.4, 0.45, 0.9995, 0.7, 0.65, 0.35, 0.5, 0.5, 0.5, 0.5]
+    dependence = _check_copy_detection(st_, rel, prob)
+    assert {(0, 1), (3, 2), (7, 6)} <= set(dependence)
+    # two rates below R_MIN: the lower one copies, and its votes are the ones discounted
+    # (mutation run 6: the discount compared the clipped rates, a tie, and took the other)
+    rel[2] = 0.004
+    assert (2, 3) in _check_copy_detection(st_, rel, prob)
+    rel[2] = 0.005
+    assert not {(4, 5), (5, 4), (7, 8), (8, 7)} & set(dependence)
+    assert dependence[(3, 2)][0] < 1.0  # not saturated: the prior and likelihoods show
+    # the only pair of sources
+    st_ = _structure(list(range(6)), [0, 1] * 6, [i // 2 for i in range(12)], 2)
+    assert st_.pair_keys.size == 1
+    assert set(_check_copy_detection(st_, [0.4, 0.5], [0.1] * 6)) == {(0, 1)}
+
+
+def _mirror_corpus(weight: float = 1.0) -> FlatCorpus:
+    """Sources 0 and 1 always together on half of 24 contested items (a mirror: coverage
+    factor < 1), 2 and 3 on every item, 2 never with anyone."""
+    value_item: list[int] = []
+    claim_source: list[int] = []
+    claim_value: list[int] = []
+    for i in range(24):
+        v = 2 * i
+        value_item += [i, i]
+        if i < 12:
+            claim_source += [0, 1, 2, 3]
+            claim_value += [v, v, v + 1, v if i % 3 else v + 1]
+        else:
+            claim_source += [2, 3]
+            claim_value += [v + 1, v]
+    return FlatCorpus(
+        n_sources=4,
+        value_item=np.array(value_item, np.int64),
+        item_property=np.zeros(24, np.int64),
+        claim_source=np.array(claim_source, np.int64),
+        claim_value=np.array(claim_value, np.int64),
+        claim_weight=np.full(len(claim_source), weight),
+        prior=np.array([0.95, 0.99, 0.0, 0.5]),
+    )
+
+
+def test_without_learning_the_priors_are_the_accuracies_clipped() -> None:
+    """``learn=False``: no EM (0 iterations), each source's accuracy is its prior kept inside
+    [R_MIN, R_MAX]; ``copy_detection=False``: no copy factor, not even the first round's
+    coverage guess, and no dependence (mutation run 6)."""
+    sol = solve(_mirror_corpus(), learn=False)
+    assert sol.iterations == 0
+    assert sol.reliability.tolist() == pytest.approx([R_MAX, R_MAX, R_MIN, 0.5])
+    fc = _mirror_corpus()
+    assert np.any(truth_module._Structure(fc).coverage_factor < 1.0)
+    for learn in (False, True):
+        plain = solve(fc, copy_detection=False, learn=learn)
+        assert plain.copy_factor.tolist() == [1.0] * fc.claim_source.shape[0]
+        assert plain.dependence == {} and plain.repeat_rate.tolist() == [0.0] * 4
+
+
+def test_copy_detection_and_domain_sizes_run_on_their_schedule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both are O(pairs), so EM runs them on a schedule, not every round: copy detection in
+    rounds 2 to 4 and every third, the domain sizes once before EM (the prior), in rounds 1 to
+    4 and every third (mutation run 6)."""
+    rounds = [0]
+    copy_rounds: list[int] = []
+    domain_rounds: list[int] = []
+    scores, copy, domain = (
+        truth_module._scores,
+        truth_module._copy_detection,
+        truth_module._domain_sizes,
+    )
+
+    def counted_scores(*args: Any) -> Any:
+        rounds[0] += 1
+        return scores(*args)
+
+    def counted_copy(*args: Any) -> Any:
+        copy_rounds.append(rounds[0])
+        return copy(*args)
+
+    def counted_domain(*args: Any) -> Any:
+        domain_rounds.append(rounds[0])
+        return domain(*args)
+
+    monkeypatch.setattr(truth_module, "_scores", counted_scores)
+    monkeypatch.setattr(truth_module, "_copy_detection", counted_copy)
+    monkeypatch.setattr(truth_module, "_domain_sizes", counted_domain)
+    monkeypatch.setattr(truth_module, "EM_TOLERANCE", -1.0)  # never converged: every round
+    sol = solve(_mirror_corpus(), iterations=12)
+    assert sol.iterations == 12
+    assert copy_rounds == [2, 3, 4, 6, 9, 12]
+    assert domain_rounds == [0, 1, 2, 3, 4, 6, 9, 12]
+
+
+def test_one_round_of_em_is_the_hierarchical_beta_update() -> None:
+    """After one round (no copy detection), a source's accuracy is
+    ``(a · prior + b · μ_g + Σ w · credit) / (a + b + Σ w)`` over its learnable claims, μ_g
+    the Laplace-smoothed pooled credit of its activity group, clipped to [R_MIN, R_MAX]
+    (heavy weights reach both clips)."""
+    for weight in (1.0, 500.0):
+        fc = _mirror_corpus(weight)
+        sol = solve(fc, iterations=1, copy_detection=False)
+        st_ = truth_module._Structure(fc)
+        rel0 = np.clip(fc.prior, R_MIN, R_MAX)
+        n_item = np.maximum(truth_module._domain_sizes(fc, st_, np.ones(fc.n_values)), st_.k)
+        score = truth_module._scores(fc, st_, rel0, n_item, np.ones(fc.claim_source.shape[0]))
+        prob, _ = truth_module._softmax(fc, st_, score, n_item)
+        credit = truth_module._credit(fc, prob)
+        num = [0.0] * 4
+        den = [0.0] * 4
+        for c in range(fc.claim_source.shape[0]):
+            if st_.learn[c]:
+                s = int(fc.claim_source[c])
+                num[s] += float(fc.claim_weight[c] * credit[fc.claim_value[c]])
+                den[s] += float(fc.claim_weight[c])
+        group = [math.floor(math.log2(max(1.0, d))) for d in den]
+        want = []
+        for s in range(4):
+            peers = [t for t in range(4) if group[t] == group[s]]
+            mu = (sum(num[t] for t in peers) + 1) / (sum(den[t] for t in peers) + 2)
+            a, b = PRIOR_PSEUDO_COUNT, GROUP_PSEUDO_COUNT
+            r = (a * fc.prior[s] + b * mu + num[s]) / (a + b + den[s])
+            want.append(min(R_MAX, max(R_MIN, r)))
+        assert sol.iterations == 1
+        assert sol.reliability.tolist() == pytest.approx(want, rel=1e-9)
+        if weight > 1.0:
+            assert R_MIN in want and R_MAX in want

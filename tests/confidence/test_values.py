@@ -18,6 +18,7 @@ from app.confidence.values import (
     evidential_weight,
     intervals_compatible,
     normalise_category,
+    value_sort_key,
 )
 from tests.ids import ascii_id
 
@@ -101,6 +102,9 @@ def test_camp_taji_conflicts() -> None:
     assert compatible(q(Bound.unknown), coalition)
     assert evidential_weight(none) == NONE_REPORTED_WEIGHT
     assert evidential_weight(q(Bound.unknown)) == 0.0
+    # every other value weighs fully (mutation run 6)
+    assert evidential_weight(q(Bound.exact, best=3)) == 1.0
+    assert evidential_weight(ClaimValue.of_category("Grad")) == 1.0
 
 
 def test_categories_and_statements() -> None:
@@ -242,3 +246,22 @@ def test_denials_cover_exactly_what_they_deny() -> None:
     assert not compatible(not_katyusha, ClaimValue.of_category("katyusha rocket"))
     assert compatible(not_katyusha, ClaimValue.of_category("small rocket"))
     assert ClaimValue.of_statement(text="It happened").text == "It happened"
+
+
+def test_values_sort_by_kind_stance_then_their_own_text() -> None:
+    """The canonical order (grouping's walk, and so the order of candidates): categories by
+    normalised text, actors by id, whatever order they come in (mutation run 6)."""
+    cats = [ClaimValue.of_category(t) for t in ("grad", " Katyusha", "BM-21", "katyusha")]
+    ordered = sorted(cats, key=value_sort_key)
+    assert [normalise_category(v.category or "") for v in ordered] == [
+        "bm-21",
+        "grad",
+        "katyusha",
+        "katyusha",
+    ]
+    actors = [ClaimValue("actor", actor_id=a) for a in ("kh", "iran", "iran-backed")]
+    assert [v.actor_id for v in sorted(actors, key=value_sort_key)] == [
+        "iran",
+        "iran-backed",
+        "kh",
+    ]
