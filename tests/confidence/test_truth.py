@@ -769,18 +769,16 @@ def _check_copy_detection(
     return dependence
 
 
-def test_copy_detection_is_accucopy_and_the_pooled_repeat_rate(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """``_copy_detection`` against :func:`_copy_reference` on a corpus with one pair of each
-    kind: a copier of many false values (its evidence in the hundreds of nats), a pair of
-    equally reliable sources (below R_MIN) sharing exactly COPY_MIN_SHARED items, four the
-    same (tested on a sample, its sums scaled back up), an independent dense pair, a sparse
-    pair (too few items to test), a source above COPY_R_MAX and a heavy repeater of one-off
-    partners; every output to 1e-9. And a corpus whose only pair of sources is a copier
-    (mutation run 6: the arithmetic, the prior, the scaling, the clips, the tie-break and the
-    sparse pairs had no test but the families' outcomes)."""
-    monkeypatch.setattr(truth_module, "COPY_TEST_ITEMS", 2)
+def dependence_rates(st_: truth_module._Structure, rel: list[float], prob: list[float]) -> Any:
+    """The repeat rates ``_copy_detection`` finds (the reference's, which it matches)."""
+    n_claims = st_.fc.claim_source.shape[0]
+    tau = [0.2 + 0.01 * (c % 7) for c in range(n_claims)]
+    n_chance = [20.0 + (i % 3) for i in range(st_.fc.n_items)]
+    return _copy_reference(st_, rel, prob, tau, n_chance)[2]
+
+
+def _copy_scenario() -> tuple[truth_module._Structure, list[float]]:
+    """A corpus with one pair of each kind (see the copy-detection test) and its posteriors."""
     value_item: list[int] = []
     claim_source: list[int] = []
     claim_value: list[int] = []
@@ -831,12 +829,32 @@ def test_copy_detection_is_accucopy_and_the_pooled_repeat_rate(
         claim_source.append(9)
         claim_value.append(len(value_item) - 1)
         weight.append(300.0)
-    n_sources = 14
-    st_ = _structure(value_item, claim_source, claim_value, n_sources, claim_weight=weight)
+    for i in range(5):  # 14 shares three of its five wrong values with one-off partners
+        new_item()
+        value(0.8, 6, 7)
+        value(0.15, 14, *([15 + i] if i < 3 else []), w=50.0 if i < 3 else 1.0)
+    st_ = _structure(value_item, claim_source, claim_value, 18, claim_weight=weight)
+    return st_, prob
+
+
+def test_copy_detection_is_accucopy_and_the_pooled_repeat_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``_copy_detection`` against :func:`_copy_reference` on a corpus with one pair of each
+    kind: a copier of many false values (its evidence in the hundreds of nats), a pair of
+    equally reliable sources (below R_MIN) sharing exactly COPY_MIN_SHARED items, four the
+    same (tested on a sample, its sums scaled back up), an independent dense pair, a sparse
+    pair (too few items to test), a source above COPY_R_MAX and a heavy repeater of one-off
+    partners; every output to 1e-9. And a corpus whose only pair of sources is a copier
+    (mutation run 6: the arithmetic, the prior, the scaling, the clips, the tie-break and the
+    sparse pairs had no test but the families' outcomes)."""
+    monkeypatch.setattr(truth_module, "COPY_TEST_ITEMS", 2)
+    n_sources = 18
+    st_, prob = _copy_scenario()
     small = int(np.searchsorted(st_.pair_keys, 2 * n_sources + 3))
     assert st_.pair_shared[small] == truth_module.COPY_MIN_SHARED
     assert st_.test_scale[small] not in (0.0, 1.0)  # sampled, scaled back up
-    rel = [0.3, 0.6, 0.005, 0.005, 0.4, 0.45, 0.9995, 0.7, 0.65, 0.35, 0.5, 0.5, 0.5, 0.5]
+    rel = [0.3, 0.6, 0.005, 0.005, 0.4, 0.45, 0.9995, 0.7, 0.65, 0.35, *[0.5] * 8]
     dependence = _check_copy_detection(st_, rel, prob)
     assert {(0, 1), (3, 2), (7, 6)} <= set(dependence)
     # two rates below R_MIN: the lower one copies, and its votes are the ones discounted
@@ -846,6 +864,13 @@ def test_copy_detection_is_accucopy_and_the_pooled_repeat_rate(
     rel[2] = 0.005
     assert not {(4, 5), (5, 4), (7, 8), (8, 7)} & set(dependence)
     assert dependence[(3, 2)][0] < 1.0  # not saturated: the prior and likelihoods show
+    assert 0.0 < dependence_rates(st_, rel, prob)[14] < 0.99  # depends on the pooled share
+    # a corpus whose whole wrong weight is below 1 (fractional weights) still pools
+    st_ = _structure(
+        [0, 0, 1, 1], [2, 0, 1, 2, 0], [0, 1, 1, 2, 3], 3, claim_weight=[1.0, 0.3, 0.3, 1.0, 0.3]
+    )
+    _check_copy_detection(st_, [0.5, 0.5, 0.8], [0.8, 0.1, 0.8, 0.1])
+    assert dependence_rates(st_, [0.5, 0.5, 0.8], [0.8, 0.1, 0.8, 0.1])[1] > 0.0
     # the only pair of sources
     st_ = _structure(list(range(6)), [0, 1] * 6, [i // 2 for i in range(12)], 2)
     assert st_.pair_keys.size == 1
@@ -873,7 +898,7 @@ def _mirror_corpus(weight: float = 1.0) -> FlatCorpus:
         item_property=np.zeros(24, np.int64),
         claim_source=np.array(claim_source, np.int64),
         claim_value=np.array(claim_value, np.int64),
-        claim_weight=np.full(len(claim_source), weight),
+        claim_weight=weight * (1.0 + (np.arange(len(claim_source)) % 3 == 0)),
         prior=np.array([0.95, 0.99, 0.0, 0.5]),
     )
 
@@ -891,6 +916,60 @@ def test_without_learning_the_priors_are_the_accuracies_clipped() -> None:
         plain = solve(fc, copy_detection=False, learn=learn)
         assert plain.copy_factor.tolist() == [1.0] * fc.claim_source.shape[0]
         assert plain.dependence == {} and plain.repeat_rate.tolist() == [0.0] * 4
+        st_ = truth_module._Structure(fc)
+        assert plain.domain.tolist() == np.maximum(plain.property_domain[0], st_.k).tolist()
+
+
+def test_a_corpus_without_sources_or_with_a_value_nobody_names() -> None:
+    """No source at all: nothing to learn, EM stops after its fourth round. A value no claim
+    names (an item's other value) scores 0 like an unobserved one (mutation run 6)."""
+    none = np.zeros(0, np.int64)
+    sol = solve(FlatCorpus(0, none, none, none, none, np.zeros(0), np.zeros(0)))
+    assert sol.iterations == 4 and sol.reliability.size == 0
+    fc = FlatCorpus(
+        n_sources=2,
+        value_item=np.array([0, 0, 1, 1], np.int64),
+        item_property=np.zeros(2, np.int64),
+        claim_source=np.array([0, 1, 0], np.int64),
+        claim_value=np.array([0, 2, 2], np.int64),
+        claim_weight=np.ones(3),
+        prior=np.full(2, 0.7),
+        fixed_domain=np.array([3.0]),
+    )
+    sol = solve(fc, learn=False)
+    s = float(vote_strength(0.7, 3.0))
+    # item 0: one vote for value 0, value 1 named by nobody: k = 2, n = 3
+    assert sol.prob[:2].tolist() == pytest.approx(
+        [math.exp(s) / (math.exp(s) + 1 + 2), 1 / (math.exp(s) + 1 + 2)]
+    )
+
+
+def test_em_stops_at_the_first_quiet_round_after_the_third(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """EM ends after the first round past the third whose largest change of an accuracy is
+    below EM_TOLERANCE (or after ``iterations``), read off the accuracies each round starts
+    from (mutation run 6)."""
+    starts: list[list[float]] = []
+    scores = truth_module._scores
+
+    def recorded(*args: Any) -> Any:
+        starts.append(args[2].tolist())
+        return scores(*args)
+
+    monkeypatch.setattr(truth_module, "_scores", recorded)
+    monkeypatch.setattr(truth_module, "EM_TOLERANCE", 1e-3)
+    sol = solve(_mirror_corpus())
+    rounds = starts[:-1]  # the last call scores the final accuracies
+    assert starts[-1] == sol.reliability.tolist() and len(rounds) == sol.iterations
+    after = [*rounds[1:], starts[-1]]
+    change = [
+        max(abs(a - b) for a, b in zip(x, y, strict=True))
+        for x, y in zip(rounds, after, strict=True)
+    ]
+    quiet = [it for it, d in enumerate(change, start=1) if d < 1e-3 and it > 3]
+    assert 3 < sol.iterations < truth_module.EM_ITERATIONS
+    assert quiet == [sol.iterations]
 
 
 def test_copy_detection_and_domain_sizes_run_on_their_schedule(
@@ -912,9 +991,28 @@ def test_copy_detection_and_domain_sizes_run_on_their_schedule(
         rounds[0] += 1
         return scores(*args)
 
+    votes: list[Any] = []
+    vote = truth_module._vote
+    factor: list[Any] = []
+
+    def counted_vote(*args: Any) -> Any:
+        votes.append(vote(*args))
+        return votes[-1]
+
     def counted_copy(*args: Any) -> Any:
+        """And what it is given: the votes' strength times weight and the current factor
+        (the first time, the coverage guess), and each source's own smoothed rate."""
+        fc, st_, raw, prob, tau = args[:5]
         copy_rounds.append(rounds[0])
-        return copy(*args)
+        current = factor[-1] if factor else st_.coverage_factor
+        assert tau.tolist() == pytest.approx((votes[-1] * fc.claim_weight * current).tolist())
+        credit = truth_module._credit(fc, prob)[fc.claim_value]
+        num = np.bincount(fc.claim_source[st_.learn], (fc.claim_weight * credit)[st_.learn], 4)
+        den = np.bincount(fc.claim_source[st_.learn], fc.claim_weight[st_.learn], 4)
+        assert raw.tolist() == pytest.approx(((num + 1) / (den + 2)).tolist())
+        out = copy(*args)
+        factor.append(out[0])
+        return out
 
     def counted_domain(*args: Any) -> Any:
         domain_rounds.append(rounds[0])
@@ -922,6 +1020,7 @@ def test_copy_detection_and_domain_sizes_run_on_their_schedule(
 
     monkeypatch.setattr(truth_module, "_scores", counted_scores)
     monkeypatch.setattr(truth_module, "_copy_detection", counted_copy)
+    monkeypatch.setattr(truth_module, "_vote", counted_vote)
     monkeypatch.setattr(truth_module, "_domain_sizes", counted_domain)
     monkeypatch.setattr(truth_module, "EM_TOLERANCE", -1.0)  # never converged: every round
     sol = solve(_mirror_corpus(), iterations=12)
@@ -963,3 +1062,137 @@ def test_one_round_of_em_is_the_hierarchical_beta_update() -> None:
         assert sol.reliability.tolist() == pytest.approx(want, rel=1e-9)
         if weight > 1.0:
             assert R_MIN in want and R_MAX in want
+
+
+def test_pair_statistics_are_what_the_claim_pairs_say() -> None:
+    """``_Structure._pairs``: per source pair the claim pairs it shares, dense from
+    COPY_MIN_SHARED on; the dense pairs' same-value claim pairs; the claims a sparse partner
+    repeats; the claim pairs' weight per pair of values; per claim whether its item is
+    contested (mutation run 6)."""
+    st_, _ = _copy_scenario()
+    fc = st_.fc
+    src = fc.claim_source.tolist()
+    val = fc.claim_value.tolist()
+    w = fc.claim_weight.tolist()
+    n_src = fc.n_sources
+    pairs = [(a, b) for a, b in _pairs_of(st_) if st_.learn[a] and st_.learn[b]]
+    code = {(a, b): min(src[a], src[b]) * n_src + max(src[a], src[b]) for a, b in pairs}
+    keys = sorted(set(code.values()))
+    shared = [sum(1 for c in code.values() if c == k) for k in keys]
+    assert st_.pair_keys.tolist() == keys and st_.pair_shared.tolist() == shared
+    dense = {k for k, n in zip(keys, shared, strict=True) if n >= truth_module.COPY_MIN_SHARED}
+    same = sorted((a, b) for (a, b), c in code.items() if c in dense and val[a] == val[b])
+    got = sorted(zip(st_.same_a.tolist(), st_.same_b.tolist(), strict=True))
+    assert got == same
+    assert [int(st_.pair_keys[c]) for c in st_.same_code.tolist()] == [
+        code[(a, b)] for a, b in zip(st_.same_a.tolist(), st_.same_b.tolist(), strict=True)
+    ]
+    n_same = [sum(1 for a, b in same if code[(a, b)] == k) for k in keys]
+    assert st_.n_same.tolist() == n_same
+    assert st_.n_diff.tolist() == [
+        n - m if k in dense else 0 for k, n, m in zip(keys, shared, n_same, strict=True)
+    ]
+    sparse = {
+        x for (a, b), c in code.items() if c not in dense and val[a] == val[b] for x in (a, b)
+    }
+    assert np.flatnonzero(st_.sparse_shared).tolist() == sorted(sparse)
+    vw: dict[tuple[int, int], float] = {}
+    for a, b in pairs:
+        v = (min(val[a], val[b]), max(val[a], val[b]))
+        vw[v] = vw.get(v, 0.0) + w[a] * w[b]
+    got_vw = zip(st_.vpair_a.tolist(), st_.vpair_b.tolist(), st_.vpair_w.tolist(), strict=True)
+    assert sorted(got_vw) == [(a, b, x) for (a, b), x in sorted(vw.items())]
+    k = np.bincount(fc.value_item, minlength=fc.n_items)
+    assert st_.contested.tolist() == [bool(k[fc.value_item[v]] >= 2) for v in val]
+    assert dense and len(dense) < len(keys) and sparse  # both kinds are there
+
+
+def test_the_copy_test_reads_a_hashed_sample_of_a_pairs_same_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``_Structure._sample_test_pairs``: a pair with more same-value items than
+    COPY_TEST_ITEMS is tested on the items whose Fibonacci hash (``item · 0x9E3779B97F4A7C15``
+    mod 2**64, its top 53 bits over 2**53) falls below COPY_TEST_ITEMS / n_same, each standing
+    for n_same / kept; a pair with none kept weighs 0; without sampling, all of them at 1."""
+    full, _ = _copy_scenario()
+    assert full.test_a.tolist() == full.same_a.tolist()
+    assert full.test_scale.tolist() == [1.0] * full.pair_keys.size
+    seen_kept: set[int] = set()
+    seen_scale: set[float] = set()
+    for limit in (1, 2, 3):
+        monkeypatch.setattr(truth_module, "COPY_TEST_ITEMS", limit)
+        st_, _ = _copy_scenario()
+        n_same = st_.n_same.tolist()
+        keep = []
+        for a, c in zip(st_.same_a.tolist(), st_.same_code.tolist(), strict=True):
+            item = int(st_.claim_item[a])
+            u = ((item * 0x9E3779B97F4A7C15) % 2**64 >> 11) / 2.0**53
+            keep.append(u < min(1.0, limit / max(1.0, n_same[c])))
+        assert st_.test_a.tolist() == [
+            a for a, k in zip(st_.same_a.tolist(), keep, strict=True) if k
+        ]
+        assert st_.test_b.tolist() == [
+            b for b, k in zip(st_.same_b.tolist(), keep, strict=True) if k
+        ]
+        kept = [0] * len(n_same)
+        for c, k in zip(st_.same_code.tolist(), keep, strict=True):
+            kept[c] += k
+        scale = [n / m if m > 0 else 0.0 for n, m in zip(n_same, kept, strict=True)]
+        assert st_.test_scale.tolist() == pytest.approx(scale)
+        seen_kept |= set(kept)
+        seen_scale |= set(scale)
+    assert {0, 1} <= seen_kept and 0.0 in seen_scale and seen_scale - {0.0, 1.0}
+
+
+def _excess(n: int, expected: float, shared: int) -> float:
+    room = n - expected
+    if room < truth_module.COPY_MIN_SHARED:
+        return 0.0
+    return min(1.0, max(0.0, (shared - expected) / max(room, 1e-9)))
+
+
+def test_the_first_round_discounts_a_contained_source_by_its_excess_coverage() -> None:
+    """``_Structure._coverage_factor``: for a pair sharing >= COPY_MIN_SHARED items, the
+    excess share of one source's items also covered by the other, over what the other's
+    coverage explains (when at least COPY_MIN_SHARED items are left to explain), times the
+    pair's agreement, discounts the contained source's claims on the values they share
+    (at most 0.99) (mutation run 6)."""
+    # a big source and a small one inside it, sharing exactly COPY_MIN_SHARED items: a slight
+    # excess on the big side, none possible on the small side (too few items left to explain)
+    big = _structure(
+        list(range(100)),
+        [2] * 100 + [3] * 20 + [0] * 80 + [1] * 5,
+        [*range(100), *range(80, 100), *range(80), *range(5)],
+        4,
+    )
+    for st_ in (_copy_scenario()[0], truth_module._Structure(_mirror_corpus()), big):
+        fc = st_.fc
+        src = fc.claim_source.tolist()
+        n_src = fc.n_sources
+        learn = st_.learn.tolist()
+        items = fc.value_item[fc.claim_value].tolist()
+        per_item = [0] * fc.n_items
+        cnt = [0] * n_src
+        for c, ok in enumerate(learn):
+            if ok:
+                per_item[items[c]] += 1
+                cnt[src[c]] += 1
+        items_in = sum(1 for n in per_item if n >= 2)
+        cover = [min(1.0, n / max(1, items_in)) for n in cnt]
+        factor = [1.0] * len(src)
+        for p, key in enumerate(st_.pair_keys.tolist()):
+            x, y = divmod(key, n_src)
+            shared = int(st_.pair_shared[p])
+            agree = float(st_.n_same[p]) / max(1, shared)
+
+            ex_y = _excess(cnt[y], cnt[y] * cover[x], shared)
+            ex_x = _excess(cnt[x], cnt[x] * cover[y], shared)
+            dep0 = max(ex_x, ex_y) * agree if shared >= truth_module.COPY_MIN_SHARED else 0.0
+            if dep0 <= 0:
+                continue
+            for a, b, c in zip(st_.same_a, st_.same_b, st_.same_code, strict=True):
+                if c == p:
+                    copier = a if (src[a] == y) == (ex_y >= ex_x) else b
+                    factor[copier] *= 1 - min(0.99, dep0)
+        assert st_.coverage_factor.tolist() == pytest.approx(factor, rel=1e-9)
+        assert min(factor) < 1.0 and (st_ is not big or min(factor) > 0.9)
