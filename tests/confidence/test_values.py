@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from app.confidence.values import (
     ClaimValue,
     Quantity,
     Stance,
+    actor_ancestors,
     compatible,
     effective_interval,
     evidential_weight,
@@ -39,6 +41,11 @@ PARENTS: dict[str, str | None] = {"kh": "iran-backed", "iran-backed": "iran", "i
         (Quantity(Bound.range, low=24, high=99), (24, 99)),
         (Quantity(Bound.none_reported), (0, 0)),
         (Quantity(Bound.unknown), (0, math.inf)),
+        # "about" a small or zero amount stops at 0; a negative one or a given low does not
+        (Quantity(Bound.approximately, best=0), (0, 1)),
+        (Quantity(Bound.approximately, best=0.5), (0, 1.5)),
+        (Quantity(Bound.approximately, best=-10), (-12, -8)),
+        (Quantity(Bound.approximately, low=-1, best=2), (-1, 3)),
     ],
 )
 def test_effective_interval(q: Quantity, interval: tuple[float, float]) -> None:
@@ -265,3 +272,24 @@ def test_values_sort_by_kind_stance_then_their_own_text() -> None:
         "iran-backed",
         "kh",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "number"}, "unknown value kind 'number'"),
+        ({"kind": "category", "category": "Grad", "stance": "maybe"}, "stance must be 'asserts'"),
+        ({"kind": "quantity"}, "a quantity value needs 'quantity'"),
+        ({"kind": "category"}, "a category value needs 'category'"),
+        ({"kind": "actor"}, "an actor value needs 'actor_id'"),
+    ],
+)
+def test_a_value_says_what_it_lacks(kwargs: dict[str, Any], message: str) -> None:
+    """(mutation run 6: the messages, and the category check, had no test)"""
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        ClaimValue(**kwargs)
+
+
+def test_actor_ancestors_are_nearest_first_and_cycle_safe() -> None:
+    assert actor_ancestors("kh", PARENTS) == ["iran-backed", "iran"]
+    assert actor_ancestors("a", {"a": "b", "b": "c", "c": "b"}) == ["b", "c"]
