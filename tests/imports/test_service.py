@@ -1,0 +1,68 @@
+"""The import's end on PostgreSQL: a large import leaves the claim tables' statistics as the
+tables now are (ANALYZE in its transaction), a small one and SQLite run no ANALYZE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event, text
+
+from app.db import get_engine, session_scope
+from app.imports import service
+from app.imports.service import import_records
+from app.principal import OPERATOR
+from bench import corpus
+from tests.conftest import is_postgres
+
+LINES = list(corpus.lines(6, 20, seed=5))  # 120 claims, one link each
+
+
+@pytest.fixture
+def analyzed() -> Iterator[list[str]]:
+    """The ANALYZE statements sent to the database while the test runs."""
+    seen: list[str] = []
+
+    def spy(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("ANALYZE"):
+            seen.append(statement.strip())
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", spy)
+    yield seen
+    event.remove(engine, "before_cursor_execute", spy)
+
+
+def _import() -> int:
+    with session_scope() as session:
+        report = import_records(session, LINES, OPERATOR, batch=50)
+    return report.created["claim"]
+
+
+def test_a_large_import_analyzes_the_claim_tables_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch, analyzed: list[str]
+) -> None:
+    monkeypatch.setattr(service, "ANALYZE_AFTER", 100)
+    claims = _import()
+    assert claims == 120
+    if not is_postgres():
+        assert analyzed == []  # SQLite's planner uses no statistics for these reads
+        return
+    assert analyzed == ["ANALYZE claim", "ANALYZE claim_link"]
+    with get_engine().connect() as conn:
+        tuples: dict[str, float] = dict(
+            conn.execute(
+                text(
+                    "SELECT relname, reltuples FROM pg_class"
+                    " WHERE relname IN ('claim', 'claim_link') AND relkind = 'r'"
+                )
+            ).all()
+        )
+    # counted inside the import's transaction, seen after its commit
+    assert tuples == {"claim": 120, "claim_link": 120}
+
+
+def test_a_small_import_leaves_the_statistics_alone(analyzed: list[str]) -> None:
+    assert service.ANALYZE_AFTER > 120
+    assert _import() == 120
+    assert analyzed == []
