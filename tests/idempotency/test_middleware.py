@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -164,14 +166,26 @@ def _stored_anywhere(secret: str) -> list[str]:
                 rows = (repr(tuple(r)) for r in conn.execute(text(f'SELECT * FROM "{name}"')))
             found += [f"{name}: {row[:80]}" for row in rows if secret in row]
     if engine.dialect.name == "sqlite":
-        from pathlib import Path
-
         path = engine.url.database or ""
         for suffix in ("", "-wal"):
-            file = Path(path + suffix)
-            if file.exists() and secret.encode() in file.read_bytes():
-                found.append(f"file {file}")
+            if secret.encode() in _file_bytes(path + suffix):
+                found.append(f"file {path + suffix}")
     return found
+
+
+def _file_bytes(path: str) -> bytes:
+    """The bytes of a file of the test database, read by another process: closing a file
+    descriptor of the database in this process would drop every POSIX lock this process's
+    SQLite connections hold on it (fcntl locks are per process and file), and a later
+    connection then failed with 'disk I/O error' (seen in tests/webhooks, several hundred
+    tests later in the same xdist worker)."""
+    reader = (
+        "import pathlib, sys; p = pathlib.Path(sys.argv[1]);"
+        " p.exists() and sys.stdout.buffer.write(p.read_bytes())"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", reader, path], capture_output=True, check=True, timeout=60
+    ).stdout
 
 
 def test_secrets_are_never_stored_even_for_idempotent_replays(admin: Api) -> None:
