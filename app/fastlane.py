@@ -22,7 +22,6 @@ from __future__ import annotations
 import gzip
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.auth import quick_principal, spend_quick
 from app.config import get_settings
 from app.db import get_engine
+from app.lru import SizedLRU
 from app.principal import Principal
 
 
@@ -61,24 +61,20 @@ class Answer:
 
 
 class GzipCache:
-    """Compressed bodies by their ``gzip_key``, least recently used out past ``max_bytes``.
-    Used from the event loop's thread only."""
+    """Compressed bodies by their ``gzip_key``, least recently used out past ``max_bytes``."""
 
     def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._zipped: SizedLRU[bytes] = SizedLRU(max_bytes, len)
+
+    @property
+    def size(self) -> int:
+        return self._zipped.size
 
     def get(self, key: Hashable, body: bytes) -> bytes:
-        zipped = self._entries.get(key)
-        if zipped is not None:
-            self._entries.move_to_end(key)
-            return zipped
-        zipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-        self._entries[key] = zipped
-        self.size += len(zipped)
-        while self.size > self.max_bytes and self._entries:
-            self.size -= len(self._entries.popitem(last=False)[1])
+        zipped = self._zipped.get(key)
+        if zipped is None:
+            zipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+            self._zipped.put(key, zipped)
         return zipped
 
 

@@ -15,8 +15,7 @@ state (claim writes, imports, the link checker) or, unscoped, the epoch."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict, namedtuple
+from collections import defaultdict, namedtuple
 from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, text
 
 from app.claims.values import VALUE_COLUMNS, value_dict
+from app.lru import SizedLRU
 from app.pagination import decode_cursor, encode_cursor
 from app.types import UTCDateTime, api_instant, as_utc
 from app.views.invalidate import EPOCH
@@ -150,33 +150,20 @@ class Pages:
     least recently used out past ``max_bytes``. Shared by the threads of a process."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, tuple[tuple[int, int], bytes]] = OrderedDict()
+        self._kept: SizedLRU[tuple[tuple[int, int], bytes]] = SizedLRU(
+            max_bytes, lambda entry: len(entry[1])
+        )
+
+    @property
+    def size(self) -> int:
+        return self._kept.size
 
     def get(self, key: Hashable, versions: tuple[int, int]) -> bytes | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] != versions:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+        entry = self._kept.get(key)
+        return entry[1] if entry is not None and entry[0] == versions else None
 
     def put(self, key: Hashable, versions: tuple[int, int], body: bytes) -> None:
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self.size -= len(old[1])
-            self._entries[key] = (versions, body)
-            self.size += len(body)
-            while self.size > self.max_bytes and self._entries:
-                self.size -= len(self._entries.popitem(last=False)[1][1])
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self.size = 0
+        self._kept.put(key, (versions, body))
 
 
 PAGES = Pages()
