@@ -3,9 +3,10 @@ assembled from rows a bulk writer already holds) with their sources, actors and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -46,6 +47,10 @@ INPUT_COLUMNS = (
 CORPUS_COLUMNS = (*INPUT_COLUMNS, "speaker", "quote", "language")
 
 
+#: A claim's stance and value columns: what makes two claims' engine values equal.
+_value_key = attrgetter("stance", *VALUE_COLUMNS)
+
+
 @dataclass
 class Corpus:
     """One incident's claims as the engine and the views need them."""
@@ -76,7 +81,7 @@ def claim_input(
     if values is None:
         value = claim_value(claim)
     else:
-        key = (claim.stance, *(getattr(claim, name) for name in VALUE_COLUMNS))
+        key = _value_key(claim)
         found = values.get(key)
         value = values[key] = claim_value(claim) if found is None else found
     return engine.ClaimInput(
@@ -176,11 +181,16 @@ def assemble(
     topics: tuple[list[Any], dict[str, dict[str, str | None]]],
     reverted: set[str] | frozenset[str] = frozenset(),
     model: engine.Model = engine.DEFAULT_MODEL,
+    infos: MutableMapping[str, engine.SourceInfo] | None = None,
 ) -> Corpus:
     """A corpus from claim rows (ORM objects or plain rows with the claim's columns), the
     sources and actors they name (with their ancestors; extra ones do no harm) and the topics'
     implication rules and taxonomies (:func:`rules_and_taxonomies`), and the learned
-    ``model`` (:func:`learned_model`; the same for every view of the incident)."""
+    ``model`` (:func:`learned_model`; the same for every view of the incident). ``infos``
+    keeps each source's :func:`source_info` for the next call (a bulk writer assembles many
+    incidents from the same, unchanged sources)."""
+    if infos is None:
+        infos = {}
     rules, taxonomies = topics
     values: dict[tuple[Any, ...], ClaimValue] = {}
     expanded = expand(
@@ -193,7 +203,10 @@ def assemble(
         claims=claims,
         inputs=expanded.inputs,
         sources=sources,
-        source_info={sid: source_info(src) for sid, src in sources.items()},
+        source_info={
+            sid: infos.get(sid) or infos.setdefault(sid, source_info(src))
+            for sid, src in sources.items()
+        },
         actors=actors,
         actor_parents={aid: a.parent_id for aid, a in actors.items()} | expanded.parents,
         implied=expanded.implied,

@@ -61,7 +61,9 @@ __all__ = [
     "Learner",
     "Model",
     "SourceInfo",
+    "any_contested",
     "assess",
+    "assess_whole",
     "attribute",
     "learn",
     "learn_reliability",
@@ -554,6 +556,89 @@ def assess(
         prep = _prepare_item(item, iclaims, voice_of, parents, as_of)
         out.append(_assess_prepared(prep, sources, parents, voice_of, model))
     return out
+
+
+def _unique_ids(claims: Sequence[ClaimInput]) -> bool:
+    """No two claims share an id: then every item's voices are its own claims' (voices never
+    cross items), so an item can be assessed from its own claims alone."""
+    return len({c.claim_id for c in claims}) == len(claims)
+
+
+def any_contested(
+    claims: Sequence[ClaimInput],
+    sources: Mapping[str, SourceInfo],
+    actor_parents: Mapping[str, str | None] | None = None,
+) -> bool:
+    """``any(item.contested for item in assess(claims, sources, actor_parents))``, without
+    the probabilities and contributions, and stopping at the first contested item.
+
+    An item is contested when at least two of its candidates have a counted voice that
+    asserts; every candidate has at least one counted voice (each of its claims' voice counts
+    its first claim there), so a candidate whose usable claims all assert has one, one whose
+    claims all deny has none, and only a candidate mixing both needs the voices. With claims
+    that share an id the voices may cross items: then :func:`assess` itself answers."""
+    parents: Mapping[str, str | None] = actor_parents or {}
+    if not _unique_ids(claims):
+        return any(item.contested for item in assess(claims, sources, parents))
+    return any(
+        _item_contested(iclaims, sources, parents) for iclaims in _group_by_item(claims).values()
+    )
+
+
+def _item_contested(
+    claims: Sequence[ClaimInput],
+    sources: Mapping[str, SourceInfo],
+    actor_parents: Mapping[str, str | None],
+) -> bool:
+    """:func:`_assess_prepared`'s ``contested`` for one item's claims (ids unique)."""
+    usable = [
+        c
+        for c in claims
+        if c.status == "active" and not c.value.is_unknown and not c.firmness <= 0.0
+    ]
+    if len(usable) < 2:
+        return False
+    groups = group_compatible(usable, _value_of, actor_parents, _id_of)
+    if len(groups) < 2:
+        return False
+    voice_of: Mapping[str, str] | None = None
+    asserting = 0
+    for group in groups:
+        stances = {c.value.stance for c in group}
+        if "asserts" not in stances:
+            continue
+        if len(stances) > 1:  # asserts and denies: does a voice's first claim here assert?
+            if voice_of is None:
+                voice_of = voices(claims, sources)
+            first: dict[str, ClaimInput] = {}
+            for c in sorted(group, key=_claim_order):
+                first.setdefault(voice_of[c.claim_id], c)
+            if not any(c.value.stance == "asserts" for c in first.values()):
+                continue
+        asserting += 1
+        if asserting >= 2:
+            return True
+    return False
+
+
+def assess_whole(
+    claims: Sequence[ClaimInput],
+    sources: Mapping[str, SourceInfo],
+    actor_parents: Mapping[str, str | None] | None = None,
+    as_of: datetime | None = None,
+    model: Model = DEFAULT_MODEL,
+) -> ItemAssessment | None:
+    """The assessment of the claims' first unqualified item (qualifiers ``"{}"``), else of
+    their first item, in :func:`assess`'s order (None without claims): the one
+    ``assess(...)`` result an attribution about the whole incident reads, computed from that
+    item's claims alone (the same result: voices never cross items when ids are unique)."""
+    items = sorted({c.item for c in claims})
+    if not items:
+        return None
+    pick = next((item for item in items if item[1] == "{}"), items[0])
+    if _unique_ids(claims):
+        claims = [c for c in claims if c.item == pick]
+    return next(a for a in assess(claims, sources, actor_parents, as_of, model) if a.item == pick)
 
 
 def _copy_factors(prep: _Prepared, model: Model) -> dict[str, float]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from app.actors.models import Actor
@@ -45,8 +46,10 @@ def responsibility(
     """The assessment of who is responsible: the same item, model and candidates as
     ``/assessment`` shows for the topic."""
     inputs = [i for i in corpus.inputs if i.item[0] == topic and i.value.kind == "actor"]
-    found = engine.assess(inputs, corpus.source_info, corpus.actor_parents, as_of, corpus.model)
-    return whole_incident(found)
+    # whole_incident(engine.assess(inputs, ...)), assessing only the item it picks
+    return engine.assess_whole(
+        inputs, corpus.source_info, corpus.actor_parents, as_of, corpus.model
+    )
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,7 @@ class DerivedState:
 
 def derived_state(corpus: Corpus) -> DerivedState:
     """The incident's ``contested`` flag and leading attribution, from its corpus (no I/O)."""
-    contested = any(
-        item.contested
-        for item in engine.assess(
-            corpus.inputs, corpus.source_info, corpus.actor_parents, model=corpus.model
-        )
-    )
+    contested = engine.any_contested(corpus.inputs, corpus.source_info, corpus.actor_parents)
     chosen = responsibility(corpus)
     top = (
         next((c for c in chosen.candidates if c.stance == "asserts" and c.actor_id), None)
@@ -92,21 +90,31 @@ def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = 
 
 
 def store_derived(
-    session: Session, incident: Incident, state: DerivedState, actors: Mapping[str, Actor]
+    session: Session,
+    incident: Incident,
+    state: DerivedState,
+    actors: Mapping[str, Actor],
+    updates: list[dict[str, Any]] | None = None,
 ) -> None:
     """Store ``state`` on the incident (``actors``: the corpus's, for the leader's name) and
-    tell the change feed when the flag or the leader changes."""
+    tell the change feed when the flag or the leader changes. A bulk writer passes
+    ``updates`` to collect the row's new values and write many at once
+    (:func:`write_derived`) before anything reads the incidents again."""
     incident_id = incident.id
     contested, leader = state.contested, state.leader
     before_contested, before_leader = incident.contested, incident.leading_actor_id
     if contested == before_contested and leader == before_leader:
         return
-    table = Incident.__table__  # type: ignore[attr-defined]
-    session.connection().execute(  # a plain UPDATE: the ORM object is expired just below
-        update(table)
-        .where(table.c.id == incident_id)
-        .values(contested=contested, leading_actor_id=leader, updated_at=utcnow())
-    )
+    values: dict[str, Any] = {
+        "b_id": incident_id,
+        "b_contested": contested,
+        "b_leader": leader,
+        "b_at": utcnow(),
+    }
+    if updates is None:
+        write_derived(session, [values])
+    else:
+        updates.append(values)
     summary = {"id": incident_id, "title": incident.title, "contested": contested}
     session.expire(incident)
     if contested != before_contested:
@@ -129,3 +137,21 @@ def store_derived(
             },
             incident_id,
         )
+
+
+def write_derived(session: Session, updates: list[dict[str, Any]]) -> None:
+    """The incidents' new derived state collected by :func:`store_derived`, in one statement
+    run for every row (plain UPDATEs: their ORM objects are expired)."""
+    if not updates:
+        return
+    table = Incident.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            contested=bindparam("b_contested"),
+            leading_actor_id=bindparam("b_leader"),
+            updated_at=bindparam("b_at"),
+        ),
+        updates,
+    )
