@@ -44,6 +44,8 @@ class _Ancestry:
         self.rows: dict[str, Any] = {}
         #: the engine's view of each source (:func:`assemble`'s ``infos``), for sources
         self.infos: dict[str, engine.SourceInfo] = {}
+        #: each id asked for with its ancestors (:meth:`_line`)
+        self.lines: dict[str, tuple[str, ...]] = {}
 
     def get(self, ids: Iterable[str]) -> dict[str, Any]:
         """The rows for ``ids`` and their ancestors (what one incident's corpus needs)."""
@@ -59,16 +61,23 @@ class _Ancestry:
                 self.rows[row.id] = row
             wanted = {r.parent_id for r in found if r.parent_id and r.parent_id not in self.rows}
         out: dict[str, Any] = {}
-        todo = list(ids)
-        while todo:
-            ident = todo.pop()
-            row = self.rows.get(ident)
-            if row is None or ident in out:
-                continue
-            out[ident] = row
-            if row.parent_id:
-                todo.append(row.parent_id)
+        rows, lines = self.rows, self.lines
+        for ident in ids:
+            line = lines.get(ident)
+            if line is None:
+                line = lines[ident] = self._line(ident)
+            for known in line:
+                out[known] = rows[known]
         return out
+
+    def _line(self, ident: str | None) -> tuple[str, ...]:
+        """``ident`` and its ancestors that exist, nearest first (cycle-safe): every one is
+        read by the time it is asked for, and the rows do not change during the run."""
+        line: list[str] = []
+        while ident and ident in self.rows and ident not in line:
+            line.append(ident)
+            ident = self.rows[ident].parent_id
+        return tuple(line)
 
 
 def refresh_counts_many(session: Session, incident_ids: Iterable[str]) -> None:
