@@ -290,13 +290,20 @@ def _existing_claims(session: Session, parsed: list[tuple[int, Any]]) -> set[str
             and isinstance(r.get("external_id"), str)
         }
     )
-    found: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        found.update(
-            session.scalars(select(col(Claim.external_id)).where(col(Claim.external_id).in_(chunk)))
+    if not wanted:
+        return set()
+    # One statement for the batch with the ids as one parameter (a JSON array on SQLite, an
+    # array on PostgreSQL): an IN list of bound parameters is compiled and bound id by id
+    # (about twice the CPU for a batch of 5 000, measured).
+    if session.get_bind().dialect.name == "postgresql":
+        query = "SELECT external_id FROM claim WHERE external_id = ANY(:ids)"
+        params: dict[str, Any] = {"ids": wanted}
+    else:
+        query = (
+            "SELECT external_id FROM claim WHERE external_id IN (SELECT value FROM json_each(:ids))"
         )
-    return found
+        params = {"ids": orjson.dumps(wanted).decode()}
+    return set(session.scalars(text(query), params))
 
 
 class _Refs:
@@ -369,6 +376,7 @@ class _Import:
         self.touched: set[str] = set()
         self.count = 0
         self.stop = False
+        self.following_existing: set[str] = set()  # the next batch's claims already stored
 
     def fail(self, line: int, pointer: str, detail: str) -> None:
         self.error_count += 1
@@ -383,23 +391,42 @@ class _Import:
             lines += f" ({self.error_count:,} errors; the first {len(self.errors)} listed)"
         return lines + "; nothing was imported"
 
-    def batch(self, parsed: list[tuple[int, Any]]) -> None:
+    def look_up(self, parsed: list[tuple[int, Any]]) -> set[str]:
+        """The batch's lookups (every external id it names, and which of its claims exist):
+        run while the connection is idle, before the previous batch's write starts, so they
+        do not queue behind its statements (psycopg holds the connection for a whole
+        ``COPY``; SQLite for each statement). The claims of the batch staged but not yet
+        written are in :attr:`_Resolver.writing` by the time this batch is staged."""
         _prefetch(self.resolver, parsed)
-        existing = _existing_claims(self.session, parsed)
+        return _existing_claims(self.session, parsed)
+
+    def batch(
+        self, parsed: list[tuple[int, Any]], existing: set[str], following: Iterator[Any]
+    ) -> Any:
+        """Stage the batch; then, once the previous batch is written, the next batch's lookups
+        (``following`` gives it), then this batch's write starts. The next batch, or None."""
         seen: dict[str, str] = {}  # claims of this batch: external id -> id
         for number, record in parsed:
             self.count = number
             if not self.record(number, record, existing, seen):
                 self.stop = True
                 break
-        self.writer.write()  # waits for the previous batch, starts writing this one
+        parsed.clear()  # the decoded lines are not needed any more (memory: one batch at a time)
+        following_batch = None if self.stop else next(following, None)
+        self.writer.wait()  # the previous batch is written: the connection is idle
+        self.session.flush()  # this batch's sources, actors, incidents (the claims reference them)
+        self.following_existing = (
+            self.look_up(following_batch) if following_batch is not None else set()
+        )
+        self.writer.write()  # starts writing this batch in the writer thread
         resolver, refs = self.resolver, self.refs
-        # The previous batch is in the table now, this one soon: a lookup made while they were
-        # being written may have found them absent.
+        # The previous batch is in the table now, this one soon: the lookups made before they
+        # were written (the next batch's, just now) may have found them absent.
         for ext in chain(resolver.writing, seen):
             resolver.absent.discard(("claim", ext))
         resolver.writing = seen
         refs.writing_claims, refs.batch_claims = refs.batch_claims, set()
+        return following_batch
 
     def record(self, number: int, record: Any, existing: set[str], seen: dict[str, str]) -> bool:
         """Stage one line; False when nothing more can be staged."""
@@ -537,10 +564,12 @@ def _import_records(
     state = _Import(session, principal)
     try:
         lock_feed(session)
-        for parsed in _batches(lines, batch):
-            state.batch(parsed)
-            if state.stop:
-                break
+        batches = _batches(lines, batch)
+        parsed = next(batches, None)
+        existing = state.look_up(parsed) if parsed is not None else set()
+        while parsed is not None:
+            parsed = state.batch(parsed, existing, batches)
+            existing = state.following_existing
         if state.errors:
             state.writer.close()
             session.rollback()

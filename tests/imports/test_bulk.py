@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col
@@ -240,6 +241,24 @@ def test_the_sqlite_instant_text_is_what_sqlalchemy_stores(value: datetime) -> N
     """The import writes instants as SQLAlchemy stores ``UTCDateTime`` on SQLite (naive UTC,
     microseconds), for every offset."""
     assert bulk._sqlite_dt(value) == value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(9998, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone.min]),
+    )
+)
+def test_instant_texts_are_what_pydantic_and_sqlalchemy_write(value: datetime) -> None:
+    """The import's instant texts, made the short way (no conversion of a UTC instant, the
+    SQLite text cut from the JSON one), are pydantic's JSON and SQLAlchemy's SQLite storage
+    for every offset, with and without microseconds."""
+    for instant in (value, value.replace(microsecond=0)):
+        utc = instant.astimezone(UTC)
+        text = bulk.iso(instant)
+        assert text == bulk.iso(utc) == orjson.loads(TypeAdapter(datetime).dump_json(utc))
+        assert bulk.sqlite_from_iso(text) == bulk._sqlite_dt(instant)
 
 
 MISSING = "01J0000000000000000000NONE"
