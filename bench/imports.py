@@ -152,6 +152,10 @@ def _row(run: Run, base: Run | None) -> str:
         return f" ({run.rate(key, minus) / base.rate(key, minus):.2f}x)"
 
     server = f" + server {f['server_cpu']:.1f}" if f["server_cpu"] else ""
+    per = 1e6 / run.claims  # seconds for the import -> µs a claim
+    micro = f"{f.get('main_cpu', 0.0) * per:.0f} / {f['cpu'] * per:.0f}" + (
+        f" / {f['server_cpu'] * per:.0f}" if f["server_cpu"] else " / -"
+    )
     return (
         f"| {run.code} | {run.database} | {run.claims:,} "
         f"| {run.rate('wall'):,.0f}{ratio('wall')} "
@@ -160,6 +164,7 @@ def _row(run: Run, base: Run | None) -> str:
         f"| {run.rate('cpu', 'refresh_cpu'):,.0f}{ratio('cpu', 'refresh_cpu')} "
         f"| {f['wall']:.1f} / {f['cpu']:.1f} ({f.get('main_cpu', 0.0):.1f}){server} "
         f"/ {f['refresh_cpu']:.1f} "
+        f"| {micro} "
         f"| {f['peak_rss_mb']:.0f} |"
     )
 
@@ -215,9 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "| code | database | claims | claims/s wall | claims per CPU-s | wall, refresh "
             "excluded | per CPU-s, refresh excluded "
-            "| wall s / CPU s (import thread) / refresh CPU s | peak RSS MB |"
+            "| wall s / CPU s (import thread) / refresh CPU s "
+            "| µs CPU a claim: import thread / all / server | peak RSS MB |"
         )
-        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for i, run in enumerate(runs):
             base = next(
                 (
