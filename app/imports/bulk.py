@@ -773,16 +773,20 @@ def _sqlite_dt(value: datetime | None) -> str | None:
 _ZERO = timedelta(0)
 
 
-def _pg_dt(value: datetime | None) -> datetime | None:
-    return value
+def _pg_dt(value: datetime | None) -> str | None:
+    """PostgreSQL: an instant as its ISO text with ``Z`` (``COPY``'s text format parses it to the
+    same ``timestamptz``): psycopg formats a ``datetime`` for ``COPY`` in about 1 µs, holding
+    the interpreter lock in the writer thread; a claim has five (measured: 5.1 µs for five
+    instants, 0.35 µs for five texts)."""
+    return None if value is None else iso(value)
 
 
 def _sqlite_dt_iso(_value: datetime, text: str) -> str:
     return sqlite_from_iso(text)
 
 
-def _pg_dt_iso(value: datetime, _text: str) -> datetime:
-    return value
+def _pg_dt_iso(_value: datetime, text: str) -> str:
+    return text
 
 
 #: Parameters per statement of a multi-row INSERT (SQLite's default limit since 3.32).
