@@ -115,7 +115,12 @@ def _update_counts(session: Session, chunk: list[str], counts: dict[str, tuple[i
 
 
 def refresh_incidents(session: Session, incident_ids: Iterable[str]) -> None:
-    """Counters, contested flag and leading attribution of every incident named, once each."""
+    """Counters, contested flag and leading attribution of every incident named, once each.
+
+    Chunk by chunk: read a chunk's claims, start its verdicts (a forked helper begins on
+    them at once, from the chunk's end), write the previous chunk's verdicts (assessing from
+    its start whatever its helper has not done yet), and so on; the reads and writes of one
+    chunk overlap the helper's engine work on another."""
     ids = set(incident_ids)
     if not ids:
         return
@@ -124,23 +129,23 @@ def refresh_incidents(session: Session, incident_ids: Iterable[str]) -> None:
     sources = _Ancestry(session, Source)
     actors = _Ancestry(session, Actor)
     claim = Claim.__table__  # type: ignore[attr-defined]
+    pending: tuple[list[_Work], forked.BothEnds[DerivedState]] | None = None
     for chunk in _chunks(ids, CHUNK):
-        # the events a chunk emits go out together, not with an autoflush per incident
         with session.no_autoflush:
-            _refresh_chunk(session, chunk, claim, topics, sources, actors)
-        session.flush()
+            work, model = _read_chunk(session, chunk, claim, sources, actors)
+        verdicts = _verdicts(work, topics, model, sources.infos)
+        if pending is not None:
+            _write_chunk(session, *pending)
+        pending = (work, verdicts)
+    if pending is not None:
+        _write_chunk(session, *pending)
 
 
-def _refresh_chunk(
-    session: Session,
-    chunk: list[str],
-    claim: Any,
-    topics: Any,
-    sources: _Ancestry,
-    actors: _Ancestry,
-) -> None:
-    """Refresh one chunk of incidents: their claims in one query, the engine per incident
-    (half of them in a helper process when one may be forked), then the writes."""
+def _read_chunk(
+    session: Session, chunk: list[str], claim: Any, sources: _Ancestry, actors: _Ancestry
+) -> tuple[list[_Work], engine.Model]:
+    """One chunk of incidents with their claims (one query), sources and actors, and the
+    learned model for their sources: the engine's input for each."""
     incidents = {
         i.id: i
         for i in session.execute(select(Incident).where(col(Incident.id).in_(chunk))).scalars()
@@ -166,21 +171,28 @@ def _refresh_chunk(
         src = sources.get([c.source_id for c in claims] + [c.via_source_id or "" for c in claims])
         act = actors.get([c.actor_id or "" for c in claims])
         work.append((incident, claims, src, act))
-    updates: list[dict[str, Any]] = []
-    for (incident, _claims, _src, act), state in zip(
-        work, assess_all(work, topics, model, sources.infos), strict=True
-    ):
-        store_derived(session, incident, state, act, updates)
-    write_derived(session, updates)
+    return work, model
+
+
+def _write_chunk(
+    session: Session, work: list[_Work], verdicts: forked.BothEnds[DerivedState]
+) -> None:
+    """Store a chunk's verdicts and emit its events (flushed together, not with an
+    autoflush per incident)."""
+    with session.no_autoflush:
+        updates: list[dict[str, Any]] = []
+        for (incident, _claims, _src, act), state in zip(work, verdicts.result(), strict=True):
+            store_derived(session, incident, state, act, updates)
+        write_derived(session, updates)
+    session.flush()
 
 
 #: One incident's engine input: the incident, its claim rows, sources and actors.
 _Work = tuple[Incident, list[Any], dict[str, Any], dict[str, Any]]
 
 #: Claims in a chunk below which the engine runs in this process only (forking costs a few
-#: milliseconds; 2 000 claims take ~0.1 s of engine).
+#: milliseconds; 2 000 claims take ~0.05 s of engine).
 HELPER_MIN_CLAIMS = 2000
-
 
 #: Each source's engine view, kept for the run (:func:`assemble`'s ``infos``): the refresh
 #: assembles every incident from the same sources, read once and not changed.
@@ -192,28 +204,18 @@ def _assess(item: _Work, topics: Any, model: engine.Model, infos: _Infos) -> Der
     return derived_state(assemble(incident, claims, src, act, topics, model=model, infos=infos))
 
 
-def assess_all(
-    work: list[_Work], topics: Any, model: engine.Model, infos: _Infos | None = None
-) -> list[DerivedState]:
-    """The engine's verdict for every incident of ``work``, in order: the incidents after the
-    middle claim in a forked helper (:mod:`app.imports.forked`) while this process assesses
-    those before it, when a helper may be forked and the chunk is worth it. The helper sees
-    the same inputs and runs the same code, so the verdicts are the same either way; if it
-    fails, this process assesses its half too."""
-    if infos is None:
-        infos = {}
+def _verdicts(
+    work: list[_Work], topics: Any, model: engine.Model, infos: _Infos
+) -> forked.BothEnds[DerivedState]:
+    """The engine's verdict for every incident of ``work``, in order, from both ends: a forked
+    helper (:mod:`app.imports.forked`) starts at once from the last incident while this
+    process goes on; :meth:`~app.imports.forked.BothEnds.result` assesses from the first
+    until the two meet. The helper sees the same inputs and runs the same code, so the
+    verdicts are the same either way; if it fails, this process assesses the rest. No helper
+    for a small chunk (forking would cost more than it saves) or where none may be forked."""
     total = sum(len(claims) for _, claims, _, _ in work)
-    if total < HELPER_MIN_CLAIMS or len(work) < 2 or not forked.available():
-        return [_assess(item, topics, model, infos) for item in work]
-    split, seen = 0, 0
-    while split < len(work) - 1 and seen + len(work[split][1]) <= total // 2:
-        seen += len(work[split][1])
-        split += 1
-    split = max(split, 1)
-    theirs = work[split:]
-    helper = forked.Helper(lambda: [_assess(item, topics, model, infos) for item in theirs])
-    mine = [_assess(item, topics, model, infos) for item in work[:split]]
-    helped = helper.result()
-    if helped is None or len(helped) != len(theirs):
-        helped = [_assess(item, topics, model, infos) for item in theirs]
-    return mine + helped
+    return forked.BothEnds(
+        len(work),
+        lambda index: _assess(work[index], topics, model, infos),
+        helper=total >= HELPER_MIN_CLAIMS,
+    )

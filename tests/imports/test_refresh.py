@@ -1,6 +1,6 @@
 """The import's derived-state refresh gives the same incidents and change-feed events whether
-the engine runs in this process only or half of each chunk in a forked helper, and when the
-helper fails."""
+the engine runs in this process only or each chunk from both ends with a forked helper, and
+when the helper fails."""
 
 from __future__ import annotations
 
@@ -64,13 +64,13 @@ def test_the_helper_changes_nothing_but_the_time(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(refresh, "HELPER_MIN_CLAIMS", 1)
     monkeypatch.setattr(forked, "ALLOW_THREADS", True)
     helped: list[int] = []
-    real = forked.Helper.__init__
+    real = forked.BothEnds._fork
 
-    def spy(self: forked.Helper[Any], work: Any) -> None:
+    def spy(self: forked.BothEnds[Any]) -> None:
         helped.append(1)
-        real(self, work)
+        real(self)
 
-    monkeypatch.setattr(forked.Helper, "__init__", spy)
+    monkeypatch.setattr(forked.BothEnds, "_fork", spy)
     assert _derived() == alone
     assert helped, "the helper ran"
 
