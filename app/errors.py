@@ -375,9 +375,10 @@ class ErrorBoundary:
             headers: list[tuple[bytes, bytes]] = []
             if isinstance(exc, StarletteHTTPException):  # a middleware's refusal (413)
                 status = exc.status_code
+                slug = HTTP_SLUGS.get(status)
                 body = orjson.dumps(
                     {
-                        "type": PROBLEM_BASE + HTTP_SLUGS.get(status, "about:blank"),
+                        "type": PROBLEM_BASE + slug if slug else "about:blank",
                         "title": HTTPStatus(status).phrase,
                         "status": status,
                         "detail": exc.detail,
