@@ -22,6 +22,10 @@ other child, and drew the same ``random`` numbers as every other child. Here:
   the first failure, but it times only a test's call, not its fixtures' set-up: the Population
   benchmark's module fixture (the whole engine on real data, about 3 s) counted as 0 s and ran
   first for every engine mutant, killed or not.
+- ``MUTATION_FIRST`` (the same): a mutant's run takes those tests first, the test that kills
+  most of a slice's mutants cheaply (in the routing slice the OpenAPI test, which runs third
+  from last by mutmut's timing: a mutant of a route factory paid for some thirty other tests
+  before it).
 - ``MUTATION_FAST`` (seconds): a first, fast pass. A mutant's run leaves out the tests whose
   time in mutmut's stats run was above this (unless that leaves none), so a survivor no longer
   pays for every slow test that reached its function. Its survivors are then checked again
@@ -29,10 +33,16 @@ other child, and drew the same ``random`` numbers as every other child. Here:
   directory, gets an empty file named after each mutant that ran without some test, so only
   those are checked again); the stats run, the clean run and the forced failure are never
   filtered.
+- ``MUTATION_EVERY_TEST`` (comma-separated fnmatch patterns of mutmut's mangled function
+  names, ``app.routing.*``): at the end of mutmut's stats run every function they match is
+  given every test that ran, so each of its mutants runs the whole selection. mutmut gives a
+  mutant the tests during which its function ran, and a function that runs when the app is
+  built (the route factories) ran during one test only: the first that imported ``app.main``.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import gc
 import importlib
 import json
@@ -97,12 +107,19 @@ def _durations() -> dict[str, float]:
     return {}
 
 
+def _move(items: list[pytest.Item], variable: str, *, to_front: bool) -> None:
+    """Move the items whose node id holds a part listed in ``variable`` to the front or back."""
+    parts = [part for part in os.environ.get(variable, "").split(",") if part]
+    if parts:
+        named = [item for item in items if any(part in item.nodeid for part in parts)]
+        others = [item for item in items if not any(part in item.nodeid for part in parts)]
+        items[:] = named + others if to_front else others + named
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    parts = [part for part in os.environ.get("MUTATION_LAST", "").split(",") if part]
-    if parts and not config.option.collectonly:
-        last = [item for item in items if any(part in item.nodeid for part in parts)]
-        first = [item for item in items if not any(part in item.nodeid for part in parts)]
-        items[:] = first + last
+    if not config.option.collectonly:
+        _move(items, "MUTATION_LAST", to_front=False)
+        _move(items, "MUTATION_FIRST", to_front=True)
     limit = os.environ.get("MUTATION_FAST")
     if not limit or "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
         return  # not a mutant's run of the fast pass
@@ -116,6 +133,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     marks = os.environ.get("MUTATION_FAST_MARKS")
     if marks:  # the script re-checks only the survivors that ran without some test
         Path(marks, os.environ["MUTANT_UNDER_TEST"]).touch()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    patterns = [p.strip() for p in os.environ.get("MUTATION_EVERY_TEST", "").split(",") if p]
+    if not patterns or os.environ.get("MUTANT_UNDER_TEST") != "stats":
+        return
+    from mutmut.state import state  # only mutmut's stats run gets here
+
+    every = {test.removeprefix("mutants/") for test in state().duration_by_test}
+    for name, tests in state().tests_by_mangled_function_name.items():
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
+            tests |= every
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
