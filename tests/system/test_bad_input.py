@@ -77,6 +77,8 @@ def cases(ids: dict[str, str]) -> list[Case]:
         Case("GET", "/v1/claims", 422, "q", params={"q": "rock\x00et"}),
         Case("GET", "/v1/sources", 422, "cursor", params={"cursor": "\x00"}),
         Case("GET", "/v1/sources", 422, "external_id", params={"external_id": "a\x00"}),
+        # a NUL in a parameter's name: the name is shown escaped
+        Case("GET", "/v1/sources", 422, "na\\u0000me", params={"na\x00me": "x"}),
         Case("GET", "/v1/topics/a%00b", 422, "key"),
         Case("DELETE", f"/v1/claims/{claim}", 422, "reason", params={"reason": "legal\x00"}),
         Case("POST", "/v1/topics", 422, "/key", json={"key": "x.\x00", "kind": "quantity"}),

@@ -23,6 +23,36 @@ def test_etag_and_conditional_get(editor: Api) -> None:
     assert r.headers["etag"] == '"2"'
 
 
+def test_if_none_match_names_the_version_in_a_list_weakly_or_as_star(editor: Api) -> None:
+    """A 304 carries the ETag it matched (RFC 9110 15.4.5); ``If-None-Match`` is a list of
+    tags, each maybe weak (``W/``), or ``*``."""
+    s = new_source(editor)
+    url = f"/v1/sources/{s['id']}"
+    for header in ('"1"', "*", ' "7" , W/"1"', 'W/"1"', '"0",,"1"'):
+        r = editor.get(url, headers={"If-None-Match": header})
+        assert (r.status_code, r.headers.get("etag"), r.content) == (304, '"1"', b""), header
+    for header in ('"2"', 'W/"2", "7"', '"1"x', "**", 'w/"1"', '"1"/W'):
+        r = editor.get(url, headers={"If-None-Match": header})
+        assert (r.status_code, r.headers["etag"]) == (200, '"1"'), header
+        assert r.json()["id"] == s["id"]
+
+
+def test_if_match_names_the_version_in_a_list_or_as_star(editor: Api) -> None:
+    """``If-Match``: ``*`` or a list naming the current tag lets the write through; a 412 says
+    which version the resource is at and sends its ETag."""
+    s = new_source(editor)
+    url = f"/v1/sources/{s['id']}"
+    for version, header in enumerate(("*", ' "7", W/"2" ', '"3",,"8"'), start=2):
+        r = editor.patch(url, json={"affiliation": header}, headers={"If-Match": header})
+        assert (r.status_code, r.headers["etag"]) == (200, f'"{version}"'), header
+    stale = editor.patch(url, json={"affiliation": "y"}, headers={"If-Match": ' "1" '})
+    assert (stale.status_code, stale.headers["etag"]) == (412, '"4"')
+    assert stale.json()["detail"] == (
+        'the resource is at version "4", not "1": GET it again, re-apply your change and retry'
+    )
+    assert editor.get(url).json()["affiliation"] == '"3",,"8"'
+
+
 def test_stale_if_match_is_412_and_changes_nothing(editor: Api) -> None:
     inc = new_incident(editor)
     src = new_source(editor)
@@ -55,6 +85,9 @@ def test_if_match_required_when_configured(settings_env: pytest.MonkeyPatch, edi
     r = editor.patch(f"/v1/sources/{s['id']}", json={"affiliation": "x"})
     assert r.status_code == 428
     assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"] == (
+        "this server requires If-Match on updates: send the ETag from your last GET"
+    )
     r = editor.patch(
         f"/v1/sources/{s['id']}", json={"affiliation": "x"}, headers={"If-Match": '"1"'}
     )
