@@ -51,6 +51,11 @@ def test_a_nul_anywhere_is_a_422_naming_each_place_in_its_detail(editor: Api) ->
         "/name, /aliases/0",
         [{"pointer": "/name"}, {"pointer": "/aliases/0"}],
     )
+    refused(
+        editor.post("/v1/sources", params={"na\x00me": "x"}, json={"name": "\x00"}),
+        "na\\u0000me, /name",
+        [{"parameter": "na\\u0000me"}, {"pointer": "/name"}],
+    )
     json = {"Content-Type": "application/json"}
     refused(
         editor.post("/v1/sources", content=b'"\\u0000"', headers=json), "body", [{"pointer": ""}]
@@ -63,6 +68,11 @@ def test_a_nul_anywhere_is_a_422_naming_each_place_in_its_detail(editor: Api) ->
         [{"pointer": "/name"}],
     )
     assert editor.get(f"/v1/sources/{source['id']}").json()["version"] == 1
+    # only a write's body is read: a GET's is ignored
+    r = editor.client.request(
+        "GET", "/v1/sources", content=b'{"a": "\\u0000"}', headers=editor.headers(json)
+    )
+    assert r.status_code == 200, r.text
     # a POST without a body (so without a Content-Type) is the body's 422, not a crash
     r = editor.post("/v1/sources")
     assert (r.status_code, r.json()["errors"][0].get("pointer")) == (422, "")
