@@ -352,3 +352,45 @@ def test_the_entity_routes_write_as_the_caller_through_the_service(editor: Api, 
         ]
     )
     assert editor.get(f"/v1/sources/{source['id']}").status_code == 404
+
+
+def test_a_registry_lists_by_each_filter_and_finds_by_name(editor: Api) -> None:
+    """RegistryRoutes' list and create: each filter reaches the service, ``name=`` is the fuzzy
+    search (one page, best first, ``limit`` honoured), and a new entry is answered with the
+    registered ones its name or an alias closely matches."""
+    parent = editor.post("/v1/sources", json={"name": "IRIB", "kind": "organisation"}).json()
+    press = editor.post(
+        "/v1/sources",
+        json={
+            "name": "Press TV",
+            "kind": "outlet",
+            "country": "IR",
+            "parent_id": parent["id"],
+            "external_id": "ptv",
+        },
+    ).json()
+    later = editor.post(
+        "/v1/sources", json={"name": "Tasnim", "kind": "agency", "aliases": ["Tasnim News"]}
+    ).json()
+
+    def names(**params: str) -> list[str]:
+        r = editor.get("/v1/sources", params=params)
+        assert r.status_code == 200, r.text
+        return [s["name"] for s in r.json()["items"]]
+
+    assert names(parent_id=parent["id"]) == ["Press TV"]
+    assert names(external_id="ptv") == ["Press TV"]
+    assert names(updated_since=later["updated_at"]) == ["Tasnim"]
+    assert names(kind="agency") == ["Tasnim"]
+    found = editor.get("/v1/sources", params={"name": "Pres TV"}).json()
+    assert (found["items"][0]["id"], found["next_cursor"]) == (press["id"], None)
+    assert found["total"] == len(found["items"])
+
+    by_name = editor.post("/v1/sources", json={"name": "Press TV", "kind": "agency"}).json()
+    assert [d["id"] for d in by_name["possible_duplicates"]] == [press["id"]]
+    assert names(name="Press TV") == ["Press TV", "Press TV"]
+    assert len(names(name="Press TV", limit="1")) == 1
+    by_alias = editor.post(
+        "/v1/sources", json={"name": "X", "kind": "agency", "aliases": ["Tasnim News"]}
+    ).json()
+    assert [d["id"] for d in by_alias["possible_duplicates"]] == [later["id"]]
