@@ -223,7 +223,8 @@ _NONE_REPORTED = re.compile(
     r"(?:reports?|word|information|news|indication|confirmation)\b"
     r"|^none (?:were |was )?reported\b|^not reported\b|^unreported\b"
 )
-_ZERO = re.compile(r"^(?:no one|nobody|none|zero|nil|no)\b")
+# ("zero" is a number word: "zero to five" is a range)
+_ZERO = re.compile(r"^(?:no one|nobody|none|nil|no)\b")
 
 _TOKEN = re.compile("\\d+(?:\\.\\d+)?|[a-z]+(?:'[a-z]+)?|[-\u2013\u2014,]")
 
@@ -270,13 +271,15 @@ def _read_words_number(r: _Reader) -> float | None:
     if re.fullmatch(r"\d+(?:\.\d+)?", tok):
         r.i += 1
         value = float(tok)
-        nxt = r.peek()
-        if nxt in _SCALES and nxt != "hundred":  # "1.5 million", "3 thousand"
+        if r.peek() == "dozen":  # "3 dozen"
             r.i += 1
-            value *= _SCALES[nxt]
-        elif nxt == "dozen":
+            return value * 12
+        # "1.5 million", "3 hundred", "3 hundred thousand": each scale larger than the last
+        scale = 1
+        while (nxt := r.peek()) in _SCALES and _SCALES[nxt] > scale:
+            scale = _SCALES[nxt]
+            value *= scale
             r.i += 1
-            value *= 12
         return value
     if r.starts_with("half a dozen"):
         r.i += 3
@@ -335,8 +338,8 @@ def _read_words_number(r: _Reader) -> float | None:
     return float(total + current)
 
 
-def _read_core(r: _Reader) -> tuple[Quantity, bool] | None:
-    """Read a number, a vague word or a range. Returns (quantity, is_plain_number)."""
+def _read_core(r: _Reader) -> Quantity | None:
+    """Read a number, a vague word or a range."""
     start = r.i
     if r.starts_with("between"):
         r.i += 1
@@ -345,7 +348,7 @@ def _read_core(r: _Reader) -> tuple[Quantity, bool] | None:
             r.i += 1
             hi = _read_words_number(r)
             if hi is not None:
-                return _range(min(lo, hi), max(lo, hi)), False
+                return _range(min(lo, hi), max(lo, hi))
         r.i = start
         return None
     if r.starts_with("from"):
@@ -353,7 +356,7 @@ def _read_core(r: _Reader) -> tuple[Quantity, bool] | None:
     vague = r.take_phrase(VAGUE_WORDS)
     if vague is not None:
         bound, lo, best, hi = VAGUE_WORDS[vague]
-        return Quantity(bound, low=lo, best=best, high=hi), False
+        return Quantity(bound, low=lo, best=best, high=hi)
     n = _read_words_number(r)
     if n is None:
         r.i = start
@@ -363,9 +366,9 @@ def _read_core(r: _Reader) -> tuple[Quantity, bool] | None:
         r.i += 1
         m = _read_words_number(r)
         if m is not None:
-            return _range(min(n, m), max(n, m)), False
+            return _range(min(n, m), max(n, m))
         r.i = save
-    return Quantity(Bound.exact, best=n), True
+    return Quantity(Bound.exact, best=n)
 
 
 def _range(lo: float, hi: float) -> Quantity:
@@ -389,6 +392,8 @@ def _apply_modifier(kind: str | None, core: Quantity, phrase: str) -> Quantity:
     if kind == "at_most":
         return Quantity(Bound.at_most, high=hi)
     if kind == "fewer_than":
+        if lo <= 0:  # "fewer than 0": no count is below zero
+            raise QuantityParseError(f"'{phrase}' needs an amount above 0")
         return Quantity(Bound.fewer_than, high=lo if core.bound is not Bound.exact else hi)
     if kind == "nearly":
         n = hi
@@ -416,7 +421,7 @@ def _read_part(r: _Reader) -> tuple[Quantity, dict[str, str] | None, str] | None
     if core is None:
         r.i = start
         return None
-    q = _apply_modifier(MODIFIERS[phrase] if phrase else None, core[0], phrase or "")
+    q = _apply_modifier(MODIFIERS[phrase] if phrase else None, core, phrase or "")
     quals = _qualifier_words(r)
     return q, quals, " ".join(r.toks[start : r.i])
 
@@ -444,12 +449,10 @@ def _has_number(tokens: list[str]) -> bool:
     r = _Reader(tokens)
     for k in range(len(tokens)):
         r.i = k
-        # a vague phrase first: "a few", "a couple", "a handful" start with a word skipped below
-        if r.take_phrase(VAGUE_WORDS) is not None:
+        if r.take_phrase(VAGUE_WORDS) is not None:  # "dozens", "a few", "several"
             return True
         r.i = k
-        if tokens[k] in ("a", "an", "no", "some"):
-            continue
+        # a number, also one that starts with "a": "a hundred", "a thousand", "a score"
         if _read_words_number(r) is not None:
             return True
     return False
@@ -530,7 +533,7 @@ _TEN_WORDS = {v: k for k, v in _TENS.items()}
 
 
 def format_number_words(n: int) -> str:
-    """English words for 0 ≤ n < 10¹²: 1205 → "one thousand two hundred five"."""
+    """English words for 0 ≤ n < 10¹²: 1205 → "one thousand two hundred and five"."""
     if n < 0 or n >= 10**12:
         raise ValueError("n must be in [0, 10**12)")
     if n < 20:

@@ -7,11 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.confidence.parser import (
+    QualifiedPart,
     QuantityParseError,
     format_number_words,
     parse_quantity,
 )
-from app.confidence.values import Bound, Quantity
+from app.confidence.values import Bound, Quantity, effective_interval
 from tests.ids import ascii_id
 
 E = Bound.exact
@@ -135,6 +136,27 @@ CASES: list[tuple[str, tuple[Bound, float | None, float | None, float | None]]] 
     ("two Americans plus one Briton", (E, N, 3, N)),
     ("three Iraqis and two Iranians", (E, N, 5, N)),
     ("at least two Americans and one Briton", (Bound.at_least, 3, N, N)),
+    # --- mutation run 7: each case below failed on a surviving mutant of run 6 -------------
+    ("3 million to 4 million", (Bound.range, 3_000_000, N, 4_000_000)),  # one step past a scale
+    ("about half a dozen", (Bound.approximately, N, 6, N)),  # "half a dozen" after a word
+    ("half a dozen to a dozen", (Bound.range, 6, N, 12)),
+    ("an hundred", (E, N, 100, N)),  # "an" before a scale, as "a"
+    ("two dozen thousand", (E, N, 24_000, N)),  # a scale after a group multiplies it
+    ("reportedly between 10 and 20", (Bound.range, 10, N, 20)),  # "between" after a filler
+    ("10\u201420", (Bound.range, 10, N, 20)),  # an em dash between two numbers
+    # a range word with no number after it is not a range: the amount, then words
+    ("3 to the hospital", (E, N, 3, N)),
+    ("two Americans, one Briton and three Iraqis", (E, N, 6, N)),  # more than two parts
+    ("two New Zealanders and one Briton", (E, N, 3, N)),  # a demonym of two words
+    # "nearly one" is 0 to 1 (best 0), not below 0 and not a best above its high
+    ("nearly one", (Bound.approximately, 0, 0, 1)),
+    # digits followed by scale words, each larger than the last (were read as 3, the scale
+    # words left over as if they were a noun)
+    ("3 hundred", (E, N, 300, N)),
+    ("3 hundred thousand", (E, N, 300_000, N)),
+    ("2.5 thousand million", (E, N, 2_500_000_000, N)),
+    ("3 hundred to 5 hundred", (Bound.range, 300, N, 500)),
+    ("zero to five", (Bound.range, 0, N, 5)),  # was refused as "none" and another number
 ]
 
 
@@ -165,13 +187,31 @@ def test_parse_table(
 
 def test_sum_parts() -> None:
     parsed = parse_quantity("two Americans and one Briton")
-    assert [(p.qualifiers, p.quantity) for p in parsed.parts] == [
-        ({"nationality": "US"}, Quantity(Bound.exact, best=2)),
-        ({"nationality": "GB"}, Quantity(Bound.exact, best=1)),
+    assert parsed.parts == [
+        QualifiedPart({"nationality": "US"}, Quantity(Bound.exact, best=2), "two americans"),
+        QualifiedPart({"nationality": "GB"}, Quantity(Bound.exact, best=1), "one briton"),
     ]
     assert parsed.matched == "two americans and one briton"
     single = parse_quantity("three Iraqis")
     assert single.parts[0].qualifiers == {"nationality": "IQ"}
+
+
+def test_a_single_amount_has_a_part_only_when_it_is_qualified() -> None:
+    """``matched`` is the words read, without a leading filler or the words after the amount;
+    ``parts`` lists a single amount only when a demonym qualifies it (the API shows both)."""
+    parsed = parse_quantity("the 15 rockets")
+    assert (parsed.total, parsed.parts, parsed.matched) == (
+        Quantity(Bound.exact, best=15),
+        [],
+        "15",
+    )
+    parsed = parse_quantity("more than 15 small rockets")
+    assert (parsed.parts, parsed.matched) == ([], "more than 15")
+    parsed = parse_quantity("only three Iraqis were killed")
+    assert parsed.parts == [
+        QualifiedPart({"nationality": "IQ"}, Quantity(Bound.exact, best=3), "three iraqis")
+    ]
+    assert parsed.matched == "three iraqis"
 
 
 @pytest.mark.parametrize(
@@ -186,6 +226,9 @@ def test_sum_parts() -> None:
         ("more than 15 Americans and two Britons", Quantity(Bound.at_least, low=18)),
         # exact parts stay exact
         ("ten Americans and two Britons", Quantity(Bound.exact, best=12)),
+        # parts that are not all exact but whose intervals are points add up to an amount
+        # ("fewer than 1" is 0 to 0), not to a range from a number to itself
+        ("fewer than 1 American and two Britons", Quantity(Bound.exact, best=2)),
     ],
 )
 def test_a_total_of_parts_that_are_not_all_exact_sums_their_intervals(
@@ -248,8 +291,36 @@ def test_unparseable(text: str) -> None:
                 "3 killed and a couple wounded",
                 "3 killed and a handful wounded",
                 "3 killed and several wounded",
+                # and a number that starts with "a" (read as exactly 3 before run 7: "a" was
+                # skipped, and "hundred" alone is not a number)
+                "3 killed and a hundred wounded",
+                "3 killed and a thousand wounded",
+                "3 killed and a score wounded",
+                "3 killed and an hundred wounded",
+                # two numbers that do not make one: "twenty ten" is the year 2010, not 30
+                "twenty ten",
+                "twenty twelve",
+                "twenty zero",
             )
         ),
+        (
+            "between and 5",
+            "no amount found in 'between and 5': expected digits, number words "
+            "(e.g. 'fifteen'), or a phrase such as 'more than 15', 'nearly a dozen', 'dozens'",
+        ),
+        (
+            "two Americans and three",
+            "'two Americans and three' holds several amounts that are not parts of one total "
+            "(record them as separate claims)",
+        ),
+        (
+            "two Americans and one Briton killed and 3 wounded",
+            "'two Americans and one Briton killed and 3 wounded' holds more amounts than it "
+            "can add up",
+        ),
+        # no count is below zero (was a ValueError from Quantity, not a refusal)
+        ("fewer than 0", "'fewer than' needs an amount above 0"),
+        ("under zero", "'under' needs an amount above 0"),
     ],
 )
 def test_refusals_say_why(text: str, message: str) -> None:
@@ -266,6 +337,39 @@ def test_parse_error_is_value_error() -> None:
 def test_round_trip_digits(n: int) -> None:
     assert parse_quantity(str(n)).total == Quantity(Bound.exact, best=n)
     assert parse_quantity(f"{n:,}").total == Quantity(Bound.exact, best=n)
+
+
+@pytest.mark.parametrize(
+    ("n", "words"),
+    [
+        (0, "zero"),
+        (7, "seven"),
+        (19, "nineteen"),
+        (21, "twenty-one"),
+        (40, "forty"),
+        (100, "one hundred"),
+        (105, "one hundred and five"),
+        (999, "nine hundred and ninety-nine"),
+        (1000, "one thousand"),
+        (1205, "one thousand two hundred and five"),
+        (10**6, "one million"),
+        (10**9, "one billion"),
+        (
+            10**12 - 1,
+            "nine hundred and ninety-nine billion nine hundred and ninety-nine million "
+            "nine hundred and ninety-nine thousand nine hundred and ninety-nine",
+        ),
+    ],
+)
+def test_format_number_words(n: int, words: str) -> None:
+    assert format_number_words(n) == words
+
+
+@pytest.mark.parametrize("n", [-1, 10**12])
+def test_format_number_words_refuses_what_it_cannot_spell(n: int) -> None:
+    with pytest.raises(ValueError) as err:
+        format_number_words(n)
+    assert str(err.value) == "n must be in [0, 10**12)"
 
 
 @given(st.integers(min_value=0, max_value=10**9))
@@ -294,3 +398,122 @@ def test_what_a_none_reported_or_zero_phrase_matched() -> None:
     zero = parse_quantity("No one was hurt")
     assert zero.total == Quantity(Bound.exact, best=0)
     assert zero.matched == "no one"
+
+
+# --- laws (mutation run 7) -----------------------------------------------------------------
+
+_VOCABULARY = [
+    *("between", "and", "to", "-", "\u2013", ",", "plus", "from", "a", "an", "half", "the"),
+    *("hundred", "thousand", "million", "dozen", "score", "dozens", "several", "few"),
+    *("nearly", "more", "than", "at", "least", "most", "fewer", "under", "about", "exactly"),
+    *("some", "no", "one", "none", "zero", "twenty", "five", "twelve", "ninety"),
+    *("0", "1", "3", "10", "1.5", "americans", "briton", "new", "zealanders", "killed"),
+]
+
+
+@given(st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=7))
+def test_any_text_is_read_or_refused_with_a_reason(words: list[str]) -> None:
+    """The parser answers every text with a valid quantity or a :class:`QuantityParseError`,
+    never another exception (the API turns only that one into a 422: "fewer than 0" was a
+    500)."""
+    text = " ".join(words)
+    try:
+        parsed = parse_quantity(text)
+    except QuantityParseError as err:
+        assert str(err)
+        return
+    low, high = effective_interval(parsed.total)
+    assert 0 <= low <= high
+
+
+@given(st.integers(0, 10**6), st.integers(0, 10**6), st.booleans())
+def test_a_range_is_the_interval_between_its_ends(a: int, b: int, in_words: bool) -> None:
+    """Whatever way a range is written and whichever end comes first, it stands for the
+    numbers between its ends, both included (an amount when they meet). ("between" with
+    words is left out: "between one hundred and five" is 105, not a range.)"""
+    x, y = (format_number_words(a), format_number_words(b)) if in_words else (str(a), str(b))
+    want = (
+        Quantity(Bound.exact, best=a)
+        if a == b
+        else Quantity(Bound.range, low=min(a, b), high=max(a, b))
+    )
+    texts = [f"{x} to {y}", f"from {x} to {y}", f"{x} - {y}", f"{x}\u2013{y}"]
+    for text in texts if in_words else [f"between {x} and {y}", *texts]:
+        assert parse_quantity(text).total == want, text
+    assert effective_interval(parse_quantity(texts[0]).total) == (min(a, b), max(a, b))
+
+
+_MODIFIER_LAWS = [
+    # modifier, whether the number itself is in the interval it gives
+    ("more than", False),
+    ("at least", True),
+    ("at most", True),
+    ("fewer than", False),
+    ("nearly", True),
+    ("about", True),
+    ("exactly", True),
+]
+
+
+@given(st.integers(1, 10**7), st.integers(1, 10**7))
+def test_a_bounded_amount_moves_with_its_number(a: int, b: int) -> None:
+    """For every modifier, a larger number never gives an interval that starts or ends lower
+    ("more than 16" is within "more than 15"), and the number is inside the interval exactly
+    when the modifier includes it."""
+    a, b = min(a, b), max(a, b)
+    for modifier, includes in _MODIFIER_LAWS:
+        lo_a, hi_a = effective_interval(parse_quantity(f"{modifier} {a}").total)
+        lo_b, hi_b = effective_interval(parse_quantity(f"{modifier} {b}").total)
+        assert lo_a <= lo_b and hi_a <= hi_b, modifier
+        assert (lo_a <= a <= hi_a) is includes, modifier
+
+
+@given(
+    st.integers(1, 999),
+    st.lists(st.sampled_from(["hundred", "thousand", "million", "billion"]), max_size=3),
+)
+def test_digits_are_multiplied_by_each_larger_scale(n: int, scales: list[str]) -> None:
+    """ "3 hundred", "1.5 million", "3 hundred thousand": digits followed by scale words, each
+    larger than the last, multiply; a scale word no larger than the last is not read."""
+    factors = {"hundred": 100, "thousand": 1_000, "million": 10**6, "billion": 10**9}
+    want, last, read = float(n), 1, []
+    for word in scales:
+        if factors[word] <= last:
+            break
+        last = factors[word]
+        want *= last
+        read.append(word)
+    parsed = parse_quantity(" ".join([str(n), *scales]))
+    assert parsed.total == Quantity(Bound.exact, best=want)
+    assert parsed.matched == " ".join([str(n), *read])
+
+
+_PART_MODIFIERS = ["", "about", "nearly", "at most", "fewer than", "exactly", "between"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_PART_MODIFIERS),
+            st.integers(1, 500),
+            st.sampled_from(["Americans", "Britons", "Iraqis"]),
+        ),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_a_total_is_the_sum_of_its_parts_intervals(parts: list[tuple[str, int, str]]) -> None:
+    """A sum of finite parts stands for the sum of their intervals: an amount when that is a
+    point, else a range (never a range from a number to itself)."""
+    texts = [
+        f"between {n} and {n + 2} {who}"
+        if modifier == "between"
+        else f"{modifier} {n} {who}".strip()
+        for modifier, n, who in parts
+    ]
+    parsed = parse_quantity(" and ".join(texts))
+    low = sum(effective_interval(p.quantity)[0] for p in parsed.parts)
+    high = sum(effective_interval(p.quantity)[1] for p in parsed.parts)
+    assert len(parsed.parts) == len(parts)
+    assert effective_interval(parsed.total) == (low, high)
+    assert parsed.total.bound is (Bound.exact if low == high else Bound.range)

@@ -31,3 +31,12 @@ def test_quantity_parser_endpoint(viewer: Api) -> None:
     assert r.status_code == 422
     assert r.json()["errors"][0]["pointer"] == "/text"
     assert viewer.post("/v1/quantities/parse", json={"text": ""}).status_code == 422
+
+
+def test_a_count_below_zero_is_a_422_not_a_500(viewer: Api) -> None:
+    """The text "fewer than 0" was a ValueError from ``Quantity`` (no count is below zero), which
+    the endpoint does not turn into a 422 (mutation run 7's property test found it)."""
+    r = viewer.post("/v1/quantities/parse", json={"text": "fewer than 0"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["pointer"] == "/text"
+    assert r.json()["errors"][0]["detail"] == "'fewer than' needs an amount above 0"
