@@ -345,6 +345,7 @@ def test_round_trip_digits(n: int) -> None:
         (0, "zero"),
         (7, "seven"),
         (19, "nineteen"),
+        (20, "twenty"),
         (21, "twenty-one"),
         (40, "forty"),
         (100, "one hundred"),
