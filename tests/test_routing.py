@@ -394,3 +394,27 @@ def test_a_registry_lists_by_each_filter_and_finds_by_name(editor: Api) -> None:
         "/v1/sources", json={"name": "X", "kind": "agency", "aliases": ["Tasnim News"]}
     ).json()
     assert [d["id"] for d in by_alias["possible_duplicates"]] == [later["id"]]
+
+
+@pytest.mark.parametrize("noun", ["sources", "actors"])
+def test_a_registry_list_pages_with_its_cursor_and_counts_on_request(
+    editor: Api, noun: str
+) -> None:
+    """RegistryRoutes' plain list passes the service's page on: ``limit=1`` gives one item and
+    a cursor that reaches the next, ``include_total=true`` counts every match (and only then)."""
+    kind = "outlet" if noun == "sources" else "armed_group"
+    made = [
+        editor.post(f"/v1/{noun}", json={"name": f"Entry {n}", "kind": kind}).json()["id"]
+        for n in range(3)
+    ]
+    first = editor.get(f"/v1/{noun}", params={"limit": "1", "include_total": "true"})
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert len(body["items"]) == 1
+    assert body["total"] == 3
+    assert body["next_cursor"] is not None
+    second = editor.get(f"/v1/{noun}", params={"limit": "1", "cursor": body["next_cursor"]})
+    assert second.status_code == 200, second.text
+    assert second.json()["total"] is None
+    seen = {body["items"][0]["id"], second.json()["items"][0]["id"]}
+    assert len(seen) == 2 and seen <= set(made)
