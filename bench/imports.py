@@ -99,7 +99,8 @@ class Run:
         return self.claims / max(spent, 1e-9)
 
 
-def _env(root: Path, url: str) -> dict[str, str]:
+def code_env(root: Path, url: str) -> dict[str, str]:
+    """The environment of a process that runs the code at ``root`` on the database at ``url``."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(root)
     env["CLAIMDESK_DATABASE_URL"] = url
@@ -123,17 +124,19 @@ def _fresh(root: Path, url: str, workdir: Path) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
     subprocess.run(
         [sys.executable, "-m", "app.cli", "db", "upgrade"],
-        env=_env(root, url),
+        env=code_env(root, url),
         cwd=workdir,
         check=True,
         capture_output=True,
     )
 
 
-def _import(root: Path, url: str, path: Path, workdir: Path) -> dict[str, Any]:
+def run_driver(driver: str, arg: str, root: Path, url: str, workdir: Path) -> dict[str, Any]:
+    """Runs ``driver`` (a Python script taking ``arg``) in a ``nice``d process on the code at
+    ``root`` and returns the JSON figures it prints last."""
     out = subprocess.run(
-        ["nice", "-n", "10", sys.executable, "-c", DRIVER, str(path)],
-        env=_env(root, url),
+        ["nice", "-n", "10", sys.executable, "-c", driver, arg],
+        env=code_env(root, url),
         cwd=workdir,
         check=True,
         capture_output=True,
@@ -208,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             for database, url in databases:
                 for code, root in codes:
                     _fresh(root, url, workdir)
-                    figures = _import(root, url, path, workdir)
+                    figures = run_driver(DRIVER, str(path), root, url, workdir)
                     run = Run(code, database, claims, figures)
                     runs.append(run)
                     print(json.dumps({"code": code, "database": database} | figures), flush=True)

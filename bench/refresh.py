@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import corpus
+from bench.imports import code_env, run_driver
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -65,27 +66,6 @@ print(json.dumps({"cpu": cpu, "helper": helper, "wall": wall, "events": len(even
 """
 
 
-def _env(root: Path, url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(root)
-    env["CLAIMDESK_DATABASE_URL"] = url
-    env.setdefault("CLAIMDESK_LOG_LEVEL", "WARNING")
-    return env
-
-
-def _run(root: Path, url: str, mode: str, workdir: Path) -> dict[str, Any]:
-    out = subprocess.run(
-        ["nice", "-n", "10", sys.executable, "-c", DRIVER, mode],
-        env=_env(root, url),
-        cwd=workdir,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return figures
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=1000)
@@ -107,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         for command in (["db", "upgrade"], ["import", str(path)]):
             subprocess.run(
                 [sys.executable, "-m", "app.cli", *command],
-                env=_env(HERE, url),
+                env=code_env(HERE, url),
                 cwd=workdir,
                 check=True,
                 capture_output=True,
@@ -117,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.rounds):
             for mode in ("off", "on"):
                 for code, root in codes:
-                    figures = _run(root, url, mode, workdir)
+                    figures = run_driver(DRIVER, mode, root, url, workdir)
                     print(json.dumps({"code": code, "mode": mode} | figures), flush=True)
                     digests.add(figures["digest"])
                     key = (code, mode)
