@@ -139,7 +139,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     patterns = [p.strip() for p in os.environ.get("MUTATION_EVERY_TEST", "").split(",") if p]
     if not patterns or os.environ.get("MUTANT_UNDER_TEST") != "stats":
         return
-    from mutmut.state import state  # only mutmut's stats run gets here
+    # only mutmut's stats run gets here; mutmut is an optional extra (not installed in CI),
+    # so it is looked up at run time rather than imported for the type checker
+    state = importlib.import_module("mutmut.state").state
 
     every = {test.removeprefix("mutants/") for test in state().duration_by_test}
     for name, tests in state().tests_by_mangled_function_name.items():
