@@ -63,10 +63,9 @@ class DerivedState:
     probability: float | None
 
 
-def derived_state(corpus: Corpus) -> DerivedState:
-    """The incident's ``contested`` flag and leading attribution, from its corpus (no I/O)."""
-    contested = engine.any_contested(corpus.inputs, corpus.source_info, corpus.actor_parents)
-    chosen = responsibility(corpus)
+def leading_attribution(chosen: engine.ItemAssessment | None) -> tuple[str | None, float | None]:
+    """The leading actor of the responsibility item (its most probable asserted actor, if its
+    probability is above 0) and that probability, rounded as stored."""
     top = (
         next((c for c in chosen.candidates if c.stance == "asserts" and c.actor_id), None)
         if chosen
@@ -74,7 +73,13 @@ def derived_state(corpus: Corpus) -> DerivedState:
     )
     leader = top.actor_id if top is not None and top.probability > 0 else None
     probability = round(top.probability, 6) if top is not None and leader else None
-    return DerivedState(contested, leader, probability)
+    return leader, probability
+
+
+def derived_state(corpus: Corpus) -> DerivedState:
+    """The incident's ``contested`` flag and leading attribution, from its corpus (no I/O)."""
+    contested = engine.any_contested(corpus.inputs, corpus.source_info, corpus.actor_parents)
+    return DerivedState(contested, *leading_attribution(responsibility(corpus)))
 
 
 def refresh_derived(session: Session, incident_id: str, corpus: Corpus | None = None) -> None:

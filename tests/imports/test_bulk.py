@@ -230,26 +230,22 @@ def test_the_import_gives_back_its_page_cache() -> None:
         assert session.scalar(text("PRAGMA cache_size")) == before
 
 
-@given(
-    st.datetimes(
-        min_value=datetime(1970, 1, 2),
-        max_value=datetime(9998, 12, 30),
-        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone.min]),
-    )
+# instants at every offset the import meets: UTC, a half-hour one, the farthest west
+INSTANTS = st.datetimes(
+    min_value=datetime(1970, 1, 2),
+    max_value=datetime(9998, 12, 30),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone.min]),
 )
+
+
+@given(INSTANTS)
 def test_the_sqlite_instant_text_is_what_sqlalchemy_stores(value: datetime) -> None:
     """The import writes instants as SQLAlchemy stores ``UTCDateTime`` on SQLite (naive UTC,
     microseconds), for every offset."""
     assert bulk._sqlite_dt(value) == value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-@given(
-    st.datetimes(
-        min_value=datetime(1970, 1, 2),
-        max_value=datetime(9998, 12, 30),
-        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone.min]),
-    )
-)
+@given(INSTANTS)
 def test_instant_texts_are_what_pydantic_and_sqlalchemy_write(value: datetime) -> None:
     """The import's instant texts, made the short way (no conversion of a UTC instant, the
     SQLite text cut from the JSON one), are pydantic's JSON and SQLAlchemy's SQLite storage

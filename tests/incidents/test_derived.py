@@ -14,7 +14,12 @@ from app.confidence import engine
 from app.db import session_scope
 from app.events.models import Event
 from app.imports.service import import_records
-from app.incidents.derived import DerivedState, derived_state, whole_incident
+from app.incidents.derived import (
+    DerivedState,
+    derived_state,
+    leading_attribution,
+    whole_incident,
+)
 from app.incidents.models import Incident
 from app.principal import OPERATOR
 from bench import corpus
@@ -26,14 +31,7 @@ def reference(c: Corpus) -> DerivedState:
     full = engine.assess(c.inputs, c.source_info, c.actor_parents, model=c.model)
     resp = [i for i in c.inputs if i.item[0] == "responsibility" and i.value.kind == "actor"]
     chosen = whole_incident(engine.assess(resp, c.source_info, c.actor_parents, model=c.model))
-    top = (
-        next((x for x in chosen.candidates if x.stance == "asserts" and x.actor_id), None)
-        if chosen
-        else None
-    )
-    leader = top.actor_id if top is not None and top.probability > 0 else None
-    probability = round(top.probability, 6) if top is not None and leader else None
-    return DerivedState(any(item.contested for item in full), leader, probability)
+    return DerivedState(any(item.contested for item in full), *leading_attribution(chosen))
 
 
 def test_the_stored_state_is_the_full_assessments() -> None:
