@@ -126,16 +126,39 @@ UNAVAILABLE_DETAIL = {
 }
 
 
+def problem_body(
+    status: int,
+    title: str,
+    detail: str | None,
+    instance: str,
+    request_id: str | None,
+    *,
+    slug: str | None = None,
+    errors: list[FieldError] | None = None,
+) -> bytes:
+    """The problem+json document, the one place it is written: ``type`` is Claimdesk's
+    problem ``slug`` when it has one, else ``about:blank``."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if errors:
+        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
+    return orjson.dumps(body)
+
+
 def _unavailable_body(kind: str, instance: str, request_id: str | None) -> bytes:
-    return orjson.dumps(
-        {
-            "type": PROBLEM_BASE + "database-" + kind,
-            "title": UNAVAILABLE_TITLE,
-            "status": 503,
-            "detail": UNAVAILABLE_DETAIL[kind],
-            "instance": instance,
-            "request_id": request_id,
-        }
+    return problem_body(
+        503,
+        UNAVAILABLE_TITLE,
+        UNAVAILABLE_DETAIL[kind],
+        instance,
+        request_id,
+        slug="database-" + kind,
     )
 
 
@@ -160,19 +183,16 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + slug if slug else "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        "request_id": getattr(request.state, "request_id", None),
-    }
-    if errors:
-        body["errors"] = [e.model_dump(exclude_none=True) for e in errors]
-    return Response(
-        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    body = problem_body(
+        status,
+        title,
+        detail,
+        request.url.path,
+        getattr(request.state, "request_id", None),
+        slug=slug,
+        errors=errors,
     )
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def _pointer(loc: Sequence[int | str]) -> tuple[str | None, str | None]:
@@ -375,16 +395,13 @@ class ErrorBoundary:
             headers: list[tuple[bytes, bytes]] = []
             if isinstance(exc, StarletteHTTPException):  # a middleware's refusal (413)
                 status = exc.status_code
-                slug = HTTP_SLUGS.get(status)
-                body = orjson.dumps(
-                    {
-                        "type": PROBLEM_BASE + slug if slug else "about:blank",
-                        "title": HTTPStatus(status).phrase,
-                        "status": status,
-                        "detail": exc.detail,
-                        "instance": scope["path"],
-                        "request_id": request_id,
-                    }
+                body = problem_body(
+                    status,
+                    HTTPStatus(status).phrase,
+                    exc.detail,
+                    scope["path"],
+                    request_id,
+                    slug=HTTP_SLUGS.get(status),
                 )
             elif kind is not None:
                 status, body = 503, _unavailable_body(kind, scope["path"], request_id)
@@ -392,16 +409,13 @@ class ErrorBoundary:
             else:
                 log.exception("unhandled error", extra={"request_id": request_id})
                 status = 500
-                body = orjson.dumps(
-                    {
-                        "type": PROBLEM_BASE + "internal",
-                        "title": "Internal server error",
-                        "status": 500,
-                        "detail": "An unexpected error occurred; quote the request id when "
-                        "reporting it.",
-                        "instance": scope["path"],
-                        "request_id": request_id,
-                    }
+                body = problem_body(
+                    500,
+                    "Internal server error",
+                    "An unexpected error occurred; quote the request id when reporting it.",
+                    scope["path"],
+                    request_id,
+                    slug="internal",
                 )
             await send(
                 {
