@@ -238,7 +238,7 @@ def import_file(
 ) -> None:
     """Import an NDJSON file of sources, actors, incidents and claims (all-or-nothing).
     Shows a progress bar on a terminal and ends with one summary line."""
-    from app.db import session_scope
+    from app.db import CHECKPOINTS, session_scope
     from app.errors import ValidationFailed
     from app.imports.service import import_records
     from app.principal import OPERATOR
@@ -262,18 +262,21 @@ def import_file(
             where = reader.where(e.line, e.detail)
             typer.echo(f"{where}: {e.pointer or '/'}: {e.detail}", err=True)
         raise _fail(f"{path}: {failed.detail or 'import failed'}") from failed
-    if report.lines == 0 and not report.created and not report.unchanged:
-        typer.echo(f"{path} is empty: nothing to import")
-        return
-    if as_json:
-        typer.echo(orjson.dumps(report.model_dump()).decode())
-        return
-    created = ", ".join(_plural(n, kind) for kind, n in report.created.items()) or "nothing new"
-    unchanged = sum(report.unchanged.values())
-    typer.echo(
-        f"imported {path.name}: created {created}; {unchanged:,} already present; "
-        f"{report.lines:,} lines in {time.perf_counter() - started:.1f} s"
-    )
+    try:
+        if report.lines == 0 and not report.created and not report.unchanged:
+            typer.echo(f"{path} is empty: nothing to import")
+            return
+        if as_json:
+            typer.echo(orjson.dumps(report.model_dump()).decode())
+            return
+        created = ", ".join(_plural(n, kind) for kind, n in report.created.items()) or "nothing new"
+        unchanged = sum(report.unchanged.values())
+        typer.echo(
+            f"imported {path.name}: created {created}; {unchanged:,} already present; "
+            f"{report.lines:,} lines in {time.perf_counter() - started:.1f} s"
+        )
+    finally:
+        CHECKPOINTS.wait()  # the WAL copied into the database file before the process ends
 
 
 @reliability_cli.command("recompute")

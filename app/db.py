@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -199,6 +200,7 @@ def build_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "after_cursor_execute", _reachable)
+        event.listen(engine.pool, "checkin", _restore_autocheckpoint)
         return engine
     engine = create_engine(
         url,
@@ -258,15 +260,126 @@ WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
 def session_scope(write: bool = True) -> Iterator[Session]:
     """One unit of work for the CLI, background work and write requests: committed once on
     success, rolled back on any exception. The only place in ``app/`` that commits."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    engine = get_engine()
+    with Session(engine, expire_on_commit=False) as session:
         if write:
             session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
             session.commit()
         except BaseException:
+            session.info.pop(CHECKPOINT_LATER, None)
             session.rollback()
             raise
+        wal = session.info.pop(CHECKPOINT_LATER, None)
+        if wal is not None:
+            _sync(wal)  # durable when the commit returns, as the checkpoint made it before
+            CHECKPOINTS.request(engine)
+
+
+# --- SQLite: a large transaction's checkpoint after its commit ----------------------------
+
+#: ``Session.info`` key: the WAL file whose checkpoint is left out of the session's commit.
+CHECKPOINT_LATER = "claimdesk_checkpoint_later"
+#: Connection pool entry's ``info`` key: its ``wal_autocheckpoint`` before it was turned off.
+_AUTOCHECKPOINT = "claimdesk_autocheckpoint"
+
+
+def checkpoint_later(session: Session) -> None:
+    """SQLite: the commit of ``session``'s transaction (a large import's) does not copy the
+    WAL into the database file itself. SQLite's automatic checkpoint runs inside the commit
+    that takes the WAL past ``wal_autocheckpoint`` pages, and for a transaction of hundreds of
+    megabytes that copy (WAL synced, every page written again, the database file synced) took
+    longer than everything else the commit does. Instead: the connection's automatic
+    checkpoint is off until it goes back to the pool (:func:`_restore_autocheckpoint`), the
+    commit is followed by a sync of the WAL (so the transaction is as durable when the commit
+    returns as the checkpoint made it; the connections' ``synchronous=NORMAL`` does not sync
+    the WAL at a commit), and a thread copies the WAL into the database file afterwards
+    (:data:`CHECKPOINTS`, a ``PASSIVE`` checkpoint: it waits for no reader or writer). Until
+    then readers read the new pages from the WAL, as they do between any two checkpoints.
+    A no-op on PostgreSQL, for a database without a file or not in WAL mode."""
+    if CHECKPOINT_LATER in session.info:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    if str(raw.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        return
+    path = next((str(r[2]) for r in raw.execute("PRAGMA database_list") if r[1] == "main"), "")
+    if not path:  # in memory, or a temporary database
+        return
+    info = conn.connection.info
+    info.setdefault(_AUTOCHECKPOINT, int(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]))
+    raw.execute("PRAGMA wal_autocheckpoint = 0")
+    session.info[CHECKPOINT_LATER] = path + "-wal"
+
+
+def _restore_autocheckpoint(dbapi_conn: Any, record: Any) -> None:
+    """Pool check-in: the connection's automatic checkpoint as it was before
+    :func:`checkpoint_later` (after the commit or rollback, so neither ran it)."""
+    before = record.info.pop(_AUTOCHECKPOINT, None)
+    if before is not None and dbapi_conn is not None:
+        dbapi_conn.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
+
+
+def _sync(path: str) -> None:
+    """The WAL file's data on the disk (what ``synchronous=FULL`` does at a commit)."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Checkpoints:
+    """``PASSIVE`` checkpoints run by a thread of their own, one at a time, after the commits
+    that left them out (:func:`checkpoint_later`). The thread ends when none is wanted (a
+    process that forks helpers needs to run one thread). A checkpoint that fails is left to the
+    next commit's automatic checkpoint, as it would be after any interrupted checkpoint."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wanted: dict[str, Engine] = {}
+        self._thread: threading.Thread | None = None
+
+    def request(self, engine: Engine) -> None:
+        with self._lock:
+            self._wanted[engine.url.render_as_string(hide_password=False)] = engine
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="claimdesk-checkpoint", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._wanted:
+                    self._thread = None
+                    return
+                _url, engine = self._wanted.popitem()
+            try:
+                raw = engine.raw_connection()
+                try:
+                    raw.driver_connection.execute(  # type: ignore[union-attr]
+                        "PRAGMA wal_checkpoint(PASSIVE)"
+                    )
+                finally:
+                    raw.close()
+            except Exception as exc:  # the next commit's automatic checkpoint does it
+                log.warning("WAL checkpoint failed", extra={"error": str(exc)[:300]})
+
+    def wait(self) -> None:
+        """Until every checkpoint asked for has run (``claimdesk import`` before it exits)."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+
+CHECKPOINTS = Checkpoints()
 
 
 def migrations_dir() -> Path:

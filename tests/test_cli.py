@@ -182,3 +182,19 @@ def test_the_demo_loads_ready_made(viewer: Api) -> None:
     assert all(at is not None for _, at in before)
     assert runner.invoke(cli, ["demo", "load"]).exit_code == 0
     assert stamps() == before
+
+
+def test_import_waits_for_the_checkpoint_its_commit_left(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``claimdesk import`` ends once the WAL its commit left is in the database file
+    (:class:`app.db.Checkpoints`), so the file is left as the commit's own checkpoint left it."""
+    from app import db
+
+    waited: list[bool] = []
+    monkeypatch.setattr(db.CHECKPOINTS, "wait", lambda: waited.append(True))
+    path = tmp_path / "one.ndjson"
+    path.write_text('{"type": "source", "external_id": "s1", "name": "X", "kind": "outlet"}\n')
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert waited == [True]

@@ -4,6 +4,7 @@ the route has returned (before the response is sent), and a failed commit is nev
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app import db
+from app.db import Checkpoints, build_engine
 from app.keys.service import USAGE
 from tests.conftest import row_counts
 from tests.factories import Api, new_claim, new_incident, new_source
@@ -198,3 +201,41 @@ def test_only_the_session_scope_commits() -> None:
             if re.search(r"\.commit\(\)", line):
                 found.append((str(path.relative_to(APP)), number))
     assert {p for p, _ in found} <= allowed, found
+
+
+def test_a_checkpoint_asked_for_copies_the_wal_in_a_thread_that_then_ends(
+    tmp_path: Path,
+) -> None:
+    """:class:`app.db.Checkpoints`: the WAL a commit left (here: a connection whose automatic
+    checkpoint is off) is copied into the database file by a thread, which ends after it."""
+    path = tmp_path / "wal.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("CREATE TABLE t (x TEXT)")
+        writer.executemany("INSERT INTO t VALUES (hex(randomblob(200)))", [()] * 2000)
+        small = path.stat().st_size
+        engine = build_engine(f"sqlite:///{path}")
+        checkpoints = Checkpoints()
+        checkpoints.request(engine)
+        checkpoints.wait()
+        engine.dispose()
+        assert path.stat().st_size > small + 400_000  # the rows are in the database file now
+        assert not [t for t in threading.enumerate() if t.name == "claimdesk-checkpoint"]
+        assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 2000
+    finally:
+        writer.close()
+
+
+def test_a_failing_checkpoint_is_logged_and_left_to_the_next_commit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    warned: list[str] = []
+    monkeypatch.setattr(db.log, "warning", lambda msg, *a, **kw: warned.append(msg))
+    engine = build_engine(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")  # cannot be opened
+    checkpoints = Checkpoints()
+    checkpoints.request(engine)
+    checkpoints.wait()
+    engine.dispose()
+    assert warned == ["WAL checkpoint failed"]

@@ -34,6 +34,7 @@ from app.claims.schemas import ClaimCreate
 from app.claims.service import qualifiers_key
 from app.claims.values import VALUE_COLUMNS, number
 from app.confidence.values import normalise_category
+from app.db import checkpoint_later
 from app.errors import Conflict
 from app.principal import Principal
 from app.types import new_id, utcnow
@@ -464,7 +465,9 @@ class ClaimWriter:
         transaction; :meth:`finish` builds each once (one sort instead of a random b-tree
         insert per row). Readers keep the committed schema and its indexes (WAL: they do not
         see an uncommitted transaction's DDL); a rollback puts the indexes back untouched.
-        Unique indexes are kept (they enforce something while the rows go in)."""
+        Unique indexes are kept (they enforce something while the rows go in). Such an
+        import's commit also leaves the WAL's checkpoint to a thread (:func:`checkpoint_later`)."""
+        checkpoint_later(self.session)
         marks = ", ".join("?" for _ in DEFERRED_TABLES)
         rows = cur.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "

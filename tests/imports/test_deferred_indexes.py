@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
+from app import db
 from app.db import session_scope
 from app.errors import ValidationFailed
 from app.imports import bulk
@@ -135,6 +137,33 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
+def _checkpoints(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """What each commit did about the WAL: the connection's automatic checkpoint when the
+    commit ran (SQLite), the files synced after it and the checkpoints asked of the thread."""
+    seen: dict[str, list[Any]] = {"autocheckpoint": [], "synced": [], "requested": []}
+    commit = Session.commit
+
+    def spy_commit(self: Session) -> None:
+        if self.in_transaction() and self.get_bind().dialect.name == "sqlite":
+            raw = self.connection().connection.driver_connection
+            assert raw is not None
+            seen["autocheckpoint"].append(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        commit(self)
+
+    monkeypatch.setattr(Session, "commit", spy_commit)
+    monkeypatch.setattr(db, "_sync", seen["synced"].append)
+    monkeypatch.setattr(db.CHECKPOINTS, "request", seen["requested"].append)
+    return seen
+
+
+def _autocheckpoint() -> int | None:
+    """The automatic checkpoint of the connection the next write gets (SQLite)."""
+    with session_scope() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return None
+        return int(session.scalar(text("PRAGMA wal_autocheckpoint")) or 0)
+
+
 def _sqlite() -> bool:
     with session_scope() as session:
         return session.get_bind().dialect.name == "sqlite"
@@ -173,6 +202,40 @@ def test_indexes_are_deferred_only_for_an_import_as_large_as_the_table(
     assert calls["deferred"] == first  # 5 claims into a table of many: not deferred
 
 
+def test_a_large_import_commits_without_the_checkpoint_and_leaves_it_to_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite: the commit of an import that deferred its indexes does not copy the WAL into
+    the database file (its connection's automatic checkpoint is off while it commits); the
+    WAL is synced after the commit (durable as the checkpoint made it) and a checkpoint is
+    asked of the thread; the connection's automatic checkpoint is back for the next write.
+    A small import commits as every write does."""
+    seen = _checkpoints(monkeypatch)
+    sqlite = _sqlite()
+    before = _autocheckpoint()
+    for key in seen:
+        seen[key].clear()
+    _import(_demo(), batch=7)  # small: nothing deferred
+    assert seen["autocheckpoint"] == ([before] if sqlite else [])
+    assert seen["synced"] == seen["requested"] == []
+    wipe()
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_AFTER", 1)
+    with session_scope() as session:
+        report = import_records(session, _demo(), OPERATOR, batch=7)
+        wal = None
+        if sqlite:
+            wal = session.scalar(text("SELECT file FROM pragma_database_list WHERE name = 'main'"))
+    assert report.created["claim"] > 0
+    if not sqlite:
+        assert seen["synced"] == seen["requested"] == []
+        return
+    assert before is not None and before > 0
+    assert seen["autocheckpoint"][-1] == 0
+    assert seen["synced"] == [f"{wal}-wal"]
+    assert len(seen["requested"]) == 1
+    assert _autocheckpoint() == before
+
+
 @pytest.mark.parametrize("where", ["last line", "database"])
 def test_a_failure_after_deferring_leaves_the_database_and_indexes_as_they_were(
     monkeypatch: pytest.MonkeyPatch, where: str
@@ -180,11 +243,15 @@ def test_a_failure_after_deferring_leaves_the_database_and_indexes_as_they_were(
     """A bad last line, or the database refusing a later batch, after the indexes were
     dropped: every row and every index and trigger is as before, and the next import works."""
     calls = _counting(monkeypatch)
+    seen = _checkpoints(monkeypatch)
+    autocheckpoint = _autocheckpoint()
     monkeypatch.setattr(bulk, "DEFER_INDEXES_AFTER", 1)
     lines = _demo()
     claims = [n for n, line in enumerate(lines) if '"claim"' in line]
     _import([line for n, line in enumerate(lines) if n not in claims[10:]])  # 10 claims there
     calls["deferred"] = 0
+    seen["synced"].clear()
+    seen["requested"].clear()
     before, schema = row_counts(), _schema()
     if where == "last line":
         lines.append('{"type": "claim", "external_id": "late", "incident_external_id": "nope"}')
@@ -207,6 +274,8 @@ def test_a_failure_after_deferring_leaves_the_database_and_indexes_as_they_were(
     assert calls["deferred"] == (1 if _sqlite() else 0)  # after 12 of 37 new claims
     assert row_counts() == before
     assert _schema() == schema
+    assert seen["synced"] == seen["requested"] == []  # nothing committed: no checkpoint owed
+    assert _autocheckpoint() == autocheckpoint
     report = _import(lines[:-1] if where == "last line" else lines, batch=4)
     assert report.created.get("claim", 0) > 0
     assert _schema() == schema
