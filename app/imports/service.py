@@ -20,6 +20,7 @@ nothing. Changing a topic needs an admin key (403 otherwise).
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -501,33 +502,45 @@ class _Import:
         return True
 
 
-_GC_LOCK = threading.Lock()
-_GC_USERS = 0
+_TUNING_LOCK = threading.Lock()
+_TUNING_USERS = 0
 _GC_SAVED: tuple[int, ...] = gc.get_threshold()
+_SWITCH_SAVED = sys.getswitchinterval()
 #: Allocations between young-generation collections while an import runs (Python's default
 #: is 700): an import allocates millions of short-lived, acyclic objects (parsed lines,
 #: validated models, row tuples) that reference counting frees; collecting every 700 costs
 #: 10-20 % of the import's CPU and finds next to nothing.
 IMPORT_GC_THRESHOLD = 100_000
+#: The interpreter's thread switch interval while an import runs (seconds; Python's default
+#: is 0.005). The writer thread gives up the interpreter lock for every statement SQLite or
+#: PostgreSQL runs and needs it back to bind the next statement's parameters, while the
+#: import's own thread, busy staging, holds it: with the default the writer waits up to 5 ms
+#: each time before the staging thread is asked to let go, and the database sits idle
+#: meanwhile (docs/performance.md, "ninth pass").
+IMPORT_SWITCH_INTERVAL = 0.001
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Raise the garbage collector's young-generation threshold for the import's duration
-    (process-wide; the last import to finish puts the previous thresholds back)."""
-    global _GC_USERS, _GC_SAVED
-    with _GC_LOCK:
-        if _GC_USERS == 0:
+def _tuned_interpreter() -> Iterator[None]:
+    """For the import's duration: fewer young collections (:data:`IMPORT_GC_THRESHOLD`) and a
+    shorter thread switch interval (:data:`IMPORT_SWITCH_INTERVAL`), both process-wide; the
+    last import to finish puts the previous settings back."""
+    global _TUNING_USERS, _GC_SAVED, _SWITCH_SAVED
+    with _TUNING_LOCK:
+        if _TUNING_USERS == 0:
             _GC_SAVED = gc.get_threshold()
+            _SWITCH_SAVED = sys.getswitchinterval()
             gc.set_threshold(max(IMPORT_GC_THRESHOLD, _GC_SAVED[0]), *_GC_SAVED[1:])
-        _GC_USERS += 1
+            sys.setswitchinterval(min(IMPORT_SWITCH_INTERVAL, _SWITCH_SAVED))
+        _TUNING_USERS += 1
     try:
         yield
     finally:
-        with _GC_LOCK:
-            _GC_USERS -= 1
-            if _GC_USERS == 0:
+        with _TUNING_LOCK:
+            _TUNING_USERS -= 1
+            if _TUNING_USERS == 0:
                 gc.set_threshold(*_GC_SAVED)
+                sys.setswitchinterval(_SWITCH_SAVED)
 
 
 def import_records(
@@ -535,7 +548,7 @@ def import_records(
 ) -> ImportReport:
     """Stream the records in batches; commit only if every line is valid, else raise a 422 by
     line. One transaction: all or nothing, and a re-run leaves existing external ids alone."""
-    with _fewer_collections():
+    with _tuned_interpreter():
         return _import_records(session, lines, principal, batch)
 
 

@@ -176,14 +176,53 @@ def test_imported_revision_and_event_have_the_audited_shape(editor: Api) -> None
             assert rows[f"api-{n}"][0]["changes"]  # compared something
 
 
-def test_the_collector_thresholds_are_put_back_after_success_and_failure() -> None:
+def test_the_interpreter_is_tuned_while_an_import_runs_and_put_back_after_success_and_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fewer young collections and a short thread switch interval inside an import (the writer
+    thread gets the interpreter lock back soon after each statement), the process's own
+    settings again after it, whether it succeeded or failed."""
     import gc
+    import sys
 
-    before = gc.get_threshold()
-    _import(_demo()[:5])
+    from app.imports import service
+
+    threshold, interval = gc.get_threshold(), sys.getswitchinterval()
+    seen: list[tuple[int, float]] = []
+    real = bulk.ClaimWriter.write_batch
+
+    def spy(self: bulk.ClaimWriter, staged: bulk.Staged) -> None:
+        seen.append((gc.get_threshold()[0], sys.getswitchinterval()))
+        real(self, staged)
+
+    monkeypatch.setattr(bulk.ClaimWriter, "write_batch", spy)
+    _import(_demo())
+    assert seen and all(
+        gc_at == max(service.IMPORT_GC_THRESHOLD, threshold[0])
+        and switch == pytest.approx(min(service.IMPORT_SWITCH_INTERVAL, interval))
+        for gc_at, switch in seen
+    )
+    assert (gc.get_threshold(), sys.getswitchinterval()) == (threshold, interval)
     with pytest.raises(ValidationFailed):
         _import(['{"type": "claim", "external_id": "x", "incident_external_id": "no"}'])
-    assert gc.get_threshold() == before
+    assert (gc.get_threshold(), sys.getswitchinterval()) == (threshold, interval)
+
+
+def test_overlapping_imports_put_the_interpreter_back_when_the_last_one_ends() -> None:
+    """Two imports in two threads of one server: the first to finish leaves the tuning in
+    place for the other; the last one out restores the process's settings."""
+    import gc
+    import sys
+
+    from app.imports.service import _tuned_interpreter
+
+    threshold, interval = gc.get_threshold(), sys.getswitchinterval()
+    with _tuned_interpreter():
+        tuned = (gc.get_threshold(), sys.getswitchinterval())
+        with _tuned_interpreter():
+            pass
+        assert (gc.get_threshold(), sys.getswitchinterval()) == tuned
+    assert (gc.get_threshold(), sys.getswitchinterval()) == (threshold, interval)
 
 
 def test_postgresql_plans_each_statement_for_the_growing_tables(
