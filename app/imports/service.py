@@ -559,12 +559,15 @@ ANALYZED_TABLES = ("claim", "claim_link")
 
 
 def analyze_if_grown(session: Session, claims: int) -> None:
-    """On PostgreSQL, ``ANALYZE`` the claim tables at the end of an import that created at
-    least :data:`ANALYZE_AFTER` claims, inside the import's transaction (ANALYZE counts the
-    transaction's own rows as live), so the first reads after the commit are planned for the
-    tables as they now are: without statistics a page's links are read by a sequential scan of
-    ``claim_link`` (~180 ms a page at a million links, docs/performance.md). Autovacuum would
-    do it within about a minute, when it is on; SQLite's planner needs no statistics here."""
+    """On PostgreSQL, ``ANALYZE`` the claim tables once an import that created at least
+    :data:`ANALYZE_AFTER` claims has written them, inside the import's transaction (ANALYZE
+    counts the transaction's own rows as live), so what reads them next is planned for the
+    tables as they now are: first the import's own refresh (without statistics each chunk of
+    200 incidents was read by a parallel sequential scan of the whole claim table, 18 s of a
+    million-claim import; docs/performance.md, "ninth pass"), then the reads after the commit
+    (a page's links by a sequential scan of ``claim_link``, ~180 ms a page at a million
+    links). Autovacuum would do it within about a minute of the commit, when it is on;
+    SQLite's planner needs no statistics here."""
     if claims < ANALYZE_AFTER or session.get_bind().dialect.name != "postgresql":
         return
     for table in ANALYZED_TABLES:
@@ -588,10 +591,10 @@ def _import_records(
             session.rollback()
             raise ValidationFailed(state.error_summary(), errors=state.errors)
         state.writer.finish()
+        analyze_if_grown(session, state.created["claim"])  # before the refresh reads them back
         refresh_incidents(session, state.touched)
         bump_incidents(session, state.touched)
         session.flush()
-        analyze_if_grown(session, state.created["claim"])
     finally:
         state.writer.close()  # while the import still holds its connection
     return ImportReport(
