@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlmodel import Session
 
 from app.db import get_engine, session_scope
+from app.imports import refresh as refresh_module
 from app.imports import service
 from app.imports.service import import_records
 from app.principal import OPERATOR
@@ -71,7 +72,7 @@ def test_the_statistics_are_taken_before_the_refresh_reads_the_claims_back(
     statistics, every chunk scanned the whole claim table (18 s at a million claims)."""
     monkeypatch.setattr(service, "ANALYZE_AFTER", 100)
     seen_by_refresh: list[list[str]] = []
-    real = service.refresh_incidents
+    real = refresh_module.refresh_incidents
 
     def refresh(session: Session, incident_ids: Iterable[str]) -> None:
         seen_by_refresh.append(list(analyzed))
