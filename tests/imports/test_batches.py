@@ -3,6 +3,8 @@ changes nothing, and the rows it writes have the audited path's shape."""
 
 from __future__ import annotations
 
+import gc
+import sys
 from typing import Any
 
 import orjson
@@ -13,7 +15,7 @@ from sqlmodel import col
 from app.db import session_scope
 from app.errors import ValidationFailed
 from app.events.models import Event
-from app.imports import bulk
+from app.imports import bulk, service
 from app.imports.schemas import ImportReport
 from app.imports.service import import_records
 from app.principal import OPERATOR
@@ -176,18 +178,18 @@ def test_imported_revision_and_event_have_the_audited_shape(editor: Api) -> None
             assert rows[f"api-{n}"][0]["changes"]  # compared something
 
 
+def _interpreter() -> tuple[tuple[int, ...], float]:
+    """The process's collector thresholds and thread switch interval."""
+    return gc.get_threshold(), sys.getswitchinterval()
+
+
 def test_the_interpreter_is_tuned_while_an_import_runs_and_put_back_after_success_and_failure(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Fewer young collections and a short thread switch interval inside an import (the writer
     thread gets the interpreter lock back soon after each statement), the process's own
     settings again after it, whether it succeeded or failed."""
-    import gc
-    import sys
-
-    from app.imports import service
-
-    threshold, interval = gc.get_threshold(), sys.getswitchinterval()
+    threshold, interval = before = _interpreter()
     seen: list[tuple[int, float]] = []
     real = bulk.ClaimWriter.write_batch
 
@@ -202,27 +204,22 @@ def test_the_interpreter_is_tuned_while_an_import_runs_and_put_back_after_succes
         and switch == pytest.approx(min(service.IMPORT_SWITCH_INTERVAL, interval))
         for gc_at, switch in seen
     )
-    assert (gc.get_threshold(), sys.getswitchinterval()) == (threshold, interval)
+    assert _interpreter() == before
     with pytest.raises(ValidationFailed):
         _import(['{"type": "claim", "external_id": "x", "incident_external_id": "no"}'])
-    assert (gc.get_threshold(), sys.getswitchinterval()) == (threshold, interval)
+    assert _interpreter() == before
 
 
 def test_overlapping_imports_put_the_interpreter_back_when_the_last_one_ends() -> None:
     """Two imports in two threads of one server: the first to finish leaves the tuning in
     place for the other; the last one out restores the process's settings."""
-    import gc
-    import sys
-
-    from app.imports.service import _tuned_interpreter
-
-    threshold, interval = gc.get_threshold(), sys.getswitchinterval()
-    with _tuned_interpreter():
-        tuned = (gc.get_threshold(), sys.getswitchinterval())
-        with _tuned_interpreter():
+    before = _interpreter()
+    with service._tuned_interpreter():
+        tuned = _interpreter()
+        with service._tuned_interpreter():
             pass
-        assert (gc.get_threshold(), sys.getswitchinterval()) == tuned
-    assert (gc.get_threshold(), sys.getswitchinterval()) == (threshold, interval)
+        assert _interpreter() == tuned
+    assert _interpreter() == before
 
 
 def test_postgresql_plans_each_statement_for_the_growing_tables(
