@@ -239,3 +239,35 @@ def test_a_failing_checkpoint_is_logged_and_left_to_the_next_commit(
     checkpoints.wait()
     engine.dispose()
     assert warned == ["WAL checkpoint failed"]
+
+
+def test_a_new_sqlite_database_has_16_kib_pages_and_an_old_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    """:data:`app.db.SQLITE_PAGE_SIZE` for a database this service creates; a file made before
+    (4 KiB pages, WAL) opens, reads and writes as it was, its page size unchanged."""
+    old = tmp_path / "old.db"
+    made = sqlite3.connect(old, isolation_level=None)
+    try:
+        made.execute("PRAGMA journal_mode=WAL")
+        made.execute("CREATE TABLE t (x TEXT)")
+        made.execute("INSERT INTO t VALUES ('kept')")
+    finally:
+        made.close()
+    for path, size in ((tmp_path / "new.db", db.SQLITE_PAGE_SIZE), (old, 4096)):
+        engine = build_engine(f"sqlite:///{path}")
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS t (x TEXT)")
+                conn.exec_driver_sql("INSERT INTO t VALUES ('more')")
+                assert conn.exec_driver_sql("PRAGMA page_size").scalar() == size
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        finally:
+            engine.dispose()
+    assert db.SQLITE_PAGE_SIZE == 16384
+    check = sqlite3.connect(old)
+    try:
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert [r[0] for r in check.execute("SELECT x FROM t")] == ["kept", "more"]
+    finally:
+        check.close()
