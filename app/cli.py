@@ -121,7 +121,13 @@ def db_upgrade(
 @db_cli.command("current")
 def db_current(database_url: DatabaseUrl = None) -> None:
     """Show the schema revision of the database and of the code."""
-    from app.db import get_engine, missing_sqlite_file, schema_status
+    from app.db import (
+        SQLITE_PAGE_SIZE,
+        get_engine,
+        missing_sqlite_file,
+        schema_status,
+        sqlite_page_size,
+    )
 
     _use_database(database_url)
     missing = missing_sqlite_file(get_settings().database_url)
@@ -129,6 +135,12 @@ def db_current(database_url: DatabaseUrl = None) -> None:
         raise ConfigError(f"No database at {missing}: create it with `claimdesk db upgrade`")
     current, head = schema_status(get_engine())
     typer.echo(f"database: {current or 'empty'}  code: {head}")
+    pages = sqlite_page_size(get_engine())
+    if pages is not None and pages != SQLITE_PAGE_SIZE:
+        typer.echo(
+            f"SQLite pages: {pages} bytes (a database made now gets {SQLITE_PAGE_SIZE}, which "
+            "imports large files faster; docs/operations.md shows the one-off conversion)"
+        )
 
 
 def _check_schema(database_url: str | None = None) -> None:

@@ -428,6 +428,17 @@ def schema_status(engine: Engine) -> tuple[str | None, str | None]:
     return current, head
 
 
+def sqlite_page_size(engine: Engine) -> int | None:
+    """The page size of the SQLite database behind ``engine`` (None on PostgreSQL)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    try:
+        with engine.connect() as conn:
+            return int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
+    except DBAPIError as exc:
+        raise connection_error(engine.url, exc) from None
+
+
 class SchemaOutOfDate(RuntimeError):
     pass
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,33 @@ def test_db_upgrade_on_a_new_sqlite_file(tmp_path: Path, settings_env: pytest.Mo
     engine = create_engine(url)
     with engine.connect() as conn:
         topics = conn.execute(text("SELECT COUNT(*) FROM topic WHERE builtin = 1")).scalar_one()
+        pages = conn.execute(text("PRAGMA page_size")).scalar_one()
     engine.dispose()
     assert topics == 8  # the seven of the spec and the casualties total
+    assert pages == 16384  # app.db.SQLITE_PAGE_SIZE: the file is new
+    current = runner.invoke(cli, ["db", "current"])
+    assert current.exit_code == 0, current.output
+    assert "code:" in current.output and "SQLite pages" not in current.output
+
+
+def test_db_current_names_an_older_files_page_size(
+    tmp_path: Path, settings_env: pytest.MonkeyPatch
+) -> None:
+    """A file made before 16 KiB pages keeps its 4 KiB after ``db upgrade``; ``db current``
+    says so and where the conversion is documented."""
+    path = tmp_path / "old.db"
+    made = sqlite3.connect(path, isolation_level=None)
+    try:
+        made.execute("PRAGMA journal_mode=WAL")
+        made.execute("CREATE TABLE notes_of_our_own (x TEXT)")
+    finally:
+        made.close()
+    settings_env.setenv("CLAIMDESK_DATABASE_URL", f"sqlite:///{path}")
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    current = runner.invoke(cli, ["db", "current"])
+    assert current.exit_code == 0, current.output
+    assert "SQLite pages: 4096 bytes" in current.output
+    assert "docs/operations.md" in current.output
 
 
 def test_commands_refuse_a_stale_schema(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> None:
