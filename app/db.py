@@ -92,12 +92,19 @@ def missing_sqlite_file(url: str) -> Path | None:
 SQLITE_PAGE_SIZE = 16 * 1024
 
 
+def set_page_size(dbapi_conn: Any, _record: Any = None) -> None:
+    """A SQLite connection's ``connect`` hook: :data:`SQLITE_PAGE_SIZE` for the file, if it is
+    new (a no-op otherwise). The service's engine runs it; so does the migrations' own engine
+    (``migrations/env.py``), which may be the first to open a new file."""
+    dbapi_conn.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
+
+
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy manage transactions explicitly (BEGIN on first statement).
         dbapi_conn.isolation_level = None
+        set_page_size(dbapi_conn)  # before WAL mode, which fixes a new file's page size
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # a no-op unless the file is new
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA journal_mode=WAL")

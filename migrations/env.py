@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
-from app.db import normalise_url
+from app.db import normalise_url, set_page_size
 
 config = context.config
 MIGRATION_LOCK = 7_231_105_001  # pg_advisory_lock key held while migrating
@@ -49,6 +49,8 @@ def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
         engine = create_engine(_url())
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", set_page_size)  # a new file: the service's pages
         with engine.connect() as connection:
             locked = connection.dialect.name == "postgresql"
             if locked:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,7 +54,8 @@ def test_db_upgrade_on_a_new_sqlite_file(tmp_path: Path, settings_env: pytest.Mo
     engine.dispose()
     assert topics == 8  # the seven of the spec and the casualties total
     assert pages == 16384  # app.db.SQLITE_PAGE_SIZE: the file is new
-    current = runner.invoke(cli, ["db", "current"])
+    with _engine_for_the_setting():
+        current = runner.invoke(cli, ["db", "current"])
     assert current.exit_code == 0, current.output
     assert "code:" in current.output and "SQLite pages" not in current.output
 
@@ -70,11 +73,28 @@ def test_db_current_names_an_older_files_page_size(
     finally:
         made.close()
     settings_env.setenv("CLAIMDESK_DATABASE_URL", f"sqlite:///{path}")
-    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-    current = runner.invoke(cli, ["db", "current"])
+    with _engine_for_the_setting():
+        assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+        current = runner.invoke(cli, ["db", "current"])
     assert current.exit_code == 0, current.output
     assert "SQLite pages: 4096 bytes" in current.output
     assert "docs/operations.md" in current.output
+
+
+@contextmanager
+def _engine_for_the_setting() -> Iterator[None]:
+    """The CLI's engine made afresh from the database URL the test has just set (the suite's
+    own engine may be cached), and forgotten again at the end."""
+    from app.config import get_settings
+    from app.db import reset_engine
+
+    get_settings.cache_clear()
+    reset_engine()
+    try:
+        yield
+    finally:
+        get_settings.cache_clear()
+        reset_engine()
 
 
 def test_commands_refuse_a_stale_schema(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> None:
