@@ -11,6 +11,7 @@ the named database itself."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -304,3 +305,12 @@ class FakeDNS:
             return real(host, port, *args, **kw)
 
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def sqlite_made_elsewhere(path: Path) -> sqlite3.Connection:
+    """A SQLite file made without the service (SQLite's own 4 KiB pages), in WAL mode, with one
+    table ``t (x TEXT)``; the connection stays open (autocommit) for the test to use."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x TEXT)")
+    return conn

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.conftest import row_counts
+from tests.conftest import row_counts, sqlite_made_elsewhere
 from tests.factories import Api
 
 runner = CliRunner()
@@ -41,6 +38,12 @@ def test_keys_create_rejects_unknown_role() -> None:
 
 
 def test_db_upgrade_on_a_new_sqlite_file(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> None:
+    """The migrations make the new file with the service's 16 KiB pages even when the process's
+    engine is already built on another database (here the suite's), so that the migrations'
+    own engine is the first to open the file."""
+    from app.db import get_engine
+
+    get_engine()
     url = f"sqlite:///{tmp_path / 'new.db'}"
     settings_env.setenv("CLAIMDESK_DATABASE_URL", url)
     result = runner.invoke(cli, ["db", "upgrade"])
@@ -54,8 +57,7 @@ def test_db_upgrade_on_a_new_sqlite_file(tmp_path: Path, settings_env: pytest.Mo
     engine.dispose()
     assert topics == 8  # the seven of the spec and the casualties total
     assert pages == 16384  # app.db.SQLITE_PAGE_SIZE: the file is new
-    with _engine_for_the_setting():
-        current = runner.invoke(cli, ["db", "current"])
+    current = runner.invoke(cli, ["db", "current", "--database-url", url])
     assert current.exit_code == 0, current.output
     assert "code:" in current.output and "SQLite pages" not in current.output
 
@@ -66,35 +68,13 @@ def test_db_current_names_an_older_files_page_size(
     """A file made before 16 KiB pages keeps its 4 KiB after ``db upgrade``; ``db current``
     says so and where the conversion is documented."""
     path = tmp_path / "old.db"
-    made = sqlite3.connect(path, isolation_level=None)
-    try:
-        made.execute("PRAGMA journal_mode=WAL")
-        made.execute("CREATE TABLE notes_of_our_own (x TEXT)")
-    finally:
-        made.close()
-    settings_env.setenv("CLAIMDESK_DATABASE_URL", f"sqlite:///{path}")
-    with _engine_for_the_setting():
-        assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-        current = runner.invoke(cli, ["db", "current"])
+    sqlite_made_elsewhere(path).close()
+    url = f"sqlite:///{path}"  # --database-url: the CLI forgets the suite's cached engine
+    assert runner.invoke(cli, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    current = runner.invoke(cli, ["db", "current", "--database-url", url])
     assert current.exit_code == 0, current.output
     assert "SQLite pages: 4096 bytes" in current.output
     assert "docs/operations.md" in current.output
-
-
-@contextmanager
-def _engine_for_the_setting() -> Iterator[None]:
-    """The CLI's engine made afresh from the database URL the test has just set (the suite's
-    own engine may be cached), and forgotten again at the end."""
-    from app.config import get_settings
-    from app.db import reset_engine
-
-    get_settings.cache_clear()
-    reset_engine()
-    try:
-        yield
-    finally:
-        get_settings.cache_clear()
-        reset_engine()
 
 
 def test_commands_refuse_a_stale_schema(tmp_path: Path, settings_env: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app import db
 from app.db import Checkpoints, build_engine
 from app.keys.service import USAGE
-from tests.conftest import row_counts
+from tests.conftest import row_counts, sqlite_made_elsewhere
 from tests.factories import Api, new_claim, new_incident, new_source
 
 APP = Path(__file__).resolve().parent.parent / "app"
@@ -203,22 +203,13 @@ def test_only_the_session_scope_commits() -> None:
     assert {p for p, _ in found} <= allowed, found
 
 
-def _made_elsewhere(path: Path) -> sqlite3.Connection:
-    """A SQLite file made without the service (SQLite's own 4 KiB pages), in WAL mode, with one
-    table ``t (x TEXT)``; the connection stays open (autocommit) for the test to use."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("CREATE TABLE t (x TEXT)")
-    return conn
-
-
 def test_a_checkpoint_asked_for_copies_the_wal_in_a_thread_that_then_ends(
     tmp_path: Path,
 ) -> None:
     """:class:`app.db.Checkpoints`: the WAL a commit left (here: a connection whose automatic
     checkpoint is off) is copied into the database file by a thread, which ends after it."""
     path = tmp_path / "wal.db"
-    writer = _made_elsewhere(path)
+    writer = sqlite_made_elsewhere(path)
     try:
         writer.execute("PRAGMA wal_autocheckpoint=0")
         writer.executemany("INSERT INTO t VALUES (hex(randomblob(200)))", [()] * 2000)
@@ -254,7 +245,7 @@ def test_a_new_sqlite_database_has_16_kib_pages_and_an_old_one_keeps_its_own(
     """:data:`app.db.SQLITE_PAGE_SIZE` for a database this service creates; a file made before
     (4 KiB pages, WAL) opens, reads and writes as it was, its page size unchanged."""
     old = tmp_path / "old.db"
-    made = _made_elsewhere(old)
+    made = sqlite_made_elsewhere(old)
     try:
         made.execute("INSERT INTO t VALUES ('kept')")
     finally:
