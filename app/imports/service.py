@@ -49,12 +49,12 @@ from app.errors import (
     without_union_tags,
 )
 from app.events.service import lock_feed
-from app.imports.bulk import ClaimWriter
+from app.imports.bulk import ClaimWriter, PlainRows
 from app.imports.refresh import refresh_incidents
 from app.imports.schemas import ImportReport
 from app.incidents.models import Incident
 from app.incidents.schemas import IncidentCreate
-from app.incidents.service import build_incident
+from app.incidents.service import build_incident, incidents
 from app.principal import Principal
 from app.sources.models import Source
 from app.sources.schemas import SourceCreate
@@ -74,8 +74,11 @@ class _Kind:
         schema: type[BaseModel],
         build: Callable[..., Any],
         refs: dict[str, type[SQLModel]],
+        plain: PlainRows | None = None,
     ) -> None:
         self.model, self.schema, self.build, self.refs = model, schema, build, refs
+        #: staged as plain rows by the claim writer (no ORM object), when set
+        self.plain = plain
         self.table = str(model.__tablename__)
         #: (the record's key, the id field it becomes, the referenced model), made once
         self.ref_keys = [(f"{r}_external_id", f"{r}_id", m) for r, m in refs.items()]
@@ -84,7 +87,7 @@ class _Kind:
 KINDS: dict[str, _Kind] = {
     "source": _Kind(Source, SourceCreate, build_source, {"parent": Source}),
     "actor": _Kind(Actor, ActorCreate, build_actor, {"parent": Actor}),
-    "incident": _Kind(Incident, IncidentCreate, build_incident, {}),
+    "incident": _Kind(Incident, IncidentCreate, build_incident, {}, PlainRows(incidents)),
     "claim": _Kind(
         Claim,
         ClaimCreate,
@@ -476,13 +479,17 @@ class _Import:
                 self.refs.batch_claims.add(ident)
                 self.touched.add(data.incident_id)
             else:
-                row = kind.build(
-                    self.session,
-                    kind.schema.model_validate(_translate(record, kind, self.resolver, seen)),
-                    self.principal,
-                    flush=False,  # written with the batch's first flush
-                )
-                ident = row.id
+                body = kind.schema.model_validate(_translate(record, kind, self.resolver, seen))
+                if kind.plain is not None:
+                    ident = self.writer.stage_entity(kind.plain, body)
+                else:
+                    row = kind.build(
+                        self.session,
+                        body,
+                        self.principal,
+                        flush=False,  # written with the batch's first flush
+                    )
+                    ident = row.id
                 self.resolver.remember(kind.model, external_id, ident)
                 self.refs.known.add((str(kind.model.__tablename__), ident))
         except _LineError as exc:

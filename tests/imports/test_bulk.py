@@ -24,6 +24,8 @@ from app.events.models import Event
 from app.imports import bulk, service
 from app.imports.schemas import ImportReport
 from app.imports.service import import_records
+from app.incidents.models import Incident
+from app.incidents.service import incidents
 from app.principal import OPERATOR
 from app.revisions.models import Revision
 from app.revisions.service import diff
@@ -69,6 +71,50 @@ def test_rows_match_what_the_api_writes() -> None:
             assert revisions[claim.id].key_name == OPERATOR.name
         ids = [c.id for c in sorted(claims, key=lambda c: c.id)]
         assert len(set(ids)) == len(ids) and all(len(i) == 26 for i in ids)
+
+
+def test_imported_incidents_have_the_audited_revision_and_event() -> None:
+    """Incidents are staged as plain rows: each has the event and revision the audited path
+    makes of its stored row (the public model read back), and its own search row."""
+    report = _import(_demo(), batch=7)
+    assert report.created["incident"] >= 2
+    with session_scope() as session:
+        stored = list(session.execute(select(Incident)).scalars())
+        assert len(stored) == report.created["incident"]
+        events = {
+            e.entity_id: e
+            for e in session.execute(
+                select(Event).where(col(Event.type) == "incident.created")
+            ).scalars()
+        }
+        revisions = {
+            r.entity_id: r
+            for r in session.execute(
+                select(Revision).where(col(Revision.entity_type) == "incident")
+            ).scalars()
+        }
+        for incident in stored:
+            # as created: the claims written after it change only what is derived from them
+            public = incidents.snapshot(incident) | {
+                "claim_count": 0,
+                "source_count": 0,
+                "contested": False,
+                "leading_actor_id": None,
+                "updated_at": incidents.snapshot(incident)["created_at"],
+            }
+            assert events[incident.id].payload == public
+            assert events[incident.id].incident_id == incident.id
+            assert revisions[incident.id].changes == diff(None, public)
+            assert revisions[incident.id].version == incident.version == 1
+            assert revisions[incident.id].key_name == OPERATOR.name
+        # the claims of an incident come after it on the change feed
+        first_claim = min(
+            e.id
+            for e in session.execute(select(Event).where(col(Event.type) == "claim.created"))
+            .scalars()
+            .all()
+        )
+        assert min(e.id for e in events.values()) < first_claim
 
 
 def test_batches_do_not_change_the_result(viewer: Api) -> None:
@@ -162,11 +208,15 @@ def test_webhooks_are_owed_every_imported_event() -> None:
     with session_scope() as session:
         deliveries = session.execute(select(WebhookDelivery)).scalars().all()
         events = session.execute(select(Event)).scalars().all()
+        hooks = {h.url: h.id for h in session.execute(select(Webhook)).scalars()}
     created = [e for e in events if e.type == "claim.created"]
     assert len(created) == report.created["claim"]
+    announced = [e for e in events if e.type == "incident.created"]
+    assert len(announced) == report.created["incident"]
     owed = {(d.webhook_id, d.event_id) for d in deliveries}
     assert len(owed) == len(deliveries)
-    assert {e.id for e in created} <= {eid for _, eid in owed}
+    every, incident_only = hooks["https://example.org/hook"], hooks["https://example.org/other"]
+    assert owed == {(every, e.id) for e in events} | {(incident_only, e.id) for e in announced}
 
 
 def test_the_error_report_gives_the_true_count_beyond_the_listed_errors() -> None:
