@@ -175,13 +175,18 @@ def _translate(
     return body
 
 
+#: Made once: building the adapter costs ~130 µs, thirty times the validation, and every claim
+#: line of an export has ``recorded_at`` (re-importing a million-claim export paid 130 s).
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
+
+
 def _recorded_at(record: dict[str, Any]) -> datetime | None:
     """Back-filled claims may say when the desk recorded them (for ``as_of`` views)."""
     raw = record.pop("recorded_at", None)
     if raw is None:
         return None
     try:
-        value = TypeAdapter(Instant).validate_python(raw)
+        value = _INSTANT.validate_python(raw)
     except ValidationError as exc:
         raise _LineError(
             "/recorded_at", "must be an instant with an offset, not in the future"
