@@ -177,13 +177,14 @@ def _read_chunk(
 def _write_chunk(
     session: Session, work: list[_Work], verdicts: forked.BothEnds[DerivedState]
 ) -> None:
-    """Store a chunk's verdicts and emit its events (flushed together, not with an
-    autoflush per incident)."""
+    """Store a chunk's verdicts and emit its events (each written at once for the chunk, not
+    with an autoflush or an ORM object per incident)."""
     with session.no_autoflush:
         updates: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for (incident, _claims, _src, act), state in zip(work, verdicts.result(), strict=True):
-            store_derived(session, incident, state, act, updates)
-        write_derived(session, updates)
+            store_derived(session, incident, state, act, updates, events)
+        write_derived(session, updates, events)
     session.flush()
 
 

@@ -16,7 +16,7 @@ from app.actors.models import Actor
 from app.assessment.corpus import Corpus, load
 from app.claims.models import Claim
 from app.confidence import engine
-from app.events.service import emit
+from app.events.service import emit, emit_many
 from app.incidents.models import Incident
 from app.types import utcnow
 
@@ -100,11 +100,13 @@ def store_derived(
     state: DerivedState,
     actors: Mapping[str, Actor],
     updates: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> None:
     """Store ``state`` on the incident (``actors``: the corpus's, for the leader's name) and
     tell the change feed when the flag or the leader changes. A bulk writer passes
     ``updates`` to collect the row's new values and write many at once
-    (:func:`write_derived`) before anything reads the incidents again."""
+    (:func:`write_derived`) before anything reads the incidents again, and ``events`` to
+    collect the announcements (``write_derived`` puts them on the feed at once)."""
     incident_id = incident.id
     contested, leader = state.contested, state.leader
     before_contested, before_leader = incident.contested, incident.leading_actor_id
@@ -122,41 +124,60 @@ def store_derived(
         updates.append(values)
     summary = {"id": incident_id, "title": incident.title, "contested": contested}
     session.expire(incident)
+    announced: list[dict[str, Any]] = []
     if contested != before_contested:
         kind = "incident.contested" if contested else "incident.updated"
-        emit(session, kind, "incident", incident_id, summary, incident_id)
+        announced.append(_announcement(kind, incident_id, summary))
     if leader != before_leader:
+        payload = {
+            "incident_id": incident_id,
+            "before": before_leader,
+            "after": leader,
+            "actor_name": actors[leader].name if leader is not None and leader in actors else None,
+            "probability": state.probability,
+        }
+        announced.append(_announcement("attribution.changed", incident_id, payload))
+    if events is not None:
+        events += announced
+        return
+    for event in announced:
         emit(
             session,
-            "attribution.changed",
-            "incident",
-            incident_id,
-            {
-                "incident_id": incident_id,
-                "before": before_leader,
-                "after": leader,
-                "actor_name": actors[leader].name
-                if leader is not None and leader in actors
-                else None,
-                "probability": state.probability,
-            },
-            incident_id,
+            event["type"],
+            event["entity_type"],
+            event["entity_id"],
+            event["payload"],
+            event["incident_id"],
         )
 
 
-def write_derived(session: Session, updates: list[dict[str, Any]]) -> None:
+def _announcement(kind: str, incident_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """An event about the incident, as :func:`emit_many` takes it."""
+    return {
+        "type": kind,
+        "entity_type": "incident",
+        "entity_id": incident_id,
+        "payload": payload,
+        "incident_id": incident_id,
+    }
+
+
+def write_derived(
+    session: Session, updates: list[dict[str, Any]], events: list[dict[str, Any]] | None = None
+) -> None:
     """The incidents' new derived state collected by :func:`store_derived`, in one statement
-    run for every row (plain UPDATEs: their ORM objects are expired)."""
-    if not updates:
-        return
-    table = Incident.__table__  # type: ignore[attr-defined]
-    session.connection().execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(
-            contested=bindparam("b_contested"),
-            leading_actor_id=bindparam("b_leader"),
-            updated_at=bindparam("b_at"),
-        ),
-        updates,
-    )
+    run for every row (plain UPDATEs: their ORM objects are expired), then the ``events``
+    it collected, put on the change feed at once (:func:`emit_many`)."""
+    if updates:
+        table = Incident.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                contested=bindparam("b_contested"),
+                leading_actor_id=bindparam("b_leader"),
+                updated_at=bindparam("b_at"),
+            ),
+            updates,
+        )
+    emit_many(session, events or [])

@@ -5,6 +5,8 @@ Kept apart from ``webhooks.service`` (subscriptions and delivery) so that the ch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -12,8 +14,8 @@ from app.events.models import Event
 from app.webhooks.models import Webhook, WebhookDelivery
 
 
-def owe(session: Session, event: Event) -> None:
-    """Queue the event for every active webhook that wants its type (same transaction)."""
+def _active_hooks(session: Session) -> list[tuple[str, list[str]]]:
+    """The active webhooks and the event types each wants (none: all), read once a session."""
     hooks: list[tuple[str, list[str]]] | None = session.info.get("active_webhooks")
     if hooks is None:
         with session.no_autoflush:
@@ -24,10 +26,26 @@ def owe(session: Session, event: Event) -> None:
                 )
             ]
         session.info["active_webhooks"] = hooks
-    wanted = [hid for hid, types in hooks if not types or event.type in types]
+    return hooks
+
+
+def owe(session: Session, event: Event) -> None:
+    """Queue the event for every active webhook that wants its type (same transaction)."""
+    wanted = [hid for hid, types in _active_hooks(session) if not types or event.type in types]
     if not wanted:
         return
     session.flush()  # the event's id
     assert event.id is not None
     for hid in wanted:
         session.add(WebhookDelivery(webhook_id=hid, event_id=event.id))
+
+
+def owe_written(session: Session, events: Iterable[tuple[int, str]]) -> None:
+    """Queue events already written, given as ``(id, type)``, as :func:`owe` queues one."""
+    hooks = _active_hooks(session)
+    if not hooks:
+        return
+    for event_id, kind in events:
+        for hid, types in hooks:
+            if not types or kind in types:
+                session.add(WebhookDelivery(webhook_id=hid, event_id=event_id))
