@@ -251,7 +251,7 @@ def import_file(
     """Import an NDJSON file of sources, actors, incidents and claims (all-or-nothing).
     Shows a progress bar on a terminal and ends with one summary line."""
     from app.db import CHECKPOINTS, session_scope
-    from app.errors import ValidationFailed
+    from app.errors import ClaimdeskError, ValidationFailed
     from app.imports.service import import_records
     from app.principal import OPERATOR
     from app.progress import progress_bar
@@ -260,6 +260,7 @@ def import_file(
     size = path.stat().st_size
     started = time.perf_counter()
     failed: ValidationFailed | None = None
+    refused: ClaimdeskError | None = None
     with progress_bar(f"importing {path.name}", quiet=quiet, in_bytes=True) as bar:
         bar.total(size)
         try:
@@ -268,6 +269,10 @@ def import_file(
                 report = import_records(session, reader, OPERATOR)
         except ValidationFailed as exc:
             failed = exc
+        except ClaimdeskError as exc:  # a conflict with the database as it is: one line
+            refused = exc
+    if refused is not None:
+        raise _fail(f"{path}: {refused.detail or refused.title}") from refused
     if failed is not None:  # printed once the bar is gone
         reader.locate((e.line, e.detail) for e in failed.errors or [])
         for e in failed.errors or []:

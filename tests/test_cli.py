@@ -115,6 +115,27 @@ def test_import_reports_line_numbers_and_changes_nothing(tmp_path: Path) -> None
     assert row_counts() == before
 
 
+def test_an_import_the_database_refuses_is_one_line_and_exit_code_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conflict found while writing (here: an external id the lookup was made to miss, as
+    when another writer commits it meanwhile) is one line on stderr, no traceback."""
+    from app.imports import service
+
+    path = tmp_path / "twice.ndjson"
+    line = '{"type": "incident", "external_id": "i-1", "title": "Rockets"}\n'
+    path.write_text(line)
+    assert runner.invoke(cli, ["import", "--quiet", str(path)]).exit_code == 0
+    before = row_counts()
+    monkeypatch.setattr(service._Resolver, "lookup", lambda *args: None)
+    result = runner.invoke(cli, ["import", "--quiet", str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "nothing was imported" in result.stderr
+    assert "Traceback" not in result.output
+    assert row_counts() == before
+
+
 def test_demo_load_is_idempotent_and_reads_right(viewer: Api) -> None:
     first = runner.invoke(cli, ["demo", "load"])
     assert first.exit_code == 0, first.output

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from itertools import chain
 from typing import Any
 
 import orjson
+import psycopg
 from pydantic import BaseModel
 from sqlalchemy import JSON, select, text
 from sqlalchemy import event as sa_event
@@ -547,7 +549,17 @@ class ClaimWriter:
         writing, self._writing = self._writing, None
         if writing is None:
             return
-        writing.join()
+        try:
+            writing.join()
+        except (sqlite3.IntegrityError, psycopg.IntegrityError) as exc:
+            # written beside the import since its lookups (PostgreSQL: another transaction
+            # committed the same external id), or a reference gone: the client's conflict, as
+            # the audited path's flush reports it, not a server error
+            raise Conflict(
+                "the import conflicts with data written since it began (a duplicate "
+                "external_id, or a reference to something that no longer exists); nothing "
+                "was imported"
+            ) from exc
         if self.hooks:
             self._owe(writing.before)
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
-import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from app.claims.models import Claim
@@ -31,7 +29,16 @@ from app.revisions.models import Revision
 from app.revisions.service import diff
 from app.webhooks.models import Webhook, WebhookDelivery
 from tests.conftest import row_counts
-from tests.factories import CLAIM, Api, make_key, new_claim, stored_incident, stored_source
+from tests.factories import (
+    CLAIM,
+    INCIDENT,
+    Api,
+    make_key,
+    new_claim,
+    new_incident,
+    stored_incident,
+    stored_source,
+)
 
 
 def _demo() -> list[str]:
@@ -323,8 +330,41 @@ def test_a_reference_the_import_did_not_check_is_refused_by_the_database(
     lines = [_claim_line("fine", **known), _claim_line("dangling", **(known | fields))]
     monkeypatch.setattr(service, "_check_claim", lambda *args: None)
     before = row_counts()
-    with pytest.raises((Conflict, IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)):
+    with pytest.raises(Conflict):
         _import(lines)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("kind", ["claim", "incident"])
+def test_a_row_written_beside_the_import_is_a_conflict_not_a_server_error(
+    editor: Api, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Another writer commits a row with an external id the import is about to write, after
+    the import looked it up (PostgreSQL lets that happen; here the lookup is made to miss
+    it): the database refuses the duplicate and the import answers 409, nothing written."""
+    incident = new_incident(editor, external_id="dup-i")
+    source = stored_source()
+    new_claim(editor, incident["id"], source, external_id="dup-c")
+    if kind == "claim":
+        monkeypatch.setattr(service, "_existing_claims", lambda *args: set())
+        line = _claim_line("dup-c", incident_id=incident["id"], source_id=source)
+    else:
+        real = service._Resolver.lookup
+
+        def missing(self: Any, model: Any, external_id: str) -> str | None:
+            return None if external_id == "dup-i" else real(self, model, external_id)
+
+        monkeypatch.setattr(service._Resolver, "lookup", missing)
+        line = orjson.dumps(INCIDENT | {"type": "incident", "external_id": "dup-i"}).decode()
+    before = row_counts()
+    r = editor.client.post(
+        "/v1/import",
+        content=line.encode(),
+        headers=editor.headers({"content-type": "application/x-ndjson"}),
+    )
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "nothing was imported" in r.json()["detail"]
     assert row_counts() == before
 
 
