@@ -675,11 +675,13 @@ class ClaimWriter:
         ]
 
     def _owe(self, after_event_id: int) -> None:
-        """A delivery per interested webhook for every event just written (the import holds
-        the write lock, so every event after ``after_event_id`` is this batch's)."""
+        """A delivery per interested webhook for every event this batch's write wrote (the
+        import holds the write lock, so every such event after ``after_event_id`` is this
+        batch's; events the session wrote itself owed theirs as they were flushed)."""
         assert self.hooks
+        kinds = ", ".join(f"'{kind}'" for kind in sorted(IMPORT_EVENTS))
         events = self.session.execute(
-            text("SELECT id, type FROM event WHERE id > :after ORDER BY id"),
+            text(f"SELECT id, type FROM event WHERE id > :after AND type IN ({kinds}) ORDER BY id"),
             {"after": after_event_id},
         ).all()
         now = utcnow()
