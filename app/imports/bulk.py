@@ -30,9 +30,9 @@ from typing import Any
 import orjson
 import psycopg
 from pydantic import BaseModel
-from sqlalchemy import JSON, select, text
+from sqlalchemy import JSON, text
 from sqlalchemy import event as sa_event
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.audit import AuditedService, creation
 from app.claims.schemas import ClaimCreate
@@ -44,7 +44,7 @@ from app.errors import Conflict
 from app.principal import Principal
 from app.repository.base import Repository, remember
 from app.types import UTCDateTime, new_id, utcnow
-from app.webhooks.models import Webhook
+from app.webhooks.outbox import active_hooks, wants
 
 CLAIM_COLUMNS = (
     "id",
@@ -98,7 +98,12 @@ DELIVERY_COLUMNS = (
 )
 
 #: The events a bulk import writes itself (webhook deliveries owed by :meth:`ClaimWriter._owe`).
-IMPORT_EVENTS = frozenset({"claim.created", "incident.created"})
+IMPORT_EVENTS = ("claim.created", "incident.created")
+#: Those events written after an id (the import holds the write lock: a batch's own).
+_WRITTEN_EVENTS = text(
+    "SELECT id, type FROM event WHERE id > :after "
+    f"AND type IN ({', '.join(repr(kind) for kind in IMPORT_EVENTS)}) ORDER BY id"
+)
 
 # SQLite page cache of an import's connection (KiB): room for the indexes' hot pages.
 IMPORT_CACHE_KIB = 128 * 1024
@@ -262,7 +267,7 @@ class ClaimWriter:
             _pg_dt_iso if self.postgres else _sqlite_dt_iso
         )
         self.staged = Staged()
-        self.hooks: list[tuple[str, frozenset[str]]] | None = None
+        self.hooks: list[tuple[str, list[str]]] | None = None
         self._ids: list[str] = []
         self._ulids = Ulids()
         self._fts_trigger: str | None = None
@@ -662,16 +667,13 @@ class ClaimWriter:
             self.session.execute(text(self._fts_trigger))
             self._fts_trigger = None
 
-    def _wanted_hooks(self) -> list[tuple[str, frozenset[str]]]:
-        """The active webhooks that want an event the import writes (an empty set: every
-        type), with the types they want."""
-        rows = self.session.execute(
-            select(col(Webhook.id), col(Webhook.events)).where(col(Webhook.active))
-        ).all()
+    def _wanted_hooks(self) -> list[tuple[str, list[str]]]:
+        """The active webhooks that want an event the import writes, with the types they
+        want (the outbox's own list and rule)."""
         return [
-            (hid, frozenset(types or ()))
-            for hid, types in rows
-            if not types or not IMPORT_EVENTS.isdisjoint(types)
+            (hid, types)
+            for hid, types in active_hooks(self.session)
+            if any(wants(types, kind) for kind in IMPORT_EVENTS)
         ]
 
     def _owe(self, after_event_id: int) -> None:
@@ -679,17 +681,13 @@ class ClaimWriter:
         import holds the write lock, so every such event after ``after_event_id`` is this
         batch's; events the session wrote itself owed theirs as they were flushed)."""
         assert self.hooks
-        kinds = ", ".join(f"'{kind}'" for kind in sorted(IMPORT_EVENTS))
-        events = self.session.execute(
-            text(f"SELECT id, type FROM event WHERE id > :after AND type IN ({kinds}) ORDER BY id"),
-            {"after": after_event_id},
-        ).all()
+        events = self.session.execute(_WRITTEN_EVENTS, {"after": after_event_id}).all()
         now = utcnow()
         rows = [
             (self._id(), hid, eid, "pending", 0, self.dt(now), self.dt(now))
             for eid, kind in events
             for hid, types in self.hooks
-            if not types or kind in types
+            if wants(types, kind)
         ]
         raw = self.session.connection().connection.driver_connection
         if self.postgres:

@@ -16,7 +16,7 @@ from app.actors.models import Actor
 from app.assessment.corpus import Corpus, load
 from app.claims.models import Claim
 from app.confidence import engine
-from app.events.service import emit, emit_many
+from app.events.service import emit_many
 from app.incidents.models import Incident
 from app.types import utcnow
 
@@ -137,18 +137,10 @@ def store_derived(
             "probability": state.probability,
         }
         announced.append(_announcement("attribution.changed", incident_id, payload))
-    if events is not None:
+    if events is None:
+        emit_many(session, announced)
+    else:
         events += announced
-        return
-    for event in announced:
-        emit(
-            session,
-            event["type"],
-            event["entity_type"],
-            event["entity_id"],
-            event["payload"],
-            event["incident_id"],
-        )
 
 
 def _announcement(kind: str, incident_id: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ Kept apart from ``webhooks.service`` (subscriptions and delivery) so that the ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -14,7 +14,7 @@ from app.events.models import Event
 from app.webhooks.models import Webhook, WebhookDelivery
 
 
-def _active_hooks(session: Session) -> list[tuple[str, list[str]]]:
+def active_hooks(session: Session) -> list[tuple[str, list[str]]]:
     """The active webhooks and the event types each wants (none: all), read once a session."""
     hooks: list[tuple[str, list[str]]] | None = session.info.get("active_webhooks")
     if hooks is None:
@@ -29,9 +29,14 @@ def _active_hooks(session: Session) -> list[tuple[str, list[str]]]:
     return hooks
 
 
+def wants(types: Sequence[str], kind: str) -> bool:
+    """Whether a webhook subscribed to ``types`` (none: every type) wants an event of ``kind``."""
+    return not types or kind in types
+
+
 def owe(session: Session, event: Event) -> None:
     """Queue the event for every active webhook that wants its type (same transaction)."""
-    wanted = [hid for hid, types in _active_hooks(session) if not types or event.type in types]
+    wanted = [hid for hid, types in active_hooks(session) if wants(types, event.type)]
     if not wanted:
         return
     session.flush()  # the event's id
@@ -42,10 +47,10 @@ def owe(session: Session, event: Event) -> None:
 
 def owe_written(session: Session, events: Iterable[tuple[int, str]]) -> None:
     """Queue events already written, given as ``(id, type)``, as :func:`owe` queues one."""
-    hooks = _active_hooks(session)
+    hooks = active_hooks(session)
     if not hooks:
         return
     for event_id, kind in events:
         for hid, types in hooks:
-            if not types or kind in types:
+            if wants(types, kind):
                 session.add(WebhookDelivery(webhook_id=hid, event_id=event_id))
