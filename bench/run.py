@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -46,6 +47,7 @@ MAX_STATEMENTS = 24
 # statement (the incident; a view joined to its versions), two for the timeline (claims, links).
 MAX_WARM = {"incident": 2, "timeline (100 claims)": 3, "/conflicts": 2, "/assessment": 2}
 MAX_WARM |= {"/attributions": 2}
+BACKGROUND_THREADS = ("last-used", "claimdesk-webhooks", "claimdesk-checkpoint")
 
 
 @dataclass
@@ -163,6 +165,9 @@ def count_statements(url: str, incident_ids: Sequence[str]) -> dict[str, int]:
     """The most SQL statements any request of each kind ran (in-process, cold and warm)."""
     os.environ["CLAIMDESK_DATABASE_URL"] = url
     os.environ["CLAIMDESK_LOG_LEVEL"] = "WARNING"
+    # One key reads everything: it is looked up once, not again each time the (5 s) cache
+    # lapses on a slow machine between a cold and a warm read.
+    os.environ["CLAIMDESK_AUTH_CACHE_SECONDS"] = "300"
     from fastapi.testclient import TestClient
     from sqlalchemy import event
 
@@ -179,7 +184,11 @@ def count_statements(url: str, incident_ids: Sequence[str]) -> dict[str, int]:
     seen: list[str] = []
 
     def count(*_: Any) -> None:
-        seen.append("x")
+        # The service's own clocks run statements on threads of their own (the key's last use
+        # at most once a minute, the webhook outbox's poll, SQLite's checkpoints): one landing
+        # during a read is not the read's.
+        if not threading.current_thread().name.startswith(BACKGROUND_THREADS):
+            seen.append("x")
 
     most: dict[str, int] = {}
     engine = get_engine()
@@ -192,7 +201,7 @@ def count_statements(url: str, incident_ids: Sequence[str]) -> dict[str, int]:
                     for label in ("", " warm"):  # cold (computes) then warm (served ready)
                         seen.clear()
                         r = client.get(path, headers=headers)
-                        USAGE.drain()  # the key's last use, written once, counts in the first
+                        USAGE.drain()  # a last-use write that is due ends before the next read
                         assert r.status_code == 200, (path, r.status_code, r.text[:300])
                         most[name + label] = max(most.get(name + label, 0), len(seen))
             for word in SEARCH_WORDS:
