@@ -298,6 +298,8 @@ def session_scope(write: bool = True) -> Iterator[Session]:
 
 #: ``Session.info`` key: the WAL file whose checkpoint is left out of the session's commit.
 CHECKPOINT_LATER = "claimdesk_checkpoint_later"
+#: The name of the thread that checkpoints the WAL after large imports.
+CHECKPOINT_THREAD = "claimdesk-checkpoint"
 #: Connection pool entry's ``info`` key: its ``wal_autocheckpoint`` before it was turned off.
 _AUTOCHECKPOINT = "claimdesk_autocheckpoint"
 
@@ -366,7 +368,7 @@ class Checkpoints:
             self._wanted[engine.url.render_as_string(hide_password=False)] = engine
             if self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._run, name="claimdesk-checkpoint", daemon=True
+                    target=self._run, name=CHECKPOINT_THREAD, daemon=True
                 )
                 self._thread.start()
 

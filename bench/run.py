@@ -47,7 +47,6 @@ MAX_STATEMENTS = 24
 # statement (the incident; a view joined to its versions), two for the timeline (claims, links).
 MAX_WARM = {"incident": 2, "timeline (100 claims)": 3, "/conflicts": 2, "/assessment": 2}
 MAX_WARM |= {"/attributions": 2}
-BACKGROUND_THREADS = ("last-used", "claimdesk-webhooks", "claimdesk-checkpoint")
 
 
 @dataclass
@@ -172,10 +171,13 @@ def count_statements(url: str, incident_ids: Sequence[str]) -> dict[str, int]:
     from sqlalchemy import event
 
     from app.config import get_settings
-    from app.db import get_engine, reset_engine, session_scope
+    from app.db import CHECKPOINT_THREAD, get_engine, reset_engine, session_scope
     from app.enums import Role
-    from app.keys.service import USAGE, create_key
+    from app.keys.service import USAGE, USAGE_THREAD, create_key
     from app.main import app
+    from app.webhooks.service import DELIVERY_THREAD
+
+    background = (USAGE_THREAD, DELIVERY_THREAD, CHECKPOINT_THREAD)
 
     get_settings.cache_clear()
     reset_engine()
@@ -187,7 +189,7 @@ def count_statements(url: str, incident_ids: Sequence[str]) -> dict[str, int]:
         # The service's own clocks run statements on threads of their own (the key's last use
         # at most once a minute, the webhook outbox's poll, SQLite's checkpoints): one landing
         # during a read is not the read's.
-        if not threading.current_thread().name.startswith(BACKGROUND_THREADS):
+        if not threading.current_thread().name.startswith(background):
             seen.append("x")
 
     most: dict[str, int] = {}

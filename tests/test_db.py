@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import db
-from app.db import Checkpoints, build_engine
-from app.keys.service import USAGE
+from app.db import CHECKPOINT_THREAD, Checkpoints, build_engine
+from app.keys.service import USAGE, USAGE_THREAD
 from tests.conftest import row_counts, sqlite_made_elsewhere
 from tests.factories import Api, new_claim, new_incident, new_source
 
@@ -27,7 +27,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 def _in_a_request() -> bool:
     """Not the background writer of keys' last use (its own unit of work)."""
-    return not threading.current_thread().name.startswith("last-used")
+    return not threading.current_thread().name.startswith(USAGE_THREAD)
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ def test_a_checkpoint_asked_for_copies_the_wal_in_a_thread_that_then_ends(
         checkpoints.wait()
         engine.dispose()
         assert path.stat().st_size > small + 400_000  # the rows are in the database file now
-        assert not [t for t in threading.enumerate() if t.name == "claimdesk-checkpoint"]
+        assert not [t for t in threading.enumerate() if t.name == CHECKPOINT_THREAD]
         assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 2000
     finally:
         writer.close()

@@ -33,6 +33,8 @@ log = logging.getLogger("claimdesk.auth")
 
 KEY_PREFIX = "cdk_"
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+#: The name (prefix) of the thread that writes keys' last use.
+USAGE_THREAD = "last-used"
 
 
 def generate_key() -> str:
@@ -74,7 +76,7 @@ class UsageRecorder:
             if not self._running:
                 self._running = True
                 if self._executor is None:
-                    self._executor = ThreadPoolExecutor(1, thread_name_prefix="last-used")
+                    self._executor = ThreadPoolExecutor(1, thread_name_prefix=USAGE_THREAD)
                 self._future = self._executor.submit(self._flush)
 
     def _flush(self) -> None:

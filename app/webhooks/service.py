@@ -38,6 +38,8 @@ LEASE = timedelta(minutes=2)
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 25  # about 18 hours of retries, then "failed" (an admin can retry it)
+#: The name of the in-process delivery thread.
+DELIVERY_THREAD = "claimdesk-webhooks"
 TIMEOUT_SECONDS = 10.0
 BATCH = 20
 
@@ -273,7 +275,7 @@ class DeliveryLoop:
         self.interval = interval
         self.heartbeat = heartbeat  # touched after every successful pass (worker healthcheck)
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self.run, name="claimdesk-webhooks", daemon=True)
+        self.thread = threading.Thread(target=self.run, name=DELIVERY_THREAD, daemon=True)
 
     def start(self) -> None:
         self.thread.start()
